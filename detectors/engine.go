@@ -1,0 +1,381 @@
+// Package detectors is the matching engine: bytes in, matches with offsets
+// out. It does no I/O and knows nothing of git, files or the network.
+//
+// One case-insensitive Aho-Corasick pass over the keywords of all rules finds
+// where each rule could match; each rule's regex then runs only in a window
+// around those hits, sized from the longest match the regex can produce.
+package detectors
+
+import (
+	"bytes"
+	"math"
+	"sort"
+	"sync"
+
+	"github.com/achilles-sec/achilles/detectors/ahocorasick"
+	"github.com/achilles-sec/achilles/rules"
+)
+
+// Match is one rule match in a scanned buffer. Offsets are byte offsets into
+// that buffer; Line and Column are 1-based.
+type Match struct {
+	Rule        *rules.Rule
+	Start, End  int
+	SecretStart int
+	SecretEnd   int
+	Secret      string
+	Text        string
+	// LineText is the line holding the start of the match, clipped around the
+	// match on very long lines.
+	LineText   string
+	Line       int
+	Column     int
+	Entropy    float64
+	Confidence rules.Confidence
+	// ChecksumFailed is set when the rule's format carries a checksum and the
+	// secret's does not add up: a look-alike, never sent for verification.
+	ChecksumFailed bool
+}
+
+// Engine runs a compiled rule set over buffers. It is safe for concurrent use.
+type Engine struct {
+	cfg      *rules.Config
+	ac       *ahocorasick.Matcher
+	kwRules  [][]int32 // keyword index -> indices into regexRules
+	always   []int32   // regex rules without keywords
+	regexIdx []*rules.Rule
+	pool     sync.Pool
+}
+
+// maxUnboundedSpan bounds the window around a keyword for a single-line rule
+// whose regex has no maximum length.
+const maxUnboundedSpan = 64 << 10
+
+// New compiles an engine for the rule set.
+func New(cfg *rules.Config) *Engine {
+	e := &Engine{cfg: cfg}
+	kwIndex := map[string]int{}
+	var keywords []string
+	for _, r := range cfg.Rules {
+		if r.Regex == nil {
+			continue
+		}
+		ri := int32(len(e.regexIdx))
+		e.regexIdx = append(e.regexIdx, r)
+		if len(r.Keywords) == 0 {
+			e.always = append(e.always, ri)
+			continue
+		}
+		for _, k := range r.Keywords {
+			ki, ok := kwIndex[k]
+			if !ok {
+				ki = len(keywords)
+				kwIndex[k] = ki
+				keywords = append(keywords, k)
+				e.kwRules = append(e.kwRules, nil)
+			}
+			e.kwRules[ki] = append(e.kwRules[ki], ri)
+		}
+	}
+	e.ac = ahocorasick.New(keywords)
+	e.pool.New = func() any { return &scratch{} }
+	return e
+}
+
+// Config returns the rule set the engine was built from.
+func (e *Engine) Config() *rules.Config { return e.cfg }
+
+type window struct {
+	rule   int32
+	lo, hi int
+}
+
+type scratch struct {
+	windows []window
+	seen    []uint64 // (rule, hit) pairs already windowed, to skip repeats
+}
+
+// Scan returns every match in data that passes the rule's entropy, checksum
+// and content allowlists, sorted by offset then rule id. Allowlists that need
+// a path or a commit are left to the caller (rules.Config.Allowed).
+func (e *Engine) Scan(data []byte) []Match {
+	sc := e.pool.Get().(*scratch)
+	defer e.pool.Put(sc)
+	sc.windows = sc.windows[:0]
+
+	lastHit := map[int32]int{}
+	e.ac.Scan(data, func(k int, start int) {
+		klen := len(e.ac.Patterns()[k])
+		for _, ri := range e.kwRules[k] {
+			// A hit inside the previous window of the same rule adds nothing.
+			if end, ok := lastHit[ri]; ok && start+klen <= end {
+				continue
+			}
+			lo, hi := e.windowFor(e.regexIdx[ri], data, start, klen)
+			lastHit[ri] = hi
+			sc.windows = append(sc.windows, window{ri, lo, hi})
+		}
+	})
+	for _, ri := range e.always {
+		sc.windows = append(sc.windows, window{ri, 0, len(data)})
+	}
+	if len(sc.windows) == 0 {
+		return nil
+	}
+	sort.Slice(sc.windows, func(i, j int) bool {
+		a, b := sc.windows[i], sc.windows[j]
+		if a.rule != b.rule {
+			return a.rule < b.rule
+		}
+		return a.lo < b.lo
+	})
+
+	var out []Match
+	cur := sc.windows[0]
+	flush := func(w window) {
+		out = e.runRegex(out, e.regexIdx[w.rule], data, w.lo, w.hi)
+	}
+	for _, w := range sc.windows[1:] {
+		if w.rule == cur.rule && w.lo <= cur.hi {
+			if w.hi > cur.hi {
+				cur.hi = w.hi
+			}
+			continue
+		}
+		flush(cur)
+		cur = w
+	}
+	flush(cur)
+	if len(out) == 0 {
+		return nil
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Start != out[j].Start {
+			return out[i].Start < out[j].Start
+		}
+		if out[i].End != out[j].End {
+			return out[i].End < out[j].End
+		}
+		return out[i].Rule.ID < out[j].Rule.ID
+	})
+	addLines(data, out)
+	return applyComposites(out)
+}
+
+// windowFor returns the part of data a match containing the keyword hit at
+// [start, start+klen) can lie in.
+func (e *Engine) windowFor(r *rules.Rule, data []byte, start, klen int) (int, int) {
+	n := len(data)
+	var lo, hi int
+	switch {
+	case r.MaxLen >= 0:
+		lo, hi = start+klen-r.MaxLen, start+r.MaxLen
+	case r.Multiline:
+		return 0, n
+	default:
+		lo, hi = start-maxUnboundedSpan, start+klen+maxUnboundedSpan
+	}
+	if lo < 0 {
+		lo = 0
+	}
+	if hi > n {
+		hi = n
+	}
+	if !r.Multiline {
+		if i := bytes.LastIndexByte(data[lo:start], '\n'); i >= 0 {
+			lo += i + 1
+		}
+		if i := bytes.IndexByte(data[start:hi], '\n'); i >= 0 {
+			hi = start + i
+		}
+	}
+	// Widen to token edges so that \b and anchors at the window's edge see
+	// what the whole buffer would show them.
+	for k := 0; k < 256 && lo > 0 && isTokenByte(data[lo-1]); k++ {
+		lo--
+	}
+	for k := 0; k < 256 && hi < n && isTokenByte(data[hi]); k++ {
+		hi++
+	}
+	return lo, hi
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '_' || c == '-' || c == '+' || c == '/' || c == '=' || c == '.' || c >= 0x80
+}
+
+func (e *Engine) runRegex(out []Match, r *rules.Rule, data []byte, lo, hi int) []Match {
+	for _, loc := range r.Regex.FindAllSubmatchIndex(data[lo:hi], -1) {
+		ss, se := secretSpan(r, loc)
+		if ss < 0 || se <= ss {
+			continue
+		}
+		m := Match{
+			Rule:        r,
+			Start:       lo + loc[0],
+			End:         lo + loc[1],
+			SecretStart: lo + ss,
+			SecretEnd:   lo + se,
+			Confidence:  r.Confidence,
+		}
+		secret := data[m.SecretStart:m.SecretEnd]
+		m.Entropy = Entropy(secret)
+		if r.Entropy > 0 && m.Entropy <= r.Entropy {
+			continue
+		}
+		m.Secret = string(secret)
+		m.Text = string(data[m.Start:m.End])
+		m.LineText = lineAround(data, m.Start, m.End)
+		if e.cfg.Allowed(r, rules.Occurrence{Secret: m.Secret, Match: m.Text, Line: m.LineText}, true) {
+			continue
+		}
+		if r.Checksum != "" {
+			if check, ok := Checksums[r.Checksum]; ok && !check(m.Secret) {
+				m.ChecksumFailed = true
+				m.Confidence = rules.ConfidenceLow
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// secretSpan picks the secret out of a match: the rule's secretGroup, else
+// the first non-empty group, else the whole match.
+func secretSpan(r *rules.Rule, loc []int) (int, int) {
+	if r.SecretGroup > 0 {
+		return loc[2*r.SecretGroup], loc[2*r.SecretGroup+1]
+	}
+	for g := 1; 2*g+1 < len(loc); g++ {
+		if loc[2*g] >= 0 && loc[2*g+1] > loc[2*g] {
+			return loc[2*g], loc[2*g+1]
+		}
+	}
+	return loc[0], loc[1]
+}
+
+// lineAround returns the line holding [start, end), clipped to 2 KiB either
+// side of the match so that a 100 MB minified line costs nothing.
+func lineAround(data []byte, start, end int) string {
+	const clip = 2048
+	lo := start - clip
+	if lo < 0 {
+		lo = 0
+	}
+	if i := bytes.LastIndexByte(data[lo:start], '\n'); i >= 0 {
+		lo += i + 1
+	}
+	hi := end + clip
+	if hi > len(data) {
+		hi = len(data)
+	}
+	if i := bytes.IndexByte(data[end:hi], '\n'); i >= 0 {
+		hi = end + i
+	}
+	if lo > start {
+		lo = start
+	}
+	return string(data[lo:hi])
+}
+
+// addLines fills Line and Column; out is sorted by Start.
+func addLines(data []byte, out []Match) {
+	line, pos := 1, 0
+	lineStart := 0
+	for i := range out {
+		s := out[i].Start
+		if s < pos {
+			// Same start as an earlier match (sorted), already counted.
+			out[i].Line, out[i].Column = line, s-lineStart+1
+			continue
+		}
+		seg := data[pos:s]
+		if n := bytes.Count(seg, []byte{'\n'}); n > 0 {
+			line += n
+			lineStart = pos + bytes.LastIndexByte(seg, '\n') + 1
+		}
+		pos = s
+		out[i].Line, out[i].Column = line, s-lineStart+1
+	}
+}
+
+// applyComposites drops matches of rules whose required companions are not
+// near (gitleaks composite rules), and matches of skipReport rules. Lines
+// must already be set.
+func applyComposites(ms []Match) []Match {
+	needs := false
+	for _, m := range ms {
+		if len(m.Rule.Required) > 0 || m.Rule.SkipReport {
+			needs = true
+			break
+		}
+	}
+	if !needs {
+		return ms
+	}
+	byRule := map[string][]Match{}
+	for _, m := range ms {
+		byRule[m.Rule.ID] = append(byRule[m.Rule.ID], m)
+	}
+	out := make([]Match, 0, len(ms))
+	for _, m := range ms {
+		if m.Rule.SkipReport {
+			continue
+		}
+		ok := true
+		for _, req := range m.Rule.Required {
+			if !hasCompanion(m, byRule[req.ID], req) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// hasCompanion reports whether one of cands lies within the required number
+// of lines and columns of m.
+func hasCompanion(m Match, cands []Match, req rules.Required) bool {
+	for _, c := range cands {
+		if req.WithinLines >= 0 && absInt(c.Line-m.Line) > req.WithinLines {
+			continue
+		}
+		if req.WithinColumns >= 0 && absInt(c.Column-m.Column) > req.WithinColumns {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Entropy is the Shannon entropy of b in bits per byte.
+func Entropy(b []byte) float64 {
+	if len(b) == 0 {
+		return 0
+	}
+	var counts [256]int
+	for _, c := range b {
+		counts[c]++
+	}
+	n := float64(len(b))
+	h := 0.0
+	for _, c := range counts {
+		if c == 0 {
+			continue
+		}
+		p := float64(c) / n
+		h -= p * math.Log2(p)
+	}
+	return h
+}

@@ -1,0 +1,233 @@
+// Package rules holds the rule schema, the TOML loader and the default rule
+// set. Rules are data: every regular expression is compiled while the file
+// loads, so a bad rule fails at load time with the file, the rule id and the
+// reason, never halfway through a scan.
+//
+// The schema is a superset of gitleaks' configuration format: a gitleaks
+// configuration file loads unchanged and behaves as it does in gitleaks.
+package rules
+
+import (
+	"regexp"
+	"regexp/syntax"
+)
+
+// Confidence ranks how sure a rule is that a match is a real secret.
+type Confidence int
+
+// Confidence levels, ordered so that a larger value is more certain.
+const (
+	ConfidenceLow Confidence = iota + 1
+	ConfidenceMedium
+	ConfidenceHigh
+)
+
+// String returns the lower-case name used in TOML and in reports.
+func (c Confidence) String() string {
+	switch c {
+	case ConfidenceLow:
+		return "low"
+	case ConfidenceMedium:
+		return "medium"
+	case ConfidenceHigh:
+		return "high"
+	}
+	return "unknown"
+}
+
+// ParseConfidence turns "low", "medium" or "high" into a Confidence.
+func ParseConfidence(s string) (Confidence, bool) {
+	switch s {
+	case "low":
+		return ConfidenceLow, true
+	case "medium":
+		return ConfidenceMedium, true
+	case "high":
+		return ConfidenceHigh, true
+	}
+	return 0, false
+}
+
+// Config is a loaded, compiled rule set.
+type Config struct {
+	Title string
+	// Rules in load order; ids are unique.
+	Rules []*Rule
+	// Allowlists apply to every rule (or to TargetRules when set).
+	Allowlists []*Allowlist
+	// Sources names the files the config was built from, for messages.
+	Sources []string
+}
+
+// Rule is one compiled detection rule.
+type Rule struct {
+	ID          string
+	Description string
+	// Regex finds candidate matches; nil for a path-only rule.
+	Regex *regexp.Regexp
+	// SecretGroup is the capture group holding the secret; 0 means the first
+	// non-empty group, or the whole match when the regex has no groups.
+	SecretGroup int
+	// Entropy is the minimum Shannon entropy (bits per byte) of the secret;
+	// 0 disables the check.
+	Entropy float64
+	// Keywords are lower-cased literals; the regex only runs near one of them.
+	// A rule without keywords runs over every input.
+	Keywords []string
+	// Path restricts the rule to paths matching this regex.
+	Path *regexp.Regexp
+	Tags []string
+	// Confidence defaults to medium.
+	Confidence Confidence
+	// Checksum names an offline checksum check for the token format (see
+	// detectors.Checksums); a match that fails it is kept at low confidence.
+	Checksum string
+	// Verifier names the live-key verifier for this rule's secrets.
+	Verifier string
+	// SkipReport keeps the rule's matches out of reports: it exists only to
+	// be required by other rules (gitleaks composite rules).
+	SkipReport bool
+	// Required lists rules whose matches must be near a match of this rule.
+	Required   []Required
+	Allowlists []*Allowlist
+
+	Examples         []string
+	NegativeExamples []string
+	// ExamplePath is the path examples are scanned as, for rules with Path.
+	ExamplePath string
+
+	// MaxLen is the longest match the regex can produce, in bytes, or -1
+	// when unbounded. Multiline reports whether a match can span lines.
+	MaxLen    int
+	Multiline bool
+}
+
+// Required is a companion rule of a composite rule.
+type Required struct {
+	ID string
+	// WithinLines and WithinColumns bound the distance to the companion;
+	// negative means unbounded.
+	WithinLines   int
+	WithinColumns int
+}
+
+// RegexTarget says what an allowlist's regexes are matched against.
+type RegexTarget int
+
+// Targets for allowlist regexes.
+const (
+	TargetSecret RegexTarget = iota
+	TargetMatch
+	TargetLine
+)
+
+// Allowlist suppresses matches that would otherwise be reported.
+type Allowlist struct {
+	Description string
+	// MatchAll is true for condition = "AND": every set criterion must hold.
+	MatchAll    bool
+	RegexTarget RegexTarget
+	Regexes     []*regexp.Regexp
+	Paths       []*regexp.Regexp
+	Commits     []string
+	StopWords   []string
+	// TargetRules limits a global allowlist to these rule ids.
+	TargetRules []string
+}
+
+// ContentOnly reports whether the allowlist can be decided from the matched
+// content alone, without a path or a commit.
+func (a *Allowlist) ContentOnly() bool {
+	return len(a.Paths) == 0 && len(a.Commits) == 0
+}
+
+// regexShape computes the longest match and whether a match can contain a
+// newline, so the engine can size the window it scans around a keyword.
+func regexShape(re *syntax.Regexp) (maxLen int, multiline bool) {
+	return shapeOf(re.Simplify())
+}
+
+func shapeOf(re *syntax.Regexp) (int, bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		n := 0
+		nl := false
+		for _, r := range re.Rune {
+			n += runeBytes(r)
+			if r == '\n' {
+				nl = true
+			}
+		}
+		return n, nl
+	case syntax.OpCharClass:
+		max := 0
+		nl := false
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			lo, hi := re.Rune[i], re.Rune[i+1]
+			if b := runeBytes(hi); b > max {
+				max = b
+			}
+			if lo <= '\n' && '\n' <= hi {
+				nl = true
+			}
+		}
+		return max, nl
+	case syntax.OpAnyCharNotNL:
+		return 4, false
+	case syntax.OpAnyChar:
+		return 4, true
+	case syntax.OpCapture:
+		return shapeOf(re.Sub[0])
+	case syntax.OpConcat:
+		total, nl := 0, false
+		for _, s := range re.Sub {
+			n, m := shapeOf(s)
+			nl = nl || m
+			if n < 0 || total < 0 {
+				total = -1
+				continue
+			}
+			total += n
+		}
+		return total, nl
+	case syntax.OpAlternate:
+		max, nl := 0, false
+		for _, s := range re.Sub {
+			n, m := shapeOf(s)
+			nl = nl || m
+			if n < 0 || max < 0 {
+				max = -1
+				continue
+			}
+			if n > max {
+				max = n
+			}
+		}
+		return max, nl
+	case syntax.OpQuest:
+		return shapeOf(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus:
+		_, nl := shapeOf(re.Sub[0])
+		return -1, nl
+	case syntax.OpRepeat:
+		n, nl := shapeOf(re.Sub[0])
+		if re.Max < 0 || n < 0 {
+			return -1, nl
+		}
+		return n * re.Max, nl
+	}
+	// Empty-width assertions and empty matches.
+	return 0, false
+}
+
+func runeBytes(r rune) int {
+	switch {
+	case r < 0x80:
+		return 1
+	case r < 0x800:
+		return 2
+	case r < 0x10000:
+		return 3
+	}
+	return 4
+}

@@ -1,0 +1,489 @@
+package rules
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"regexp/syntax"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// rawConfig mirrors the TOML file. Field names follow gitleaks so that its
+// configuration files load unchanged.
+type rawConfig struct {
+	Title       string         `toml:"title"`
+	Description string         `toml:"description"`
+	MinVersion  string         `toml:"minVersion"`
+	Extend      rawExtend      `toml:"extend"`
+	Rules       []rawRule      `toml:"rules"`
+	Allowlist   *rawAllowlist  `toml:"allowlist"`
+	Allowlists  []rawAllowlist `toml:"allowlists"`
+	// Verify is read by the verification layer; the rule loader keeps it
+	// opaque so that the two stay independent.
+	Verify map[string]any `toml:"verify"`
+}
+
+type rawExtend struct {
+	Path          string   `toml:"path"`
+	URL           string   `toml:"url"`
+	UseDefault    bool     `toml:"useDefault"`
+	DisabledRules []string `toml:"disabledRules"`
+}
+
+type rawRule struct {
+	ID          string         `toml:"id"`
+	Description string         `toml:"description"`
+	Regex       string         `toml:"regex"`
+	SecretGroup int            `toml:"secretGroup"`
+	Entropy     float64        `toml:"entropy"`
+	Keywords    []string       `toml:"keywords"`
+	Path        string         `toml:"path"`
+	Tags        []string       `toml:"tags"`
+	SkipReport  bool           `toml:"skipReport"`
+	Required    []rawRequired  `toml:"required"`
+	Allowlist   *rawAllowlist  `toml:"allowlist"`
+	Allowlists  []rawAllowlist `toml:"allowlists"`
+
+	// achilles additions
+	Confidence       string   `toml:"confidence"`
+	Checksum         string   `toml:"checksum"`
+	Verifier         string   `toml:"verifier"`
+	Examples         []string `toml:"examples"`
+	NegativeExamples []string `toml:"negativeExamples"`
+	ExamplePath      string   `toml:"examplePath"`
+}
+
+type rawRequired struct {
+	ID            string `toml:"id"`
+	WithinLines   *int   `toml:"withinLines"`
+	WithinColumns *int   `toml:"withinColumns"`
+}
+
+type rawAllowlist struct {
+	Description string   `toml:"description"`
+	Condition   string   `toml:"condition"`
+	MatchCond   string   `toml:"matchCondition"`
+	RegexTarget string   `toml:"regexTarget"`
+	Regexes     []string `toml:"regexes"`
+	Paths       []string `toml:"paths"`
+	Commits     []string `toml:"commits"`
+	StopWords   []string `toml:"stopwords"`
+	TargetRules []string `toml:"targetRules"`
+}
+
+//go:embed default/*.toml
+var defaultFS embed.FS
+
+// Error is a problem in a rule file, naming the file and, where there is one,
+// the rule.
+type Error struct {
+	File   string
+	RuleID string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.RuleID != "" {
+		return fmt.Sprintf("%s: rule %q: %v", e.File, e.RuleID, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Default returns the embedded default rule set.
+func Default() (*Config, error) {
+	raws, err := defaultRaw()
+	if err != nil {
+		return nil, err
+	}
+	return build(raws)
+}
+
+type namedRaw struct {
+	file string
+	raw  rawConfig
+}
+
+func defaultRaw() ([]namedRaw, error) {
+	entries, err := fs.ReadDir(defaultFS, "default")
+	if err != nil {
+		return nil, err
+	}
+	var out []namedRaw
+	for _, e := range entries {
+		name := path.Join("default", e.Name())
+		data, err := defaultFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := decode("rules/"+name, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, namedRaw{file: "rules/" + name, raw: raw})
+	}
+	return out, nil
+}
+
+// LoadFile loads a rule file. With `[extend] useDefault = true` the default
+// rules come first and the file's rules are added (a rule with an id that is
+// already defined replaces fields it sets, as in gitleaks). `[extend] path`
+// chains another file.
+func LoadFile(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading rules: %w", err)
+	}
+	return LoadBytes(file, data)
+}
+
+// LoadBytes is LoadFile for content already in memory; name is used in
+// error messages.
+func LoadBytes(name string, data []byte) (*Config, error) {
+	chain, err := resolve(name, data, 0)
+	if err != nil {
+		return nil, err
+	}
+	return build(chain)
+}
+
+// resolve returns the files a config is made of, base first.
+func resolve(name string, data []byte, depth int) ([]namedRaw, error) {
+	if depth > 4 {
+		return nil, &Error{File: name, Err: errors.New("[extend] chain deeper than 4 files")}
+	}
+	raw, err := decode(name, data)
+	if err != nil {
+		return nil, err
+	}
+	var chain []namedRaw
+	if raw.Extend.URL != "" {
+		return nil, &Error{File: name, Err: errors.New("[extend] url is not supported: achilles never fetches rules over the network; download the file and use [extend] path")}
+	}
+	if raw.Extend.UseDefault {
+		d, err := defaultRaw()
+		if err != nil {
+			return nil, err
+		}
+		chain = append(chain, d...)
+	}
+	if raw.Extend.Path != "" {
+		p := raw.Extend.Path
+		if !strings.HasPrefix(p, "/") {
+			p = path.Join(path.Dir(name), p)
+		}
+		base, err := os.ReadFile(p)
+		if err != nil {
+			return nil, &Error{File: name, Err: fmt.Errorf("[extend] path: %w", err)}
+		}
+		more, err := resolve(p, base, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		chain = append(chain, more...)
+	}
+	return append(chain, namedRaw{file: name, raw: raw}), nil
+}
+
+func decode(name string, data []byte) (rawConfig, error) {
+	var raw rawConfig
+	md, err := toml.Decode(string(data), &raw)
+	if err != nil {
+		return raw, &Error{File: name, Err: err}
+	}
+	var unknown []string
+	for _, k := range md.Undecoded() {
+		if len(k) > 0 && k[0] == "verify" {
+			continue
+		}
+		unknown = append(unknown, k.String())
+	}
+	if len(unknown) > 0 {
+		return raw, &Error{File: name, RuleID: ruleWithUnknownKey(data), Err: fmt.Errorf("unknown field %s", strings.Join(unknown, ", "))}
+	}
+	return raw, nil
+}
+
+var knownRuleKeys = map[string]bool{
+	"id": true, "description": true, "regex": true, "secretGroup": true, "entropy": true,
+	"keywords": true, "path": true, "tags": true, "skipReport": true, "required": true,
+	"allowlist": true, "allowlists": true, "confidence": true, "checksum": true,
+	"verifier": true, "examples": true, "negativeExamples": true, "examplePath": true,
+}
+
+// ruleWithUnknownKey names the first rule holding a key the schema does not
+// know: the TOML decoder reports undecoded keys without the array index.
+func ruleWithUnknownKey(data []byte) string {
+	var generic struct {
+		Rules []map[string]any `toml:"rules"`
+	}
+	if _, err := toml.Decode(string(data), &generic); err != nil {
+		return ""
+	}
+	for _, r := range generic.Rules {
+		for k := range r {
+			if !knownRuleKeys[k] {
+				id, _ := r["id"].(string)
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// build merges the chain (base first) and compiles it.
+func build(chain []namedRaw) (*Config, error) {
+	cfg := &Config{}
+	byID := map[string]int{}
+	var raws []rawRule
+	var files []string
+	disabled := map[string]bool{}
+	type globalList struct {
+		file string
+		raw  rawAllowlist
+	}
+	var globals []globalList
+	for _, nr := range chain {
+		cfg.Sources = append(cfg.Sources, nr.file)
+		if nr.raw.Title != "" {
+			cfg.Title = nr.raw.Title
+		}
+		for _, id := range nr.raw.Extend.DisabledRules {
+			disabled[id] = true
+		}
+		if nr.raw.Allowlist != nil {
+			globals = append(globals, globalList{nr.file, *nr.raw.Allowlist})
+		}
+		for _, a := range nr.raw.Allowlists {
+			globals = append(globals, globalList{nr.file, a})
+		}
+		seenHere := map[string]bool{}
+		for _, r := range nr.raw.Rules {
+			if r.ID == "" {
+				return nil, &Error{File: nr.file, Err: fmt.Errorf("a rule has no id (description %q)", r.Description)}
+			}
+			if seenHere[r.ID] {
+				return nil, &Error{File: nr.file, RuleID: r.ID, Err: errors.New("duplicate rule id")}
+			}
+			seenHere[r.ID] = true
+			if i, ok := byID[r.ID]; ok {
+				if files[i] == nr.file || isDefault(files[i]) && isDefault(nr.file) {
+					return nil, &Error{File: nr.file, RuleID: r.ID, Err: fmt.Errorf("duplicate rule id (also in %s)", files[i])}
+				}
+				raws[i] = mergeRule(raws[i], r)
+				files[i] = nr.file
+				continue
+			}
+			byID[r.ID] = len(raws)
+			raws = append(raws, r)
+			files = append(files, nr.file)
+		}
+	}
+	for i, r := range raws {
+		if disabled[r.ID] {
+			continue
+		}
+		rule, err := compileRule(r)
+		if err != nil {
+			return nil, &Error{File: files[i], RuleID: r.ID, Err: err}
+		}
+		cfg.Rules = append(cfg.Rules, rule)
+	}
+	ids := map[string]bool{}
+	for _, r := range cfg.Rules {
+		ids[r.ID] = true
+	}
+	for _, r := range cfg.Rules {
+		for _, req := range r.Required {
+			if !ids[req.ID] {
+				return nil, &Error{File: files[byID[r.ID]], RuleID: r.ID, Err: fmt.Errorf("required rule %q is not defined", req.ID)}
+			}
+		}
+	}
+	for _, g := range globals {
+		a, err := compileAllowlist(g.raw)
+		if err != nil {
+			return nil, &Error{File: g.file, Err: fmt.Errorf("global allowlist: %w", err)}
+		}
+		cfg.Allowlists = append(cfg.Allowlists, a)
+	}
+	return cfg, nil
+}
+
+func isDefault(file string) bool { return strings.HasPrefix(file, "rules/default/") }
+
+// mergeRule applies an extending file's rule on top of a base rule with the
+// same id: set fields replace, allowlists and keywords add up.
+func mergeRule(base, over rawRule) rawRule {
+	if over.Description != "" {
+		base.Description = over.Description
+	}
+	if over.Regex != "" {
+		base.Regex = over.Regex
+	}
+	if over.SecretGroup != 0 {
+		base.SecretGroup = over.SecretGroup
+	}
+	if over.Entropy != 0 {
+		base.Entropy = over.Entropy
+	}
+	if over.Path != "" {
+		base.Path = over.Path
+	}
+	if over.Confidence != "" {
+		base.Confidence = over.Confidence
+	}
+	base.Keywords = append(base.Keywords, over.Keywords...)
+	base.Tags = append(base.Tags, over.Tags...)
+	if over.Allowlist != nil {
+		base.Allowlists = append(base.Allowlists, *over.Allowlist)
+	}
+	base.Allowlists = append(base.Allowlists, over.Allowlists...)
+	return base
+}
+
+func compileRule(r rawRule) (*Rule, error) {
+	rule := &Rule{
+		ID:               r.ID,
+		Description:      r.Description,
+		SecretGroup:      r.SecretGroup,
+		Entropy:          r.Entropy,
+		Tags:             r.Tags,
+		SkipReport:       r.SkipReport,
+		Checksum:         r.Checksum,
+		Verifier:         r.Verifier,
+		Examples:         r.Examples,
+		NegativeExamples: r.NegativeExamples,
+		ExamplePath:      r.ExamplePath,
+		Confidence:       ConfidenceMedium,
+	}
+	if r.Confidence != "" {
+		c, ok := ParseConfidence(r.Confidence)
+		if !ok {
+			return nil, fmt.Errorf("confidence %q: want low, medium or high", r.Confidence)
+		}
+		rule.Confidence = c
+	}
+	if r.Regex == "" && r.Path == "" {
+		return nil, errors.New("a rule needs a regex, a path or both")
+	}
+	if r.Regex != "" {
+		re, err := regexp.Compile(r.Regex)
+		if err != nil {
+			return nil, fmt.Errorf("regex does not compile: %w", err)
+		}
+		if r.SecretGroup < 0 || r.SecretGroup > re.NumSubexp() {
+			return nil, fmt.Errorf("secretGroup %d: the regex has %d groups", r.SecretGroup, re.NumSubexp())
+		}
+		rule.Regex = re
+		parsed, err := syntax.Parse(r.Regex, syntax.Perl)
+		if err != nil {
+			return nil, fmt.Errorf("regex does not parse: %w", err)
+		}
+		rule.MaxLen, rule.Multiline = regexShape(parsed)
+	}
+	if r.Path != "" {
+		re, err := regexp.Compile(r.Path)
+		if err != nil {
+			return nil, fmt.Errorf("path regex does not compile: %w", err)
+		}
+		rule.Path = re
+	}
+	if r.Entropy < 0 || r.Entropy > 8 {
+		return nil, fmt.Errorf("entropy %v: want a value from 0 to 8", r.Entropy)
+	}
+	seen := map[string]bool{}
+	for _, k := range r.Keywords {
+		k = strings.ToLower(k)
+		if k == "" {
+			return nil, errors.New("empty keyword")
+		}
+		if !seen[k] {
+			seen[k] = true
+			rule.Keywords = append(rule.Keywords, k)
+		}
+	}
+	sort.Strings(rule.Keywords)
+	for _, req := range r.Required {
+		if req.ID == "" {
+			return nil, errors.New("[[rules.required]] needs an id")
+		}
+		q := Required{ID: req.ID, WithinLines: -1, WithinColumns: -1}
+		if req.WithinLines != nil {
+			q.WithinLines = *req.WithinLines
+		}
+		if req.WithinColumns != nil {
+			q.WithinColumns = *req.WithinColumns
+		}
+		rule.Required = append(rule.Required, q)
+	}
+	lists := r.Allowlists
+	if r.Allowlist != nil {
+		lists = append([]rawAllowlist{*r.Allowlist}, lists...)
+	}
+	for i, l := range lists {
+		if len(l.TargetRules) > 0 {
+			return nil, fmt.Errorf("allowlist %d: targetRules is only valid in a global allowlist", i+1)
+		}
+		a, err := compileAllowlist(l)
+		if err != nil {
+			return nil, fmt.Errorf("allowlist %d: %w", i+1, err)
+		}
+		rule.Allowlists = append(rule.Allowlists, a)
+	}
+	return rule, nil
+}
+
+func compileAllowlist(l rawAllowlist) (*Allowlist, error) {
+	a := &Allowlist{Description: l.Description, Commits: l.Commits, TargetRules: l.TargetRules}
+	cond := l.Condition
+	if cond == "" {
+		cond = l.MatchCond
+	}
+	switch strings.ToUpper(cond) {
+	case "", "OR":
+	case "AND":
+		a.MatchAll = true
+	default:
+		return nil, fmt.Errorf("condition %q: want OR or AND", cond)
+	}
+	switch l.RegexTarget {
+	case "", "secret":
+		a.RegexTarget = TargetSecret
+	case "match":
+		a.RegexTarget = TargetMatch
+	case "line":
+		a.RegexTarget = TargetLine
+	default:
+		return nil, fmt.Errorf("regexTarget %q: want secret, match or line", l.RegexTarget)
+	}
+	for _, s := range l.Regexes {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return nil, fmt.Errorf("regex %q does not compile: %w", s, err)
+		}
+		a.Regexes = append(a.Regexes, re)
+	}
+	for _, s := range l.Paths {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return nil, fmt.Errorf("path %q does not compile: %w", s, err)
+		}
+		a.Paths = append(a.Paths, re)
+	}
+	for _, w := range l.StopWords {
+		a.StopWords = append(a.StopWords, strings.ToLower(w))
+	}
+	if len(a.Regexes)+len(a.Paths)+len(a.Commits)+len(a.StopWords) == 0 {
+		return nil, errors.New("an allowlist needs regexes, paths, commits or stopwords")
+	}
+	return a, nil
+}

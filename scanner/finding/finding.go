@@ -1,0 +1,101 @@
+// Package finding is the data model every source produces and every report
+// writer consumes.
+package finding
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+)
+
+// Finding is one reported secret at one place.
+type Finding struct {
+	RuleID      string   `json:"rule_id"`
+	Description string   `json:"description"`
+	Confidence  string   `json:"confidence"`
+	Tags        []string `json:"tags,omitempty"`
+	Path        string   `json:"path"`
+	Line        int      `json:"line"`
+	Column      int      `json:"column"`
+	Secret      string   `json:"secret"`
+	Match       string   `json:"match"`
+	Entropy     float64  `json:"entropy"`
+	// Fingerprint is content-based: rule id, a hash of the secret, and the
+	// path, so that it survives rebases, squashes and moved lines.
+	Fingerprint string `json:"fingerprint"`
+	// Provenance, set for git sources: the commit that first introduced the
+	// content at Path.
+	Commit  string `json:"commit,omitempty"`
+	Author  string `json:"author,omitempty"`
+	Email   string `json:"email,omitempty"`
+	Date    string `json:"date,omitempty"`
+	Message string `json:"message,omitempty"`
+	// StillPresent tells, for git history, whether the secret is still in
+	// the file at Path at HEAD of the default branch.
+	StillPresent *bool `json:"still_present,omitempty"`
+	// Decoded lists the decoders applied to reach the secret, outermost first.
+	Decoded []string `json:"decoded,omitempty"`
+	// Verification is set when --verify ran for this secret.
+	Verification *Verification `json:"verification,omitempty"`
+	// ChecksumFailed marks a look-alike whose embedded checksum is wrong.
+	ChecksumFailed bool `json:"checksum_failed,omitempty"`
+}
+
+// Verification is what the provider said about a secret.
+type Verification struct {
+	Status    string   `json:"status"` // live, dead or unknown
+	Reason    string   `json:"reason,omitempty"`
+	Identity  string   `json:"identity,omitempty"`
+	Scopes    []string `json:"scopes,omitempty"`
+	ExpiresAt string   `json:"expires_at,omitempty"`
+	Kind      string   `json:"kind,omitempty"`
+	Verifier  string   `json:"verifier,omitempty"`
+}
+
+// SecretHash is a short, stable hash of a secret, safe to print.
+func SecretHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:8])
+}
+
+// MakeFingerprint builds the content-based fingerprint "rule:secrethash:path".
+func MakeFingerprint(ruleID, secret, path string) string {
+	return ruleID + ":" + SecretHash(secret) + ":" + path
+}
+
+// Sort orders findings deterministically: path, line, column, rule, secret,
+// commit.
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		if a.Secret != b.Secret {
+			return a.Secret < b.Secret
+		}
+		return a.Commit < b.Commit
+	})
+}
+
+// Redact replaces the secret in s (and in the match) with a short prefix and
+// asterisks; it is applied to every output when --redact is on.
+func Redact(secret string) string {
+	if len(secret) <= 8 {
+		return "*****"
+	}
+	keep := len(secret) / 8
+	if keep > 4 {
+		keep = 4
+	}
+	return secret[:keep] + "*****"
+}
