@@ -1,0 +1,116 @@
+// Package cli is the achilles command line. Run is the whole program, so
+// every command can be tested in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses. Findings use --exit-code (default ExitFindings).
+const (
+	ExitOK          = 0
+	ExitFindings    = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// Version and Commit are stamped at release time with -ldflags.
+var (
+	Version = "dev"
+	Commit  = "none"
+)
+
+// exitError carries an exit status up to Run without printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// usageError is a bad flag or argument: exit 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// IO is what commands read and write.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// Run runs achilles with args (without the program name) and returns the
+// exit status.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, &IO{In: stdin, Out: stdout, ErrOut: stderr})
+}
+
+func run(ctx context.Context, args []string, io *IO) int {
+	root := newRootCmd(io)
+	root.SetArgs(args)
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	err := root.ExecuteContext(ctx)
+	return exitCode(ctx, err, io)
+}
+
+func exitCode(ctx context.Context, err error, io *IO) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(io.ErrOut, "achilles: interrupted")
+		return ExitInterrupted
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		return ExitOK
+	}
+	fmt.Fprintf(io.ErrOut, "achilles: %v\n", err)
+	return ExitUsage
+}
+
+func newRootCmd(io *IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "achilles",
+		Short:         "Find leaked secrets in git history, folders and streams, and tell which still work",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+	})
+	root.AddCommand(
+		newGitCmd(io, nil),
+		newDirCmd(io, nil),
+		newStdinCmd(io, nil),
+		newRulesCmd(io),
+		newVersionCmd(io),
+	)
+	return root
+}
+
+func newVersionCmd(io *IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(io.Out, "achilles %s (commit %s)\n", Version, Commit)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,284 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/achilles-sec/achilles/detectors"
+	"github.com/achilles-sec/achilles/rules"
+	"github.com/achilles-sec/achilles/scanner"
+	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/report"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// scanOptions are the flags every scan command shares.
+type scanOptions struct {
+	IO            *IO
+	ConfigPath    string
+	Format        string
+	Output        string
+	Redact        bool
+	Jobs          int
+	NoProgress    bool
+	ExitCode      int
+	MaxFileSize   int64
+	MinConfidence string
+}
+
+func addScanFlags(cmd *cobra.Command, o *scanOptions) {
+	f := cmd.Flags()
+	f.StringVarP(&o.ConfigPath, "config", "c", "", "rules file (TOML; default: $ACHILLES_CONFIG, then .achilles.toml in the target, then the built-in rules)")
+	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json or jsonl")
+	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (default: stdout)")
+	f.BoolVar(&o.Redact, "redact", false, "hide secrets in every output")
+	f.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "number of scanning workers")
+	f.BoolVar(&o.NoProgress, "no-progress", false, "do not show a progress bar")
+	f.IntVar(&o.ExitCode, "exit-code", ExitFindings, "exit status when findings are reported")
+	f.Int64Var(&o.MaxFileSize, "max-file-size", scanner.DefaultMaxFileSize, "files and blobs larger than this many bytes are streamed in chunks")
+	f.StringVar(&o.MinConfidence, "min-confidence", "low", "report only findings of at least this confidence: low, medium or high")
+}
+
+func (o *scanOptions) validate() error {
+	if _, err := report.New(o.Format, report.Options{}); err != nil {
+		return usageError{err}
+	}
+	if _, ok := rules.ParseConfidence(o.MinConfidence); !ok {
+		return usageError{fmt.Errorf("--min-confidence %q: want low, medium or high", o.MinConfidence)}
+	}
+	if o.Jobs < 1 {
+		return usageError{fmt.Errorf("--jobs %d: want at least 1", o.Jobs)}
+	}
+	return nil
+}
+
+// loadRules picks the rule file: --config, then $ACHILLES_CONFIG, then the
+// target's own .achilles.toml, then the built-in rules.
+func (o *scanOptions) loadRules(root string) (*rules.Config, error) {
+	path := o.ConfigPath
+	if path == "" {
+		path = os.Getenv("ACHILLES_CONFIG")
+	}
+	if path == "" && root != "" {
+		if st, err := os.Stat(root); err == nil && st.IsDir() {
+			candidate := filepath.Join(root, ".achilles.toml")
+			if _, err := os.Stat(candidate); err == nil {
+				path = candidate
+			}
+		}
+	}
+	if path == "" {
+		return rules.Default()
+	}
+	return rules.LoadFile(path)
+}
+
+// scanFunc runs one source.
+type scanFunc func(ctx context.Context, opts scanner.Options) (*scanner.Result, error)
+
+// runScan is the part every scan command shares: rules, engine, progress,
+// the scan, the report, the summary and the exit status.
+func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	cfg, err := o.loadRules(root)
+	if err != nil {
+		return usageError{err}
+	}
+	errOut := o.IO.ErrOut
+	var warnMu sync.Mutex
+	opts := scanner.Options{
+		Engine:      detectors.New(cfg),
+		Jobs:        o.Jobs,
+		MaxFileSize: o.MaxFileSize,
+		Warn: func(err error) {
+			warnMu.Lock()
+			defer warnMu.Unlock()
+			fmt.Fprintf(errOut, "achilles: warning: %v\n", err)
+		},
+	}
+	var bar *progressbar.ProgressBar
+	if !o.NoProgress && isTerminal(errOut) {
+		bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(errOut),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetDescription("scanning"),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100_000_000),
+		)
+		opts.Progress = &barProgress{bar: bar}
+	}
+	res, err := scan(ctx, opts)
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		if errors.Is(err, scanner.ErrTarget) {
+			return usageError{err}
+		}
+		return err
+	}
+	min, _ := rules.ParseConfidence(o.MinConfidence)
+	fs := filterConfidence(res.Findings, min)
+	if err := o.writeReport(fs); err != nil {
+		return err
+	}
+	fmt.Fprintln(errOut, "achilles: "+res.Stats.Summary(len(fs)))
+	if len(fs) > 0 {
+		return exitError{o.ExitCode}
+	}
+	return nil
+}
+
+func filterConfidence(fs []finding.Finding, min rules.Confidence) []finding.Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if c, ok := rules.ParseConfidence(f.Confidence); ok && c < min {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (o *scanOptions) writeReport(fs []finding.Finding) error {
+	color := o.Output == "" && isTerminal(o.IO.Out)
+	w, err := report.New(o.Format, report.Options{Redact: o.Redact, Color: color, Version: Version})
+	if err != nil {
+		return usageError{err}
+	}
+	if o.Output == "" {
+		return w.Write(o.IO.Out, fs)
+	}
+	return report.WriteFile(o.Output, func(out io.Writer) error { return w.Write(out, fs) })
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// barProgress adapts the progress bar to scanner.Progress.
+type barProgress struct {
+	mu  sync.Mutex
+	bar *progressbar.ProgressBar
+}
+
+func (p *barProgress) SetTotal(n int64) {
+	p.mu.Lock()
+	p.bar.ChangeMax64(n)
+	p.mu.Unlock()
+}
+
+func (p *barProgress) Add(n int64, _ int) {
+	p.mu.Lock()
+	_ = p.bar.Add64(n)
+	p.mu.Unlock()
+}
+
+// newGitCmd builds `achilles git`.
+func newGitCmd(io *IO, runF func(*gitOptions) error) *cobra.Command {
+	o := &gitOptions{scanOptions: scanOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "git [PATH]",
+		Short: "Scan the full history of every ref of a git repository",
+		Long: `Scan every unique blob reachable from any ref of the repository at PATH
+(default .) exactly once, and report each secret once per rule, secret and
+path, with the commit that first introduced it and whether it is still
+present at HEAD.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Path = "."
+			if len(args) == 1 {
+				o.Path = args[0]
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runGit(cmd.Context(), o)
+		},
+	}
+	addScanFlags(cmd, &o.scanOptions)
+	cmd.Flags().StringVar(&o.Backend, "git-backend", "auto", "how history is read: auto (git binary if present), git or go-git")
+	return cmd
+}
+
+type gitOptions struct {
+	scanOptions
+	Path    string
+	Backend string
+}
+
+func runGit(ctx context.Context, o *gitOptions) error {
+	return runScan(ctx, &o.scanOptions, o.Path, func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
+		return scanner.ScanGit(ctx, opts, scanner.GitOptions{Backend: o.Backend}, o.Path)
+	})
+}
+
+type dirOptions struct {
+	scanOptions
+	Paths []string
+}
+
+// newDirCmd builds `achilles dir`.
+func newDirCmd(io *IO, runF func(*dirOptions) error) *cobra.Command {
+	o := &dirOptions{scanOptions: scanOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "dir [PATH...]",
+		Short: "Scan files and folders (default .); .git folders are skipped",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Paths = args
+			if len(o.Paths) == 0 {
+				o.Paths = []string{"."}
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runDir(cmd.Context(), o)
+		},
+	}
+	addScanFlags(cmd, &o.scanOptions)
+	return cmd
+}
+
+func runDir(ctx context.Context, o *dirOptions) error {
+	return runScan(ctx, &o.scanOptions, o.Paths[0], func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
+		return scanner.ScanPaths(ctx, opts, o.Paths)
+	})
+}
+
+type stdinOptions struct {
+	scanOptions
+	Name string
+}
+
+// newStdinCmd builds `achilles stdin`.
+func newStdinCmd(io *IO, runF func(*stdinOptions) error) *cobra.Command {
+	o := &stdinOptions{scanOptions: scanOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "stdin",
+		Short: "Scan whatever is piped in",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return runScan(cmd.Context(), &o.scanOptions, "", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
+				return scanner.ScanReader(ctx, opts, o.IO.In, o.Name)
+			})
+		},
+	}
+	addScanFlags(cmd, &o.scanOptions)
+	cmd.Flags().StringVar(&o.Name, "name", "stdin", "path to report for the piped content (path rules apply to it)")
+	return cmd
+}

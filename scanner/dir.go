@@ -1,0 +1,209 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/sourcegraph/conc/pool"
+)
+
+// ErrTarget marks a target that cannot be scanned at all (exit status 2).
+var ErrTarget = errors.New("target cannot be scanned")
+
+// ScanPaths scans files and folders. Folders are walked (".git" folders
+// skipped, symlinks not followed); binary files are skipped and counted;
+// files over MaxFileSize are streamed in chunks.
+func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, error) {
+	start := time.Now()
+	var c counters
+	for _, p := range paths {
+		if _, err := os.Lstat(p); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrTarget, err)
+		}
+	}
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	files := make(chan string, 256)
+	var col collector
+	p := pool.New().WithContext(ctx).WithMaxGoroutines(jobs + 1).WithCancelOnError()
+	p.Go(func(ctx context.Context) error {
+		defer close(files)
+		for _, root := range paths {
+			err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					opts.warn(&c, fmt.Errorf("%s: %w", path, unwrapPathErr(err)))
+					if d != nil && d.IsDir() {
+						return fs.SkipDir
+					}
+					return nil
+				}
+				if d.IsDir() {
+					if d.Name() == ".git" && path != root {
+						return fs.SkipDir
+					}
+					return nil
+				}
+				if !d.Type().IsRegular() {
+					// Symlinks, sockets, devices: not followed or read.
+					c.skipped.Add(1)
+					return nil
+				}
+				select {
+				case files <- path:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+	for i := 0; i < jobs; i++ {
+		p.Go(func(ctx context.Context) error {
+			for path := range files {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				fs, err := scanFile(ctx, opts, &c, path, &bufPool)
+				if err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					opts.warn(&c, err)
+					continue
+				}
+				col.add(fs)
+			}
+			return nil
+		})
+	}
+	err := p.Wait()
+	res := &Result{Findings: col.fs}
+	c.fill(&res.Stats)
+	res.Stats.What = describePaths(paths)
+	res.Stats.Duration = time.Since(start)
+	finding.Sort(res.Findings)
+	return res, err
+}
+
+func describePaths(paths []string) string {
+	if len(paths) == 1 {
+		return paths[0]
+	}
+	return fmt.Sprintf("%d paths", len(paths))
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPool *sync.Pool) ([]finding.Finding, error) {
+	cfg := opts.Engine.Config()
+	rel := filepath.ToSlash(path)
+	out := pathFindings(cfg, place{path: rel})
+	if pathIgnored(cfg, rel) {
+		c.skipped.Add(1)
+		return out, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
+	}
+	max := opts.MaxFileSize
+	if max <= 0 {
+		max = DefaultMaxFileSize
+	}
+	c.objects.Add(1)
+	if st.Size() > max {
+		head := make([]byte, 8000)
+		n, _ := io.ReadFull(f, head)
+		if IsBinary(head[:n]) {
+			c.binary.Add(1)
+			opts.progress(st.Size(), 1)
+			return out, nil
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return out, fmt.Errorf("%s: %w", path, err)
+		}
+		ms, err := scanStream(ctx, opts.Engine, f, func(n int) {
+			c.bytes.Add(int64(n))
+			opts.progress(int64(n), 0)
+		})
+		opts.progress(0, 1)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
+		}
+		return append(out, toFindings(cfg, ms, place{path: rel})...), nil
+	}
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := (*bp)[:0]
+	if int64(cap(buf)) < st.Size()+1 {
+		buf = make([]byte, 0, st.Size()+512)
+	}
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
+		}
+		if len(buf) == cap(buf) {
+			// The file grew while being read.
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+	if cap(buf) <= 4<<20 {
+		*bp = buf
+	}
+	c.bytes.Add(int64(len(buf)))
+	opts.progress(int64(len(buf)), 1)
+	if IsBinary(buf) {
+		c.binary.Add(1)
+		return out, nil
+	}
+	return append(out, toFindings(cfg, opts.Engine.Scan(buf), place{path: rel})...), nil
+}
+
+// ScanReader scans one stream (stdin) in overlapping chunks.
+func ScanReader(ctx context.Context, opts Options, r io.Reader, name string) (*Result, error) {
+	start := time.Now()
+	var c counters
+	ms, err := scanStream(ctx, opts.Engine, r, func(n int) {
+		c.bytes.Add(int64(n))
+		opts.progress(int64(n), 0)
+	})
+	c.objects.Add(1)
+	res := &Result{Findings: toFindings(opts.Engine.Config(), ms, place{path: name})}
+	c.fill(&res.Stats)
+	res.Stats.What = name
+	res.Stats.Duration = time.Since(start)
+	finding.Sort(res.Findings)
+	return res, err
+}

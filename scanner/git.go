@@ -1,0 +1,395 @@
+package scanner
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/achilles-sec/achilles/detectors"
+	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/sourcegraph/conc/pool"
+)
+
+// GitOptions select how history is read.
+type GitOptions struct {
+	// Backend is "auto" (git binary when present, else go-git), "git" or
+	// "go-git".
+	Backend string
+}
+
+// blob is one unique blob of the history, with the first path it was seen
+// at. Data is nil for a blob the source streams itself (too large).
+type blob struct {
+	hash string
+	path string
+	size int64
+	data []byte
+}
+
+// commitInfo is the provenance of a commit.
+type commitInfo struct {
+	hash    string
+	author  string
+	email   string
+	when    time.Time
+	summary string
+}
+
+// intro says that a commit introduced a blob at a path.
+type intro struct {
+	path   string
+	commit *commitInfo
+}
+
+// history is a way of reading a repository: the git binary or go-git.
+type history interface {
+	// blobs calls fn once for every unique blob reachable from any ref,
+	// skipping those skip says need not be read; a blob over MaxFileSize
+	// goes to large as a stream instead. Both are called from one goroutine.
+	blobs(ctx context.Context, skip func(path string) bool, fn func(blob) error, large func(blob, io.Reader) error) error
+	// introductions finds every (path, commit) that introduced a wanted
+	// blob: the blob is at that path in the commit and in none of its
+	// parents.
+	introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error)
+	// commits is the number of commits walked, once known.
+	commits() int64
+}
+
+// ScanGit scans the full history of every ref of the repository at path:
+// every unique blob once, then provenance for the blobs with matches.
+func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (*Result, error) {
+	start := time.Now()
+	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true})
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening repository %s: %v", ErrTarget, path, err)
+	}
+	var c counters
+	gitDir := gitDirOf(path)
+	if _, err := os.Stat(filepath.Join(gitDir, "shallow")); err == nil {
+		opts.warn(&c, fmt.Errorf("%s: shallow clone: history before the shallow boundary is not in the repository and was not scanned", path))
+	}
+	var h history
+	switch gopts.Backend {
+	case "", "auto":
+		if _, err := exec.LookPath("git"); err == nil {
+			h = newGitCLI(path, opts, &c)
+		} else {
+			h = newGoGit(repo, opts, &c)
+		}
+	case "git":
+		h = newGitCLI(path, opts, &c)
+	case "go-git":
+		h = newGoGit(repo, opts, &c)
+	default:
+		return nil, fmt.Errorf("unknown git backend %q (want auto, git or go-git)", gopts.Backend)
+	}
+
+	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: chunkOverlap(opts.Engine)}
+	if err := hs.scanBlobs(ctx, h); err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for hash := range hs.matches {
+		want[hash] = true
+	}
+	for hash := range hs.pathOnly {
+		want[hash] = true
+	}
+	intros := map[string][]intro{}
+	if len(want) > 0 {
+		intros, err = h.introductions(ctx, want)
+		if err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{Findings: hs.assemble(intros, headBlobs(repo, opts, &c))}
+	c.commits.Store(h.commits())
+	c.fill(&res.Stats)
+	res.Stats.What = "git history of " + path
+	res.Stats.Duration = time.Since(start)
+	finding.Sort(res.Findings)
+	return res, nil
+}
+
+func gitDirOf(path string) string {
+	if st, err := os.Stat(filepath.Join(path, ".git")); err == nil && st.IsDir() {
+		return filepath.Join(path, ".git")
+	}
+	return path
+}
+
+// chunkOverlap is how far a chunk's scan reaches into the next chunk: the
+// longest bounded match any rule can produce, within [1 KiB, 64 KiB].
+func chunkOverlap(e *detectors.Engine) int {
+	o := 1 << 10
+	for _, r := range e.Config().Rules {
+		if r.Regex != nil && r.MaxLen > o {
+			o = r.MaxLen
+		}
+	}
+	return min(o, 64<<10)
+}
+
+// histScan holds the state of one history scan.
+type histScan struct {
+	opts    Options
+	c       *counters
+	cache   *chunkCache
+	overlap int
+
+	mu       sync.Mutex
+	matches  map[string][]detectors.Match // blob hash -> matches
+	pathOnly map[string]bool              // blobs whose path matched a path-only rule
+	firstAt  map[string]string            // blob hash -> first path, for blobs in matches/pathOnly
+}
+
+func (hs *histScan) scanBlobs(ctx context.Context, h history) error {
+	hs.matches = map[string][]detectors.Match{}
+	hs.pathOnly = map[string]bool{}
+	hs.firstAt = map[string]string{}
+	cfg := hs.opts.Engine.Config()
+	hasPathRules := false
+	for _, r := range cfg.Rules {
+		if r.Regex == nil && r.Path != nil {
+			hasPathRules = true
+		}
+	}
+	jobs := hs.opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	work := make(chan blob, jobs*4)
+	p := pool.New().WithContext(ctx).WithCancelOnError().WithFirstError()
+	for i := 0; i < jobs; i++ {
+		p.Go(func(ctx context.Context) error {
+			for b := range work {
+				hs.scanOne(b)
+			}
+			return nil
+		})
+	}
+	notePath := func(b blob) {
+		hs.c.objects.Add(1)
+		if hasPathRules && len(pathFindings(cfg, place{path: b.path})) > 0 {
+			hs.mu.Lock()
+			hs.pathOnly[b.hash] = true
+			hs.firstAt[b.hash] = b.path
+			hs.mu.Unlock()
+		}
+	}
+	large := func(b blob, r io.Reader) error {
+		notePath(b)
+		hs.opts.progress(0, 1)
+		br := bufio.NewReaderSize(r, 8192)
+		if head, _ := br.Peek(8000); IsBinary(head) {
+			hs.c.binary.Add(1)
+			return nil
+		}
+		ms, err := scanStream(ctx, hs.opts.Engine, br, func(n int) {
+			hs.c.bytes.Add(int64(n))
+			hs.opts.progress(int64(n), 0)
+		})
+		if err != nil {
+			return err
+		}
+		hs.record(b, ms)
+		return nil
+	}
+	err := h.blobs(ctx, func(path string) bool { return pathIgnored(cfg, path) }, func(b blob) error {
+		notePath(b)
+		select {
+		case work <- b:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}, large)
+	close(work)
+	perr := p.Wait()
+	if err != nil {
+		return err
+	}
+	return perr
+}
+
+func (hs *histScan) scanOne(b blob) {
+	hs.c.bytes.Add(int64(len(b.data)))
+	hs.opts.progress(int64(len(b.data)), 1)
+	if IsBinary(b.data) {
+		hs.c.binary.Add(1)
+		return
+	}
+	var ms []detectors.Match
+	if len(b.data) >= cdcThreshold {
+		ms = scanChunked(hs.opts.Engine, hs.cache, b.data, hs.overlap, func() { hs.c.deduped.Add(1) })
+	} else {
+		ms = hs.opts.Engine.Scan(b.data)
+	}
+	hs.record(b, ms)
+}
+
+func (hs *histScan) record(b blob, ms []detectors.Match) {
+	if len(ms) == 0 {
+		return
+	}
+	hs.mu.Lock()
+	hs.matches[b.hash] = ms
+	hs.firstAt[b.hash] = b.path
+	hs.mu.Unlock()
+}
+
+// headBlobs returns a lookup from path to blob hash at HEAD of the default
+// branch, or nil when HEAD cannot be resolved (an empty or detached-less
+// bare repository).
+func headBlobs(repo *git.Repository, opts Options, c *counters) func(path string) (string, bool) {
+	ref, err := repo.Head()
+	if err != nil {
+		if !errors.Is(err, plumbing.ErrReferenceNotFound) {
+			opts.warn(c, fmt.Errorf("resolving HEAD: %v (still_present is left out)", err))
+		}
+		return nil
+	}
+	commit, err := repo.CommitObject(ref.Hash())
+	if err != nil {
+		opts.warn(c, fmt.Errorf("reading HEAD commit %s: %v (still_present is left out)", ref.Hash(), err))
+		return nil
+	}
+	tree, err := commit.Tree()
+	if err != nil {
+		opts.warn(c, fmt.Errorf("reading HEAD tree: %v (still_present is left out)", err))
+		return nil
+	}
+	return func(path string) (string, bool) {
+		e, err := tree.FindEntry(path)
+		if err != nil || !e.Mode.IsFile() {
+			return "", false
+		}
+		return e.Hash.String(), true
+	}
+}
+
+// assemble turns blob matches and their introductions into findings: one
+// per (rule, secret, path) with the earliest introducing commit.
+func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (string, bool)) []finding.Finding {
+	cfg := hs.opts.Engine.Config()
+	type key struct{ rule, secret, path string }
+	best := map[key]finding.Finding{}
+	bestWhen := map[key]time.Time{}
+	consider := func(f finding.Finding, when time.Time) {
+		k := key{f.RuleID, f.Secret, f.Path}
+		old, ok := best[k]
+		if ok {
+			ow := bestWhen[k]
+			if when.After(ow) || when.Equal(ow) && f.Commit >= old.Commit {
+				return
+			}
+		}
+		best[k] = f
+		bestWhen[k] = when
+	}
+	hashes := make([]string, 0, len(hs.firstAt))
+	for h := range hs.firstAt {
+		hashes = append(hashes, h)
+	}
+	sort.Strings(hashes)
+	for _, hash := range hashes {
+		ins := earliestPerPath(intros[hash])
+		if len(ins) == 0 {
+			// No introducing commit found (e.g. only reachable through a
+			// ref the log did not walk): report at the first path seen.
+			ins = []intro{{path: hs.firstAt[hash], commit: &commitInfo{}}}
+		}
+		for _, in := range ins {
+			at := place{path: in.path, commit: in.commit.hash}
+			var fs []finding.Finding
+			if ms := hs.matches[hash]; len(ms) > 0 {
+				fs = toFindings(cfg, ms, at)
+			}
+			if hs.pathOnly[hash] {
+				fs = append(fs, pathFindings(cfg, at)...)
+			}
+			for _, f := range fs {
+				f.Commit = in.commit.hash
+				f.Author = in.commit.author
+				f.Email = in.commit.email
+				if !in.commit.when.IsZero() {
+					f.Date = in.commit.when.UTC().Format(time.RFC3339)
+				}
+				f.Message = in.commit.summary
+				consider(f, in.commit.when)
+			}
+		}
+	}
+	out := make([]finding.Finding, 0, len(best))
+	for _, f := range best {
+		if atHead != nil {
+			present := false
+			if hb, ok := atHead(f.Path); ok {
+				present = hs.blobHas(hb, f.RuleID, f.Secret)
+			}
+			f.StillPresent = &present
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (hs *histScan) blobHas(hash, ruleID, secret string) bool {
+	if hs.pathOnly[hash] && secret == "" {
+		return true
+	}
+	for _, m := range hs.matches[hash] {
+		if m.Rule.ID == ruleID && m.Secret == secret {
+			return true
+		}
+	}
+	return false
+}
+
+// earliestPerPath keeps, for each path, the introduction with the earliest
+// author date (ties broken by commit hash).
+func earliestPerPath(ins []intro) []intro {
+	byPath := map[string]intro{}
+	for _, in := range ins {
+		old, ok := byPath[in.path]
+		if !ok || in.commit.when.Before(old.commit.when) ||
+			in.commit.when.Equal(old.commit.when) && in.commit.hash < old.commit.hash {
+			byPath[in.path] = in
+		}
+	}
+	out := make([]intro, 0, len(byPath))
+	for _, in := range byPath {
+		out = append(out, in)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	return out
+}
+
+// gitCommand runs git in the repository with a clean environment for
+// output parsing.
+func gitCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_CONFIG_NOSYSTEM=1")
+	return cmd
+}
+
+func trimStderr(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 500 {
+		s = s[:500] + "…"
+	}
+	return s
+}

@@ -1,0 +1,250 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync/atomic"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// goGit reads history with go-git alone: the fallback when no git binary is
+// present. Every unique tree is parsed once (a tree already seen is not
+// entered again), so listing costs the number of unique trees, not the
+// number of commits times the size of a tree.
+type goGit struct {
+	repo    *git.Repository
+	opts    Options
+	c       *counters
+	ncommit atomic.Int64
+	order   []*object.Commit // every commit reachable from a ref
+}
+
+func newGoGit(repo *git.Repository, opts Options, c *counters) *goGit {
+	return &goGit{repo: repo, opts: opts, c: c}
+}
+
+func (g *goGit) commits() int64 { return g.ncommit.Load() }
+
+// walkCommits collects every commit reachable from any ref, once.
+func (g *goGit) walkCommits(ctx context.Context) error {
+	refs, err := g.repo.References()
+	if err != nil {
+		return fmt.Errorf("listing refs: %w", err)
+	}
+	var tips []plumbing.Hash
+	err = refs.ForEach(func(r *plumbing.Reference) error {
+		if r.Type() != plumbing.HashReference {
+			return nil
+		}
+		tips = append(tips, r.Hash())
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("listing refs: %w", err)
+	}
+	if head, err := g.repo.Head(); err == nil {
+		tips = append(tips, head.Hash())
+	}
+	seen := map[plumbing.Hash]bool{}
+	stack := tips
+	for len(stack) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		h := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		obj, err := g.repo.Object(plumbing.AnyObject, h)
+		if err != nil {
+			g.opts.warn(g.c, fmt.Errorf("object %s: %v; history behind it not scanned", h, err))
+			continue
+		}
+		switch o := obj.(type) {
+		case *object.Tag:
+			stack = append(stack, o.Target)
+		case *object.Commit:
+			g.order = append(g.order, o)
+			stack = append(stack, o.ParentHashes...)
+		}
+	}
+	sort.Slice(g.order, func(i, j int) bool { return g.order[i].Hash.String() < g.order[j].Hash.String() })
+	g.ncommit.Store(int64(len(g.order)))
+	return nil
+}
+
+func (g *goGit) blobs(ctx context.Context, skip func(string) bool, fn func(blob) error, large func(blob, io.Reader) error) error {
+	if err := g.walkCommits(ctx); err != nil {
+		return err
+	}
+	seenTree := map[plumbing.Hash]bool{}
+	seenBlob := map[plumbing.Hash]bool{}
+	maxSize := g.opts.MaxFileSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	var walk func(h plumbing.Hash, prefix string) error
+	walk = func(h plumbing.Hash, prefix string) error {
+		if seenTree[h] {
+			return nil
+		}
+		seenTree[h] = true
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		tree, err := g.repo.TreeObject(h)
+		if err != nil {
+			g.opts.warn(g.c, fmt.Errorf("tree %s (%s): %v; not scanned", h, prefixOrRoot(prefix), err))
+			return nil
+		}
+		for _, e := range tree.Entries {
+			path := prefix + e.Name
+			switch {
+			case e.Mode == filemode.Dir:
+				if err := walk(e.Hash, path+"/"); err != nil {
+					return err
+				}
+			case e.Mode == filemode.Submodule:
+				// A gitlink names a commit of another repository.
+			case e.Mode.IsFile():
+				if seenBlob[e.Hash] {
+					continue
+				}
+				seenBlob[e.Hash] = true
+				if skip(path) {
+					g.c.skipped.Add(1)
+					continue
+				}
+				if err := g.readBlob(e.Hash, path, maxSize, fn, large); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, c := range g.order {
+		if err := walk(c.TreeHash, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func prefixOrRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+func (g *goGit) readBlob(h plumbing.Hash, path string, maxSize int64, fn func(blob) error, large func(blob, io.Reader) error) error {
+	b, err := g.repo.BlobObject(h)
+	if err != nil {
+		g.opts.warn(g.c, fmt.Errorf("blob %s (%s): %v; not scanned", h, path, err))
+		return nil
+	}
+	r, err := b.Reader()
+	if err != nil {
+		g.opts.warn(g.c, fmt.Errorf("blob %s (%s): %v; not scanned", h, path, err))
+		return nil
+	}
+	defer r.Close()
+	bl := blob{hash: h.String(), path: path, size: b.Size}
+	if b.Size > maxSize {
+		return large(bl, r)
+	}
+	bl.data = make([]byte, b.Size)
+	if _, err := io.ReadFull(r, bl.data); err != nil {
+		g.opts.warn(g.c, fmt.Errorf("blob %s (%s): %v; not scanned", h, path, err))
+		return nil
+	}
+	return fn(bl)
+}
+
+// introductions computes, for each commit, the wanted blobs its tree holds
+// (memoised per tree, so each unique tree is read once more), and keeps the
+// (path, blob) pairs none of its parents hold.
+func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error) {
+	type pair struct{ path, hash string }
+	memo := map[plumbing.Hash][]pair{}
+	var contains func(h plumbing.Hash) []pair
+	contains = func(h plumbing.Hash) []pair {
+		if ps, ok := memo[h]; ok {
+			return ps
+		}
+		tree, err := g.repo.TreeObject(h)
+		if err != nil {
+			memo[h] = nil
+			return nil
+		}
+		var ps []pair
+		for _, e := range tree.Entries {
+			switch {
+			case e.Mode == filemode.Dir:
+				for _, p := range contains(e.Hash) {
+					ps = append(ps, pair{e.Name + "/" + p.path, p.hash})
+				}
+			case e.Mode.IsFile():
+				if want[e.Hash.String()] {
+					ps = append(ps, pair{e.Name, e.Hash.String()})
+				}
+			}
+		}
+		memo[h] = ps
+		return ps
+	}
+	res := map[string][]intro{}
+	for _, c := range g.order {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		mine := contains(c.TreeHash)
+		if len(mine) == 0 {
+			continue
+		}
+		inParents := map[pair]bool{}
+		for _, ph := range c.ParentHashes {
+			pc, err := g.repo.CommitObject(ph)
+			if err != nil {
+				if !errors.Is(err, plumbing.ErrObjectNotFound) {
+					g.opts.warn(g.c, fmt.Errorf("commit %s: %v", ph, err))
+				}
+				continue
+			}
+			for _, p := range contains(pc.TreeHash) {
+				inParents[p] = true
+			}
+		}
+		info := &commitInfo{
+			hash:    c.Hash.String(),
+			author:  c.Author.Name,
+			email:   c.Author.Email,
+			when:    c.Author.When.UTC(),
+			summary: firstLine(c.Message),
+		}
+		for _, p := range mine {
+			if !inParents[p] {
+				res[p.hash] = append(res[p.hash], intro{path: p.path, commit: info})
+			}
+		}
+	}
+	return res, nil
+}
+
+func firstLine(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

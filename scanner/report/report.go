@@ -1,0 +1,78 @@
+// Package report writes findings in the formats users ask for. Writers are
+// sinks: one small interface and one switch that picks the format. Scanning
+// code never imports this package.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+)
+
+// Writer writes a whole report.
+type Writer interface {
+	Write(w io.Writer, fs []finding.Finding) error
+}
+
+// Options shape every format.
+type Options struct {
+	// Redact hides secrets in every field of every format.
+	Redact bool
+	// Color adds ANSI colour to the text format.
+	Color bool
+	// Version is the achilles version, for formats that name the tool.
+	Version string
+}
+
+// Formats lists the names New accepts (template takes "template=FILE").
+var Formats = []string{"text", "json", "jsonl"}
+
+// New returns the writer for a format name.
+func New(format string, opts Options) (Writer, error) {
+	var w Writer
+	switch format {
+	case "", "text":
+		w = textWriter{color: opts.Color}
+	case "json":
+		w = jsonWriter{}
+	case "jsonl":
+		w = jsonlWriter{}
+	default:
+		return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
+	}
+	if opts.Redact {
+		w = redacting{w}
+	}
+	return w, nil
+}
+
+// redacting hides secrets before any writer sees them, so no format can
+// forget a field.
+type redacting struct{ inner Writer }
+
+func (r redacting) Write(w io.Writer, fs []finding.Finding) error {
+	out := make([]finding.Finding, len(fs))
+	for i, f := range fs {
+		out[i] = RedactFinding(f)
+	}
+	return r.inner.Write(w, out)
+}
+
+// RedactFinding returns f with the secret hidden in every field that can
+// hold it.
+func RedactFinding(f finding.Finding) finding.Finding {
+	if f.Secret == "" {
+		return f
+	}
+	red := finding.Redact(f.Secret)
+	f.Match = strings.ReplaceAll(f.Match, f.Secret, red)
+	if f.Verification != nil {
+		v := *f.Verification
+		v.Reason = strings.ReplaceAll(v.Reason, f.Secret, red)
+		f.Verification = &v
+	}
+	f.Secret = red
+	return f
+}

@@ -1,0 +1,116 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+)
+
+// textWriter is the human format: one block per finding, live keys first.
+type textWriter struct{ color bool }
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiDim    = "\x1b[2m"
+	ansiCyan   = "\x1b[36m"
+)
+
+func (t textWriter) paint(code, s string) string {
+	if !t.color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
+	bw := bufio.NewWriter(w)
+	for _, f := range liveFirst(fs) {
+		head := t.paint(ansiBold+ansiRed, f.RuleID)
+		if f.Verification != nil && f.Verification.Status == "live" {
+			head = t.paint(ansiBold+ansiRed, "LIVE ") + head
+		}
+		fmt.Fprintf(bw, "%s  %s  [%s]\n", head, f.Description, f.Confidence)
+		loc := f.Path
+		if f.Line > 0 {
+			loc = fmt.Sprintf("%s:%d:%d", f.Path, f.Line, f.Column)
+		}
+		fmt.Fprintf(bw, "  %-9s %s\n", "where", t.paint(ansiCyan, loc))
+		if f.Secret != "" {
+			fmt.Fprintf(bw, "  %-9s %s\n", "secret", t.paint(ansiYellow, oneLine(f.Secret)))
+		}
+		if f.Commit != "" {
+			fmt.Fprintf(bw, "  %-9s %s %s %s <%s>  %s\n", "commit", short(f.Commit), f.Date, f.Author, f.Email, t.paint(ansiDim, f.Message))
+		}
+		if f.StillPresent != nil {
+			fmt.Fprintf(bw, "  %-9s %v\n", "at HEAD", yesNo(*f.StillPresent))
+		}
+		if len(f.Decoded) > 0 {
+			fmt.Fprintf(bw, "  %-9s %s\n", "decoded", strings.Join(f.Decoded, " → "))
+		}
+		if f.ChecksumFailed {
+			fmt.Fprintf(bw, "  %-9s %s\n", "checksum", "does not match: likely a look-alike")
+		}
+		if v := f.Verification; v != nil {
+			line := v.Status
+			if v.Identity != "" {
+				line += "  identity: " + v.Identity
+			}
+			if len(v.Scopes) > 0 {
+				line += "  scopes: " + strings.Join(v.Scopes, ",")
+			}
+			if v.ExpiresAt != "" {
+				line += "  expires: " + v.ExpiresAt
+			}
+			if v.Reason != "" {
+				line += "  (" + v.Reason + ")"
+			}
+			fmt.Fprintf(bw, "  %-9s %s\n", "verified", line)
+		}
+		fmt.Fprintf(bw, "  %-9s %s\n\n", "id", t.paint(ansiDim, f.Fingerprint))
+	}
+	return bw.Flush()
+}
+
+// liveFirst puts live findings before the rest, keeping the order otherwise.
+func liveFirst(fs []finding.Finding) []finding.Finding {
+	out := make([]finding.Finding, 0, len(fs))
+	for _, f := range fs {
+		if f.Verification != nil && f.Verification.Status == "live" {
+			out = append(out, f)
+		}
+	}
+	for _, f := range fs {
+		if f.Verification == nil || f.Verification.Status != "live" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "still present"
+	}
+	return "removed"
+}
+
+// oneLine keeps a multi-line secret (a private key) to one line of text.
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}

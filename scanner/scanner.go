@@ -1,0 +1,240 @@
+// Package scanner turns sources (git history, directories, a stream) into
+// chunks of bytes with provenance, runs the detector engine over them on a
+// bounded pool of workers, and assembles findings.
+//
+// Data flows one way: source → chunk → detector → finding. The scanner
+// never formats a report; writers live in scanner/report.
+package scanner
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/achilles-sec/achilles/detectors"
+	"github.com/achilles-sec/achilles/rules"
+	"github.com/achilles-sec/achilles/scanner/finding"
+)
+
+// DefaultMaxFileSize is the size above which a file is streamed in chunks
+// rather than read whole.
+const DefaultMaxFileSize = 25 << 20
+
+// Options configure a scan.
+type Options struct {
+	Engine *detectors.Engine
+	// Jobs is the number of scanning workers; 0 means one per CPU.
+	Jobs int
+	// MaxFileSize: larger files are streamed in chunks.
+	MaxFileSize int64
+	// Warn receives problems that did not stop the scan (an unreadable file,
+	// a missing object). It must be safe for concurrent use. Messages never
+	// hold secret material.
+	Warn func(error)
+	// Progress, when set, is told of bytes and objects as they are scanned.
+	Progress Progress
+}
+
+// Progress is told how much has been scanned; it must be safe for
+// concurrent use.
+type Progress interface {
+	SetTotal(bytes int64)
+	Add(bytes int64, objects int)
+}
+
+// Stats summarise a scan for the one-line summary.
+type Stats struct {
+	// What names the target: "git history of X", "3 paths", "stdin".
+	What string
+	// Objects counts scanned files or blobs; Commits the commits walked.
+	Objects  int64
+	Commits  int64
+	Bytes    int64
+	Binary   int64
+	Skipped  int64
+	Warnings int64
+	// ChunksDeduped counts content chunks of large blobs that were already
+	// scanned in another version of the file.
+	ChunksDeduped int64
+	Duration      time.Duration
+}
+
+// Result is what a source produces.
+type Result struct {
+	Findings []finding.Finding
+	Stats    Stats
+}
+
+// Summary is the one-line human summary printed on stderr.
+func (s Stats) Summary(findings int) string {
+	unit := "files"
+	if s.Commits > 0 {
+		unit = fmt.Sprintf("blobs in %d commits", s.Commits)
+	}
+	msg := fmt.Sprintf("scanned %s: %d %s, %s in %s; %d findings", s.What, s.Objects, unit, humanBytes(s.Bytes), s.Duration.Round(time.Millisecond), findings)
+	if s.Binary > 0 {
+		msg += fmt.Sprintf("; %d binary skipped", s.Binary)
+	}
+	if s.Warnings > 0 {
+		msg += fmt.Sprintf("; %d warnings", s.Warnings)
+	}
+	return msg
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// counters are the atomically updated parts of Stats.
+type counters struct {
+	objects, commits, bytes, binary, skipped, warnings, deduped atomic.Int64
+}
+
+func (c *counters) fill(s *Stats) {
+	s.Objects = c.objects.Load()
+	s.Commits = c.commits.Load()
+	s.Bytes = c.bytes.Load()
+	s.Binary = c.binary.Load()
+	s.Skipped = c.skipped.Load()
+	s.Warnings = c.warnings.Load()
+	s.ChunksDeduped = c.deduped.Load()
+}
+
+func (o *Options) warn(c *counters, err error) {
+	c.warnings.Add(1)
+	if o.Warn != nil {
+		o.Warn(err)
+	}
+}
+
+func (o *Options) progress(bytes int64, objects int) {
+	if o.Progress != nil {
+		o.Progress.Add(bytes, objects)
+	}
+}
+
+// IsBinary reports whether content looks binary: a NUL byte in its first
+// 8 KiB, the test git itself uses.
+func IsBinary(data []byte) bool {
+	if len(data) > 8000 {
+		data = data[:8000]
+	}
+	return bytes.IndexByte(data, 0) >= 0
+}
+
+// place is where a match was found, for allowlists and findings.
+type place struct {
+	path   string
+	commit string
+}
+
+// toFindings filters engine matches by the rules' path restrictions and the
+// allowlists that need a path or commit, and makes findings.
+func toFindings(cfg *rules.Config, ms []detectors.Match, at place) []finding.Finding {
+	var out []finding.Finding
+	for i := range ms {
+		m := &ms[i]
+		if f, ok := makeFinding(cfg, m, at); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func makeFinding(cfg *rules.Config, m *detectors.Match, at place) (finding.Finding, bool) {
+	r := m.Rule
+	if r.Path != nil && !r.Path.MatchString(at.path) {
+		return finding.Finding{}, false
+	}
+	if cfg.Allowed(r, rules.Occurrence{Secret: m.Secret, Match: m.Text, Line: m.LineText, Path: at.path, Commit: at.commit}, false) {
+		return finding.Finding{}, false
+	}
+	return finding.Finding{
+		RuleID:         r.ID,
+		Description:    r.Description,
+		Confidence:     m.Confidence.String(),
+		Tags:           r.Tags,
+		Path:           at.path,
+		Line:           m.Line,
+		Column:         m.Column,
+		Secret:         m.Secret,
+		Match:          m.Text,
+		Entropy:        roundEntropy(m.Entropy),
+		Fingerprint:    finding.MakeFingerprint(r.ID, m.Secret, at.path),
+		Commit:         at.commit,
+		ChecksumFailed: m.ChecksumFailed,
+	}, true
+}
+
+func roundEntropy(e float64) float64 {
+	return float64(int64(e*1000+0.5)) / 1000
+}
+
+// pathFindings reports path-only rules (a rule with a path and no regex)
+// that match the path.
+func pathFindings(cfg *rules.Config, at place) []finding.Finding {
+	var out []finding.Finding
+	for _, r := range cfg.Rules {
+		if r.Regex != nil || r.Path == nil || r.SkipReport || !r.Path.MatchString(at.path) {
+			continue
+		}
+		if cfg.Allowed(r, rules.Occurrence{Path: at.path, Commit: at.commit}, false) ||
+			cfg.Allowed(r, rules.Occurrence{Path: at.path, Commit: at.commit}, true) {
+			continue
+		}
+		out = append(out, finding.Finding{
+			RuleID:      r.ID,
+			Description: r.Description,
+			Confidence:  r.Confidence.String(),
+			Tags:        r.Tags,
+			Path:        at.path,
+			Fingerprint: finding.MakeFingerprint(r.ID, "", at.path),
+			Commit:      at.commit,
+		})
+	}
+	return out
+}
+
+// pathIgnored reports whether a global allowlist made only of paths covers
+// the path for every rule, so the content need not be read at all.
+func pathIgnored(cfg *rules.Config, path string) bool {
+	for _, a := range cfg.Allowlists {
+		if len(a.TargetRules) > 0 || len(a.Paths) == 0 {
+			continue
+		}
+		if a.MatchAll && len(a.Regexes)+len(a.Commits)+len(a.StopWords) > 0 {
+			continue
+		}
+		for _, re := range a.Paths {
+			if re.MatchString(path) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collector gathers findings from concurrent workers.
+type collector struct {
+	mu sync.Mutex
+	fs []finding.Finding
+}
+
+func (c *collector) add(fs []finding.Finding) {
+	if len(fs) == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.fs = append(c.fs, fs...)
+	c.mu.Unlock()
+}

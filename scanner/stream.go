@@ -1,0 +1,87 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/achilles-sec/achilles/detectors"
+)
+
+// Stream chunking: a long input is cut into windows of streamChunk bytes
+// that overlap by streamOverlap bytes. A match is kept by the window in whose
+// own part (before the overlap) it starts, so a secret that spans a cut is
+// found exactly once, provided it is shorter than the overlap.
+const (
+	streamChunk   = 8 << 20
+	streamOverlap = 64 << 10
+)
+
+// scanStream reads r in overlapping windows and returns the matches with
+// offsets, lines and columns relative to the whole stream.
+func scanStream(ctx context.Context, e *detectors.Engine, r io.Reader, onBytes func(int)) ([]detectors.Match, error) {
+	return scanStreamSized(ctx, e, r, streamChunk, streamOverlap, onBytes)
+}
+
+func scanStreamSized(ctx context.Context, e *detectors.Engine, r io.Reader, chunk, overlap int, onBytes func(int)) ([]detectors.Match, error) {
+	buf := make([]byte, 0, chunk+overlap)
+	var out []detectors.Match
+	base := 0     // stream offset of buf[0]
+	baseLine := 0 // newlines before buf[0]
+	lineStart := 0
+	eof := false
+	for !eof {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		n, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if onBytes != nil && n > 0 {
+			onBytes(n)
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			eof = true
+		default:
+			return out, fmt.Errorf("reading: %w", err)
+		}
+		own := len(buf)
+		if !eof {
+			own = len(buf) - overlap
+			// Cut after a newline when there is one near, so that a line's
+			// start stays in the window that reports it.
+			if i := bytes.LastIndexByte(buf[own-overlap/2:own], '\n'); i >= 0 {
+				own = own - overlap/2 + i + 1
+			}
+		}
+		for _, m := range e.Scan(buf) {
+			if m.Start >= own {
+				continue
+			}
+			if m.Line == 1 {
+				m.Column = base + m.Start - lineStart + 1
+			}
+			m.Line += baseLine
+			m.Start += base
+			m.End += base
+			m.SecretStart += base
+			m.SecretEnd += base
+			out = append(out, m)
+		}
+		if eof {
+			break
+		}
+		nl := bytes.Count(buf[:own], []byte{'\n'})
+		if nl > 0 {
+			lineStart = base + bytes.LastIndexByte(buf[:own], '\n') + 1
+		}
+		baseLine += nl
+		base += own
+		rest := copy(buf, buf[own:])
+		buf = buf[:rest]
+	}
+	return out, nil
+}
