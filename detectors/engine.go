@@ -47,8 +47,9 @@ type Engine struct {
 	pool     sync.Pool
 }
 
-// maxUnboundedSpan bounds the window around a keyword for a single-line rule
-// whose regex has no maximum length.
+// maxUnboundedSpan bounds the window around a keyword for a rule whose
+// regex has no maximum length (Go caps a repeat count at 1000, so a private
+// key body has to be written unbounded). A match longer than this is cut.
 const maxUnboundedSpan = 64 << 10
 
 // New compiles an engine for the rule set.
@@ -170,8 +171,6 @@ func (e *Engine) windowFor(r *rules.Rule, data []byte, start, klen int) (int, in
 	switch {
 	case r.MaxLen >= 0:
 		lo, hi = start+klen-r.MaxLen, start+r.MaxLen
-	case r.Multiline:
-		return 0, n
 	default:
 		lo, hi = start-maxUnboundedSpan, start+klen+maxUnboundedSpan
 	}

@@ -71,7 +71,11 @@ type history interface {
 // every unique blob once, then provenance for the blobs with matches.
 func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (*Result, error) {
 	start := time.Now()
-	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true})
+	repo, err := git.PlainOpen(path) // a work tree's root, or a bare repository
+	if err != nil {
+		// A folder inside a work tree.
+		repo, err = git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: opening repository %s: %v", ErrTarget, path, err)
 	}

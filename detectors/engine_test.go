@@ -1,0 +1,239 @@
+package detectors
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/achilles-sec/achilles/rules"
+)
+
+func load(t *testing.T, toml string) *rules.Config {
+	t.Helper()
+	cfg, err := rules.LoadBytes("test.toml", []byte(toml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+const tokenRule = `
+[[rules]]
+id = "tok"
+description = "token"
+regex = '''\b(tok_[A-Za-z0-9]{24})\b'''
+keywords = ["tok_"]
+entropy = 3.0
+`
+
+func TestScanLineColumnAndSecret(t *testing.T) {
+	e := New(load(t, tokenRule))
+	data := "first line\n  second tok_Q2x9LmP4vR7sT1uW3yZ5aB8c end\nthird TOK_Q2x9LmP4vR7sT1uW3yZ5aB8c\n"
+	ms := e.Scan([]byte(data))
+	if len(ms) != 1 {
+		t.Fatalf("got %d matches, want 1 (keyword match is case-insensitive, regex is not): %+v", len(ms), ms)
+	}
+	m := ms[0]
+	if m.Line != 2 || m.Column != 10 {
+		t.Errorf("line:col = %d:%d, want 2:10", m.Line, m.Column)
+	}
+	if m.Secret != "tok_Q2x9LmP4vR7sT1uW3yZ5aB8c" || data[m.SecretStart:m.SecretEnd] != m.Secret {
+		t.Errorf("secret = %q at %d-%d", m.Secret, m.SecretStart, m.SecretEnd)
+	}
+	if m.LineText != "  second tok_Q2x9LmP4vR7sT1uW3yZ5aB8c end" {
+		t.Errorf("line text = %q", m.LineText)
+	}
+}
+
+func TestEntropyThreshold(t *testing.T) {
+	e := New(load(t, tokenRule))
+	if ms := e.Scan([]byte("tok_aaaaaaaaaaaaaaaaaaaaaaaa")); len(ms) != 0 {
+		t.Fatalf("low-entropy secret matched: %+v", ms)
+	}
+}
+
+func TestManyMatchesAndRepeatedKeywords(t *testing.T) {
+	e := New(load(t, tokenRule))
+	var b strings.Builder
+	for i := 0; i < 500; i++ {
+		b.WriteString("x tok_Q2x9LmP4vR7sT1uW3yZ5aB8c y tok_ tok_ tok_\n")
+	}
+	ms := e.Scan([]byte(b.String()))
+	if len(ms) != 500 {
+		t.Fatalf("got %d matches, want 500", len(ms))
+	}
+	for i, m := range ms {
+		if m.Line != i+1 || m.Column != 3 {
+			t.Fatalf("match %d at %d:%d, want %d:3", i, m.Line, m.Column, i+1)
+		}
+	}
+}
+
+func TestAllowlists(t *testing.T) {
+	cfg := load(t, tokenRule+`
+  [[rules.allowlists]]
+  regexes = ['''Q2x9''']
+  [[rules.allowlists]]
+  regexTarget = "line"
+  regexes = ['''# fake''']
+  [[rules.allowlists]]
+  stopwords = ["zzzz"]
+
+[[allowlists]]
+regexTarget = "match"
+regexes = ['''tok_GLOBAL''']
+`)
+	e := New(cfg)
+	cases := map[string]int{
+		"tok_Q2x9LmP4vR7sT1uW3yZ5aB8c":        0, // rule allowlist on secret
+		"tok_H7k2Lm9pR4sT1uW3yZ5aB8cd # fake": 0, // line target
+		"tok_H7k2Lm9pRzzzzuW3yZ5aB8cd":        0, // stopword
+		"tok_GLOBALpR4sT1uW3yZ5aB8cd":         0, // global, match target
+		"tok_H7k2Lm9pR4sT1uW3yZ5aB8cd # real": 1,
+	}
+	for in, want := range cases {
+		if got := len(e.Scan([]byte(in))); got != want {
+			t.Errorf("%q: %d matches, want %d", in, got, want)
+		}
+	}
+}
+
+func TestAllowlistAndCondition(t *testing.T) {
+	cfg := load(t, tokenRule+`
+  [[rules.allowlists]]
+  condition = "AND"
+  regexes = ['''Q2x9''']
+  paths = ['''^test/''']
+`)
+	r := cfg.Rules[0]
+	o := rules.Occurrence{Secret: "tok_Q2x9LmP4vR7sT1uW3yZ5aB8c"}
+	// Content alone cannot decide an AND list with a path: the engine keeps it.
+	if ms := New(cfg).Scan([]byte(o.Secret)); len(ms) != 1 {
+		t.Fatalf("engine dropped a match an AND allowlist needs a path for")
+	}
+	o.Path = "test/a.go"
+	if !cfg.Allowed(r, o, false) {
+		t.Error("AND allowlist should allow when path and regex both match")
+	}
+	o.Path = "src/a.go"
+	if cfg.Allowed(r, o, false) {
+		t.Error("AND allowlist allowed with only the regex matching")
+	}
+}
+
+func TestSecretGroupDefaultsToFirstNonEmptyGroup(t *testing.T) {
+	e := New(load(t, `
+[[rules]]
+id = "kv"
+description = "kv"
+regex = '''(?i)(?:key=([a-z0-9]{8,16})|secret=([a-z0-9]{8,16}))'''
+keywords = ["key=", "secret="]
+`))
+	ms := e.Scan([]byte("secret=abc123def456"))
+	if len(ms) != 1 || ms[0].Secret != "abc123def456" {
+		t.Fatalf("got %+v", ms)
+	}
+}
+
+func TestMultilineRuleAcrossLines(t *testing.T) {
+	e := New(load(t, `
+[[rules]]
+id = "pk"
+description = "private key"
+regex = '''-----BEGIN[ A-Z]{0,20} PRIVATE KEY-----[A-Za-z0-9+/=\s]{32,}?-----END[ A-Z]{0,20} PRIVATE KEY-----'''
+keywords = ["private key-----"]
+`))
+	body := strings.Repeat("MIIEowIBAAKCAQEAuZ3k9q0Fv7yZ8VQx1m2N3b4V5c6X7z8A9s0D1f2G3h4J5k6L\n", 25)
+	data := "a\nb\n-----BEGIN RSA PRIVATE KEY-----\n" + body + "-----END RSA PRIVATE KEY-----\n"
+	ms := e.Scan([]byte(data))
+	if len(ms) != 1 {
+		t.Fatalf("got %d matches, want 1", len(ms))
+	}
+	if ms[0].Line != 3 || !strings.HasSuffix(ms[0].Secret, "-----END RSA PRIVATE KEY-----") {
+		t.Fatalf("got line %d secret %q", ms[0].Line, ms[0].Secret[:40])
+	}
+}
+
+func TestRuleWithoutKeywordsRunsEverywhere(t *testing.T) {
+	e := New(load(t, `
+[[rules]]
+id = "nokw"
+description = "no keywords"
+regex = '''ZQX[0-9]{6}'''
+`))
+	if ms := e.Scan([]byte("a ZQX123456 b")); len(ms) != 1 {
+		t.Fatalf("got %d", len(ms))
+	}
+}
+
+func TestCompositeRequired(t *testing.T) {
+	cfg := load(t, `
+[[rules]]
+id = "user"
+description = "user id"
+regex = '''uid_[0-9]{6}'''
+keywords = ["uid_"]
+skipReport = true
+
+[[rules]]
+id = "pass"
+description = "password for a user id"
+regex = '''pw_[a-z]{8}'''
+keywords = ["pw_"]
+  [[rules.required]]
+  id = "user"
+  withinLines = 1
+`)
+	e := New(cfg)
+	if ms := e.Scan([]byte("uid_123456\npw_abcdefgh\n")); len(ms) != 1 || ms[0].Rule.ID != "pass" {
+		t.Fatalf("near companion: got %+v", ms)
+	}
+	if ms := e.Scan([]byte("uid_123456\n\n\n\npw_abcdefgh\n")); len(ms) != 0 {
+		t.Fatalf("far companion: got %d matches", len(ms))
+	}
+}
+
+func TestGitHubChecksum(t *testing.T) {
+	// Build a token with a valid checksum from 30 random characters.
+	random := "Q2x9LmP4vR7sT1uW3yZ5aB8cD6eF0g"
+	good := "ghp_" + random + encodeBase62(crc32IEEE(random), 6)
+	if !GitHubChecksum(good) {
+		t.Fatalf("valid checksum rejected: %s", good)
+	}
+	bad := good[:len(good)-1] + "A"
+	if good[len(good)-1] == 'A' {
+		bad = good[:len(good)-1] + "B"
+	}
+	if GitHubChecksum(bad) {
+		t.Fatal("bad checksum accepted")
+	}
+}
+
+func TestEntropyValues(t *testing.T) {
+	if Entropy([]byte("aaaa")) != 0 {
+		t.Error("entropy of one repeated byte should be 0")
+	}
+	if e := Entropy([]byte("abcd")); e != 2 {
+		t.Errorf("entropy(abcd) = %v, want 2", e)
+	}
+}
+
+func FuzzScan(f *testing.F) {
+	cfg, err := rules.Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	e := New(cfg)
+	f.Add([]byte("aws_access_key_id = AKIAZ3MSJV4WQPTHKR7N\n"))
+	f.Add([]byte("-----BEGIN RSA PRIVATE KEY-----\nabc\n"))
+	f.Add([]byte{0, 0xff, '\n', 'a', 'k', 'i', 'a'})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, m := range e.Scan(data) {
+			if m.Start < 0 || m.End > len(data) || m.Start > m.End || m.SecretStart < m.Start || m.SecretEnd > m.End {
+				t.Fatalf("bad offsets %+v in %d bytes", m, len(data))
+			}
+			if m.Line < 1 || m.Column < 1 {
+				t.Fatalf("bad position %d:%d", m.Line, m.Column)
+			}
+		}
+	})
+}

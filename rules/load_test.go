@@ -1,0 +1,195 @@
+package rules
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadGitleaksConfig(t *testing.T) {
+	cfg, err := LoadFile("../testdata/gitleaks/gitleaks.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ByID("aws-access-key-id") != nil {
+		t.Error("disabledRules did not disable aws-access-key-id")
+	}
+	r := cfg.ByID("internal-api-token")
+	if r == nil {
+		t.Fatal("custom rule missing")
+	}
+	if r.SecretGroup != 1 || r.Entropy != 3.2 || len(r.Allowlists) != 1 || r.Allowlists[0].ContentOnly() {
+		t.Errorf("rule fields not loaded: %+v", r)
+	}
+	def, _ := Default()
+	if len(cfg.Rules) != len(def.Rules) {
+		// one default disabled, one custom added
+		t.Errorf("got %d rules, want %d (defaults - 1 + 1)", len(cfg.Rules), len(def.Rules))
+	}
+	if len(cfg.Allowlists) < 1 || cfg.Allowlists[len(cfg.Allowlists)-1].RegexTarget != TargetLine {
+		t.Error("global [allowlist] not loaded")
+	}
+}
+
+func TestLoadErrorsNameFileAndRule(t *testing.T) {
+	cases := []struct {
+		name, toml, wantRule, wantText string
+	}{
+		{"unknown field", `
+[[rules]]
+id = "a"
+regex = "x"
+[[rules]]
+id = "b"
+regex = "y"
+colour = "red"
+`, "b", "unknown field"},
+		{"bad regex", `
+[[rules]]
+id = "broken"
+regex = "a(b"
+`, "broken", "does not compile"},
+		{"duplicate id", `
+[[rules]]
+id = "dup"
+regex = "a"
+[[rules]]
+id = "dup"
+regex = "b"
+`, "dup", "duplicate rule id"},
+		{"no regex or path", `
+[[rules]]
+id = "empty"
+`, "empty", "needs a regex"},
+		{"bad secretGroup", `
+[[rules]]
+id = "grp"
+regex = "(a)"
+secretGroup = 2
+`, "grp", "secretGroup"},
+		{"unknown required", `
+[[rules]]
+id = "comp"
+regex = "a"
+  [[rules.required]]
+  id = "nowhere"
+`, "comp", "not defined"},
+		{"bad allowlist regex", `
+[[rules]]
+id = "al"
+regex = "a"
+  [[rules.allowlists]]
+  regexes = ["("]
+`, "al", "allowlist 1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadBytes("custom.toml", []byte(c.toml))
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			var le *Error
+			if !errors.As(err, &le) {
+				t.Fatalf("error %v is not a *rules.Error", err)
+			}
+			if le.File != "custom.toml" || le.RuleID != c.wantRule {
+				t.Errorf("error names file %q rule %q, want custom.toml %q", le.File, le.RuleID, c.wantRule)
+			}
+			if !strings.Contains(err.Error(), c.wantText) || !strings.Contains(err.Error(), "custom.toml") {
+				t.Errorf("error %q does not say %q with the file", err, c.wantText)
+			}
+		})
+	}
+}
+
+func TestExtendPathAndOverride(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.toml")
+	os.WriteFile(base, []byte(`
+[[rules]]
+id = "shared"
+description = "base"
+regex = "tok_[a-z]{8}"
+keywords = ["tok_"]
+`), 0o644)
+	top := filepath.Join(dir, "top.toml")
+	os.WriteFile(top, []byte(`
+[extend]
+path = "base.toml"
+[[rules]]
+id = "shared"
+description = "override"
+  [[rules.allowlists]]
+  stopwords = ["dummy"]
+`), 0o644)
+	cfg, err := LoadFile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Rules) != 1 {
+		t.Fatalf("got %d rules", len(cfg.Rules))
+	}
+	r := cfg.Rules[0]
+	if r.Description != "override" || r.Regex == nil || len(r.Allowlists) != 1 {
+		t.Errorf("override not merged: %+v", r)
+	}
+}
+
+func TestExtendURLRefused(t *testing.T) {
+	_, err := LoadBytes("u.toml", []byte("[extend]\nurl = \"https://example.com/x.toml\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "url is not supported") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestRegexShape(t *testing.T) {
+	cases := []struct {
+		re        string
+		max       int
+		multiline bool
+	}{
+		{`abc`, 3, false},
+		{`a{2,5}b?`, 6, false},
+		{`[a-z]+`, -1, false},
+		{`x\sy`, 3, true},
+		{`(?s)a.b`, 6, true},
+		{`(?:ab|cde)[0-9]{4}`, 7, false},
+		{`é`, 2, false},
+	}
+	for _, c := range cases {
+		cfg, err := LoadBytes("s.toml", []byte("[[rules]]\nid = \"s\"\nregex = '''"+c.re+"'''\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := cfg.Rules[0]
+		if r.MaxLen != c.max || r.Multiline != c.multiline {
+			t.Errorf("%s: max %d multiline %v, want %d %v", c.re, r.MaxLen, r.Multiline, c.max, c.multiline)
+		}
+	}
+}
+
+func TestDefaultRulesHaveKeywords(t *testing.T) {
+	cfg, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range cfg.Rules {
+		if r.Regex != nil && len(r.Keywords) == 0 {
+			t.Errorf("default rule %s has no keywords: it would run over every byte", r.ID)
+		}
+	}
+}
+
+func FuzzLoadBytes(f *testing.F) {
+	f.Add([]byte("[[rules]]\nid = \"a\"\nregex = \"x\"\n"))
+	f.Add([]byte("[extend]\nuseDefault = true\n"))
+	f.Add([]byte("[[rules]]\nid=\"\"\n[[rules.allowlists]]\nregexes=[\"(\"]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := LoadBytes("fuzz.toml", data)
+		if err == nil && cfg == nil {
+			t.Fatal("nil config without error")
+		}
+	})
+}
