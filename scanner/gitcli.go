@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -162,13 +163,20 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 	batch := gitCommand(ctx, g.dir, "cat-file", "--batch-all-objects", "--unordered", "--batch=%(objecttype) %(objectname) %(objectsize)")
 	var batchErr bytes.Buffer
 	batch.Stderr = &batchErr
-	out, err := batch.StdoutPipe()
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return err
 	}
+	growPipe(pw)
+	batch.Stdout = pw
 	if err := batch.Start(); err != nil {
+		pr.Close()
+		pw.Close()
 		return fmt.Errorf("starting git: %w", err)
 	}
+	pw.Close()
+	defer pr.Close()
+	out := pr
 	maxSize := g.opts.MaxFileSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize

@@ -77,6 +77,9 @@ func (s Stats) Summary(findings int) string {
 	if s.Binary > 0 {
 		msg += fmt.Sprintf("; %d binary skipped", s.Binary)
 	}
+	if s.ChunksDeduped > 0 {
+		msg += fmt.Sprintf("; %d chunks of large files already scanned in another version", s.ChunksDeduped)
+	}
 	if s.Warnings > 0 {
 		msg += fmt.Sprintf("; %d warnings", s.Warnings)
 	}

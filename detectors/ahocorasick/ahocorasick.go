@@ -115,24 +115,132 @@ func New(keywords []string) *Matcher {
 func (m *Matcher) Patterns() []string { return m.patterns }
 
 // Scan calls fn for each occurrence of each keyword in data, with the index
-// of the keyword and the offset of its first byte. Occurrences come in order
-// of their end offset.
+// of the keyword and the offset of its first byte, in order of position
+// (by end offset within each quarter of a large input).
+//
+// A DFA step is a load that depends on the previous one, so a single stream
+// is bound by load latency. Large inputs are cut in four parts scanned in
+// lockstep, which lets the processor overlap four independent chains; each
+// part runs on past its end by the longest keyword and reports only the
+// occurrences that start inside it.
 func (m *Matcher) Scan(data []byte, fn func(pattern int, start int)) {
 	if len(m.outputs) == 0 {
 		return
 	}
+	if len(data) < 1<<10 {
+		m.scanPart(data, 0, 0, len(data), len(data), fn)
+		return
+	}
+	hits := m.scan4(data)
+	for _, h := range hits {
+		fn(int(h.pattern), int(h.start))
+	}
+}
+
+// Hit is one keyword occurrence.
+type Hit struct {
+	pattern int32
+	start   int32
+}
+
+// scanPart runs the DFA from state s over data[from:to] and reports
+// occurrences starting before limit. It returns the final state.
+func (m *Matcher) scanPart(data []byte, s uint32, from, to, limit int, fn func(int, int)) uint32 {
 	delta := m.delta
 	classes := &m.classes
-	s := uint32(0)
-	for i := 0; i < len(data); i++ {
+	for i := from; i < to; i++ {
 		s = delta[s+uint32(classes[data[i]])]
 		if s&outFlag != 0 {
 			s &^= outFlag
 			for _, p := range m.outputs[s] {
-				fn(int(p), i+1-len(m.patterns[p]))
+				if start := i + 1 - len(m.patterns[p]); start < limit {
+					fn(int(p), start)
+				}
 			}
 		}
 	}
+	return s
+}
+
+func (m *Matcher) maxLen() int {
+	n := 0
+	for _, p := range m.patterns {
+		if len(p) > n {
+			n = len(p)
+		}
+	}
+	return n
+}
+
+func (m *Matcher) scan4(data []byte) []Hit {
+	n := len(data)
+	q := n / 4
+	var starts, ends [4]int
+	for k := 0; k < 4; k++ {
+		starts[k] = k * q
+		ends[k] = (k + 1) * q
+	}
+	ends[3] = n
+	var out [4][]Hit
+	delta := m.delta
+	classes := &m.classes
+	var st [4]uint32
+	report := func(k int, s uint32, i int) {
+		for _, p := range m.outputs[s] {
+			if start := i + 1 - len(m.patterns[p]); start < ends[k] && start >= starts[k] {
+				out[k] = append(out[k], Hit{p, int32(start)})
+			}
+		}
+	}
+	d0, d1, d2, d3 := data[starts[0]:], data[starts[1]:], data[starts[2]:], data[starts[3]:]
+	d0, d1, d2, d3 = d0[:q], d1[:q], d2[:q], d3[:q]
+	s0, s1, s2, s3 := uint32(0), uint32(0), uint32(0), uint32(0)
+	for i := 0; i < q; i++ {
+		s0 = delta[s0+uint32(classes[d0[i]])]
+		s1 = delta[s1+uint32(classes[d1[i]])]
+		s2 = delta[s2+uint32(classes[d2[i]])]
+		s3 = delta[s3+uint32(classes[d3[i]])]
+		if (s0|s1|s2|s3)&outFlag != 0 {
+			if s0&outFlag != 0 {
+				s0 &^= outFlag
+				report(0, s0, starts[0]+i)
+			}
+			if s1&outFlag != 0 {
+				s1 &^= outFlag
+				report(1, s1, starts[1]+i)
+			}
+			if s2&outFlag != 0 {
+				s2 &^= outFlag
+				report(2, s2, starts[2]+i)
+			}
+			if s3&outFlag != 0 {
+				s3 &^= outFlag
+				report(3, s3, starts[3]+i)
+			}
+		}
+	}
+	st = [4]uint32{s0, s1, s2, s3}
+	// Each part finishes alone: the rest of its own bytes (the last part is
+	// longer by n mod 4) and the overlap into the next part.
+	over := m.maxLen() - 1
+	for k := 0; k < 4; k++ {
+		to := ends[k] + over
+		if to > n {
+			to = n
+		}
+		kk := k
+		m.scanPart(data, st[k], starts[k]+q, to, ends[k], func(p, start int) {
+			if start >= starts[kk] {
+				out[kk] = append(out[kk], Hit{int32(p), int32(start)})
+			}
+		})
+	}
+	total := len(out[0]) + len(out[1]) + len(out[2]) + len(out[3])
+	all := make([]Hit, 0, total)
+	for k := 0; k < 4; k++ {
+		all = append(all, out[k]...)
+	}
+	return all
 }
 
 func lower(s string) string {

@@ -74,3 +74,43 @@ func BenchmarkScan(b *testing.B) {
 		m.Scan(data, func(int, int) {})
 	}
 }
+
+func TestLargeInputMatchesBruteForce(t *testing.T) {
+	keywords := []string{"akia", "ghp_", "xoxb-", "password", "a", "secret-key"}
+	m := New(keywords)
+	rng := rand.New(rand.NewSource(2))
+	alphabet := []byte("akiAKIghp_xob-passwordsecrt-y \n")
+	for _, n := range []int{1 << 10, 1<<10 + 1, 1<<10 + 3, 16<<10 + 3, 70001} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		// Put keywords right across the part boundaries.
+		for k := 1; k < 4; k++ {
+			copy(data[k*(n/4)-4:], "secret-key")
+		}
+		var got []hit
+		m.Scan(data, func(p, start int) { got = append(got, hit{p, start}) })
+		want := naive(keywords, data)
+		got, want = sorted(got), sorted(want)
+		if len(got) != len(want) {
+			t.Fatalf("n=%d: %d hits, want %d", n, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("n=%d: hit %d = %v, want %v", n, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func BenchmarkScanSingleStream(b *testing.B) {
+	keywords := []string{"akia", "ghp_", "xoxb-", "password", "secret", "token", "api_key", "sk_live_", "-----begin"}
+	data := bytes.Repeat([]byte("func main() { fmt.Println(\"hello world\") // some ordinary code here\n"), 16<<10)
+	m := New(keywords)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.scanPart(data, 0, 0, len(data), len(data), func(int, int) {})
+	}
+}
