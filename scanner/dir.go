@@ -93,7 +93,7 @@ func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, erro
 		})
 	}
 	err := p.Wait()
-	res := &Result{Findings: col.fs}
+	res := &Result{Findings: col.fs, Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
 	res.Stats.What = describePaths(paths)
 	res.Stats.Duration = time.Since(start)
@@ -200,7 +200,7 @@ func ScanReader(ctx context.Context, opts Options, r io.Reader, name string) (*R
 		opts.progress(int64(n), 0)
 	})
 	c.objects.Add(1)
-	res := &Result{Findings: toFindings(opts.Engine.Config(), ms, place{path: name})}
+	res := &Result{Findings: toFindings(opts.Engine.Config(), ms, place{path: name}), Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
 	res.Stats.What = name
 	res.Stats.Duration = time.Since(start)

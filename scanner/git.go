@@ -101,8 +101,9 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 	}
 
 	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: chunkOverlap(opts.Engine)}
-	if err := hs.scanBlobs(ctx, h); err != nil {
-		return nil, err
+	scanErr := hs.scanBlobs(ctx, h)
+	if scanErr != nil && ctx.Err() == nil {
+		return nil, scanErr
 	}
 	want := map[string]bool{}
 	for hash := range hs.matches {
@@ -112,19 +113,21 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 		want[hash] = true
 	}
 	intros := map[string][]intro{}
-	if len(want) > 0 {
+	if len(want) > 0 && scanErr == nil {
 		intros, err = h.introductions(ctx, want)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			return nil, err
 		}
 	}
-	res := &Result{Findings: hs.assemble(intros, headBlobs(repo, opts, &c))}
+	// Interrupted: what was found so far is still returned, with whatever
+	// provenance is known, and marked incomplete.
+	res := &Result{Findings: hs.assemble(intros, headBlobs(repo, opts, &c)), Incomplete: ctx.Err() != nil}
 	c.commits.Store(h.commits())
 	c.fill(&res.Stats)
 	res.Stats.What = "git history of " + path
 	res.Stats.Duration = time.Since(start)
 	finding.Sort(res.Findings)
-	return res, nil
+	return res, ctx.Err()
 }
 
 func gitDirOf(path string) string {

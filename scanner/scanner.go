@@ -61,10 +61,12 @@ type Stats struct {
 	Duration      time.Duration
 }
 
-// Result is what a source produces.
+// Result is what a source produces. A source that is interrupted returns
+// what it found so far with Incomplete set, and the context's error.
 type Result struct {
-	Findings []finding.Finding
-	Stats    Stats
+	Findings   []finding.Finding
+	Stats      Stats
+	Incomplete bool
 }
 
 // Summary is the one-line human summary printed on stderr.

@@ -24,6 +24,9 @@ type Options struct {
 	Color bool
 	// Version is the achilles version, for formats that name the tool.
 	Version string
+	// Incomplete marks a report of a scan that was interrupted; formats
+	// that can say so do (text: a first line; SARIF: executionSuccessful).
+	Incomplete bool
 }
 
 // Formats lists the names New accepts (template takes "template=FILE").
@@ -34,7 +37,7 @@ func New(format string, opts Options) (Writer, error) {
 	var w Writer
 	switch format {
 	case "", "text":
-		w = textWriter{color: opts.Color}
+		w = textWriter{color: opts.Color, incomplete: opts.Incomplete}
 	case "json":
 		w = jsonWriter{}
 	case "jsonl":

@@ -10,7 +10,7 @@ import (
 )
 
 // textWriter is the human format: one block per finding, live keys first.
-type textWriter struct{ color bool }
+type textWriter struct{ color, incomplete bool }
 
 const (
 	ansiReset  = "\x1b[0m"
@@ -30,6 +30,10 @@ func (t textWriter) paint(code, s string) string {
 
 func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 	bw := bufio.NewWriter(w)
+	if t.incomplete {
+		fmt.Fprintln(bw, t.paint(ansiBold+ansiYellow, "INCOMPLETE: the scan was interrupted; findings below are those found before it stopped"))
+		fmt.Fprintln(bw)
+	}
 	for _, f := range liveFirst(fs) {
 		head := t.paint(ansiBold+ansiRed, f.RuleID)
 		if f.Verification != nil && f.Verification.Status == "live" {

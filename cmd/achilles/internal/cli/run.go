@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -22,6 +23,10 @@ const (
 	ExitUsage       = 2
 	ExitInterrupted = 130
 )
+
+// interruptGrace is how long a scan has to wind down after SIGINT or
+// SIGTERM before the process exits regardless.
+const interruptGrace = 900 * time.Millisecond
 
 // Version and Commit are stamped at release time with -ldflags.
 var (
@@ -52,6 +57,15 @@ type IO struct {
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The scan stops at the signal and writes what it has; if something is
+	// stuck (a read from a pipe that never ends), exit anyway after a grace
+	// period.
+	go func() {
+		<-ctx.Done()
+		time.Sleep(interruptGrace)
+		fmt.Fprintln(stderr, "achilles: interrupted")
+		os.Exit(ExitInterrupted)
+	}()
 	return run(ctx, args, &IO{In: stdin, Out: stdout, ErrOut: stderr})
 }
 

@@ -122,7 +122,7 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 	if bar != nil {
 		_ = bar.Finish()
 	}
-	if err != nil {
+	if err != nil && (res == nil || !res.Incomplete) {
 		if errors.Is(err, scanner.ErrTarget) {
 			return usageError{err}
 		}
@@ -130,10 +130,14 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 	}
 	min, _ := rules.ParseConfidence(o.MinConfidence)
 	fs := filterConfidence(res.Findings, min)
-	if err := o.writeReport(fs); err != nil {
+	if err := o.writeReport(fs, res.Incomplete); err != nil {
 		return err
 	}
 	fmt.Fprintln(errOut, "achilles: "+res.Stats.Summary(len(fs)))
+	if res.Incomplete {
+		fmt.Fprintln(errOut, "achilles: interrupted: the report holds what was found before the scan stopped and is marked incomplete")
+		return exitError{ExitInterrupted}
+	}
 	if len(fs) > 0 {
 		return exitError{o.ExitCode}
 	}
@@ -151,9 +155,9 @@ func filterConfidence(fs []finding.Finding, min rules.Confidence) []finding.Find
 	return out
 }
 
-func (o *scanOptions) writeReport(fs []finding.Finding) error {
+func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool) error {
 	color := o.Output == "" && isTerminal(o.IO.Out)
-	w, err := report.New(o.Format, report.Options{Redact: o.Redact, Color: color, Version: Version})
+	w, err := report.New(o.Format, report.Options{Redact: o.Redact, Color: color, Version: Version, Incomplete: incomplete})
 	if err != nil {
 		return usageError{err}
 	}
