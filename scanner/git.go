@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/achilles-sec/achilles/detectors"
@@ -105,6 +107,12 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 	if scanErr != nil && ctx.Err() == nil {
 		return nil, scanErr
 	}
+	if n := hs.lfs.Load(); n > 0 {
+		opts.warn(&c, fmt.Errorf("%s: %d blobs are Git LFS pointers: their content is stored outside the repository and was not scanned", path, n))
+	}
+	if hs.submodules.Load() {
+		opts.warn(&c, fmt.Errorf("%s: the repository has submodules (.gitmodules): their history is in other repositories and was not scanned; scan them separately", path))
+	}
 	want := map[string]bool{}
 	for hash := range hs.matches {
 		want[hash] = true
@@ -137,6 +145,9 @@ func gitDirOf(path string) string {
 	return path
 }
 
+// lfsPointerPrefix starts every Git LFS pointer file.
+var lfsPointerPrefix = []byte("version https://git-lfs.github.com/spec/")
+
 // chunkOverlap is how far a chunk's scan reaches into the next chunk: the
 // longest bounded match any rule can produce, within [1 KiB, 64 KiB].
 func chunkOverlap(e *detectors.Engine) int {
@@ -155,6 +166,9 @@ type histScan struct {
 	c       *counters
 	cache   *chunkCache
 	overlap int
+
+	lfs        atomic.Int64 // Git LFS pointers seen
+	submodules atomic.Bool  // a .gitmodules file was seen
 
 	mu       sync.Mutex
 	matches  map[string][]detectors.Match // blob hash -> matches
@@ -189,6 +203,9 @@ func (hs *histScan) scanBlobs(ctx context.Context, h history) error {
 	}
 	notePath := func(b blob) {
 		hs.c.objects.Add(1)
+		if b.path == ".gitmodules" || strings.HasSuffix(b.path, "/.gitmodules") {
+			hs.submodules.Store(true)
+		}
 		if hasPathRules && len(pathFindings(cfg, place{path: b.path})) > 0 {
 			hs.mu.Lock()
 			hs.pathOnly[b.hash] = true
@@ -237,6 +254,9 @@ func (hs *histScan) scanOne(b blob) {
 	if IsBinary(b.data) {
 		hs.c.binary.Add(1)
 		return
+	}
+	if bytes.HasPrefix(b.data, lfsPointerPrefix) {
+		hs.lfs.Add(1)
 	}
 	var ms []detectors.Match
 	if len(b.data) >= cdcThreshold {
