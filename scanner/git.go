@@ -21,6 +21,8 @@ import (
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/sourcegraph/conc/pool"
 )
 
@@ -92,12 +94,12 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 		if _, err := exec.LookPath("git"); err == nil {
 			h = newGitCLI(path, opts, &c)
 		} else {
-			h = newGoGit(repo, opts, &c)
+			h = newGoGit(lowMemory(repo), opts, &c)
 		}
 	case "git":
 		h = newGitCLI(path, opts, &c)
 	case "go-git":
-		h = newGoGit(repo, opts, &c)
+		h = newGoGit(lowMemory(repo), opts, &c)
 	default:
 		return nil, fmt.Errorf("unknown git backend %q (want auto, git or go-git)", gopts.Backend)
 	}
@@ -136,6 +138,22 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 	res.Stats.Duration = time.Since(start)
 	finding.Sort(res.Findings)
 	return res, ctx.Err()
+}
+
+// lowMemory reopens the repository's object storage with a small object
+// cache: go-git's default of 96 MiB, on top of the blobs in flight, would
+// put the fallback backend over achilles' memory budget.
+func lowMemory(repo *git.Repository) *git.Repository {
+	st, ok := repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return repo
+	}
+	small := filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRU(16*cache.MiByte), filesystem.Options{})
+	r, err := git.Open(small, nil)
+	if err != nil {
+		return repo
+	}
+	return r
 }
 
 func gitDirOf(path string) string {
