@@ -121,3 +121,5 @@ func scanGitBoth(t *testing.T, dir string) map[string]*Result {
 	}
 	return out
 }
+
+type detectorsMatch = detectors.Match
