@@ -171,6 +171,32 @@ func (e *Engine) windowFor(r *rules.Rule, data []byte, start, klen int) (int, in
 	switch {
 	case r.MaxLen >= 0:
 		lo, hi = start+klen-r.MaxLen, start+r.MaxLen
+	case r.MaxNewlines >= 0:
+		// Unbounded, but only within a known number of lines: the lines
+		// around the hit (each searched at most maxUnboundedSpan far).
+		lo, hi = start, start+klen
+		for k := 0; k <= r.MaxNewlines && lo > 0; k++ {
+			from := max(0, lo-maxUnboundedSpan)
+			if i := bytes.LastIndexByte(data[from:lo], '\n'); i >= 0 && k < r.MaxNewlines {
+				lo = from + i
+			} else if i >= 0 {
+				lo = from + i + 1
+			} else {
+				lo = from
+				break
+			}
+		}
+		for k := 0; k <= r.MaxNewlines && hi < n; k++ {
+			to := min(n, hi+maxUnboundedSpan)
+			if i := bytes.IndexByte(data[hi:to], '\n'); i >= 0 && k < r.MaxNewlines {
+				hi += i + 1
+			} else if i >= 0 {
+				hi += i
+			} else {
+				hi = to
+				break
+			}
+		}
 	default:
 		lo, hi = start-maxUnboundedSpan, start+klen+maxUnboundedSpan
 	}
@@ -180,7 +206,7 @@ func (e *Engine) windowFor(r *rules.Rule, data []byte, start, klen int) (int, in
 	if hi > n {
 		hi = n
 	}
-	if !r.Multiline {
+	if r.MaxNewlines == 0 {
 		if i := bytes.LastIndexByte(data[lo:start], '\n'); i >= 0 {
 			lo += i + 1
 		}

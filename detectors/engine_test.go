@@ -237,3 +237,25 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// TestUnboundedRuleWithBoundedNewlines covers a rule whose repeats are
+// unbounded but cannot cross lines except through a few bounded \s: the
+// window spans just those lines around the keyword.
+func TestUnboundedRuleWithBoundedNewlines(t *testing.T) {
+	e := New(load(t, `
+[[rules]]
+id = "kv"
+description = "kv"
+regex = '''(?i)[\w.]{0,20}apikey\s{0,2}[:=]\s{0,2}([a-z0-9]{12,})'''
+keywords = ["apikey"]
+`))
+	filler := strings.Repeat("filler line of text\n", 200)
+	data := filler + "conf.apikey =\n abcdef0123456789abcdef0123456789\n" + filler + "x.apikey= qwertyuiop12345\n"
+	ms := e.Scan([]byte(data))
+	if len(ms) != 2 {
+		t.Fatalf("got %d matches", len(ms))
+	}
+	if ms[0].Secret != "abcdef0123456789abcdef0123456789" || ms[0].Line != 201 || ms[1].Secret != "qwertyuiop12345" || ms[1].Line != 403 {
+		t.Fatalf("got %q@%d %q@%d", ms[0].Secret, ms[0].Line, ms[1].Secret, ms[1].Line)
+	}
+}

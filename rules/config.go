@@ -97,8 +97,11 @@ type Rule struct {
 	ExamplePath string
 
 	// MaxLen is the longest match the regex can produce, in bytes, or -1
-	// when unbounded. Multiline reports whether a match can span lines.
-	MaxLen    int
+	// when unbounded. MaxNewlines is the most newlines a match can hold, or
+	// -1 when unbounded; the engine sizes its windows from both.
+	MaxLen      int
+	MaxNewlines int
+	// Multiline reports whether a match can span lines.
 	Multiline bool
 }
 
@@ -141,83 +144,93 @@ func (a *Allowlist) ContentOnly() bool {
 	return len(a.Paths) == 0 && len(a.Commits) == 0
 }
 
-// regexShape computes the longest match and whether a match can contain a
-// newline, so the engine can size the window it scans around a keyword.
-func regexShape(re *syntax.Regexp) (maxLen int, multiline bool) {
+// shape is what the engine needs to know of a regex to size its windows.
+type shape struct {
+	maxLen int // bytes, -1 unbounded
+	maxNL  int // newlines, -1 unbounded
+}
+
+func regexShape(re *syntax.Regexp) shape {
 	return shapeOf(re.Simplify())
 }
 
-func shapeOf(re *syntax.Regexp) (int, bool) {
+// addBound adds two bounds where -1 means unbounded.
+func addBound(a, b int) int {
+	if a < 0 || b < 0 {
+		return -1
+	}
+	return a + b
+}
+
+func maxBound(a, b int) int {
+	if a < 0 || b < 0 {
+		return -1
+	}
+	return max(a, b)
+}
+
+func mulBound(a, n int) int {
+	switch {
+	case a == 0:
+		return 0
+	case a < 0 || n < 0:
+		return -1
+	}
+	return a * n
+}
+
+func shapeOf(re *syntax.Regexp) shape {
 	switch re.Op {
 	case syntax.OpLiteral:
-		n := 0
-		nl := false
+		var s shape
 		for _, r := range re.Rune {
-			n += runeBytes(r)
+			s.maxLen += runeBytes(r)
 			if r == '\n' {
-				nl = true
+				s.maxNL++
 			}
 		}
-		return n, nl
+		return s
 	case syntax.OpCharClass:
-		max := 0
-		nl := false
+		var s shape
 		for i := 0; i+1 < len(re.Rune); i += 2 {
 			lo, hi := re.Rune[i], re.Rune[i+1]
-			if b := runeBytes(hi); b > max {
-				max = b
-			}
+			s.maxLen = max(s.maxLen, runeBytes(hi))
 			if lo <= '\n' && '\n' <= hi {
-				nl = true
+				s.maxNL = 1
 			}
 		}
-		return max, nl
+		return s
 	case syntax.OpAnyCharNotNL:
-		return 4, false
+		return shape{4, 0}
 	case syntax.OpAnyChar:
-		return 4, true
-	case syntax.OpCapture:
+		return shape{4, 1}
+	case syntax.OpCapture, syntax.OpQuest:
 		return shapeOf(re.Sub[0])
 	case syntax.OpConcat:
-		total, nl := 0, false
-		for _, s := range re.Sub {
-			n, m := shapeOf(s)
-			nl = nl || m
-			if n < 0 || total < 0 {
-				total = -1
-				continue
-			}
-			total += n
+		var s shape
+		for _, sub := range re.Sub {
+			t := shapeOf(sub)
+			s.maxLen = addBound(s.maxLen, t.maxLen)
+			s.maxNL = addBound(s.maxNL, t.maxNL)
 		}
-		return total, nl
+		return s
 	case syntax.OpAlternate:
-		max, nl := 0, false
-		for _, s := range re.Sub {
-			n, m := shapeOf(s)
-			nl = nl || m
-			if n < 0 || max < 0 {
-				max = -1
-				continue
-			}
-			if n > max {
-				max = n
-			}
+		var s shape
+		for _, sub := range re.Sub {
+			t := shapeOf(sub)
+			s.maxLen = maxBound(s.maxLen, t.maxLen)
+			s.maxNL = maxBound(s.maxNL, t.maxNL)
 		}
-		return max, nl
-	case syntax.OpQuest:
-		return shapeOf(re.Sub[0])
+		return s
 	case syntax.OpStar, syntax.OpPlus:
-		_, nl := shapeOf(re.Sub[0])
-		return -1, nl
+		t := shapeOf(re.Sub[0])
+		return shape{mulBound(t.maxLen, -1), mulBound(t.maxNL, -1)}
 	case syntax.OpRepeat:
-		n, nl := shapeOf(re.Sub[0])
-		if re.Max < 0 || n < 0 {
-			return -1, nl
-		}
-		return n * re.Max, nl
+		t := shapeOf(re.Sub[0])
+		return shape{mulBound(t.maxLen, re.Max), mulBound(t.maxNL, re.Max)}
 	}
 	// Empty-width assertions and empty matches.
-	return 0, false
+	return shape{}
 }
 
 func runeBytes(r rune) int {

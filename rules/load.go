@@ -388,7 +388,8 @@ func compileRule(r rawRule) (*Rule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("regex does not parse: %w", err)
 		}
-		rule.MaxLen, rule.Multiline = regexShape(parsed)
+		sh := regexShape(parsed)
+		rule.MaxLen, rule.MaxNewlines, rule.Multiline = sh.maxLen, sh.maxNL, sh.maxNL != 0
 	}
 	if r.Path != "" {
 		re, err := regexp.Compile(r.Path)

@@ -157,6 +157,7 @@ func TestRegexShape(t *testing.T) {
 		{`(?s)a.b`, 6, true},
 		{`(?:ab|cde)[0-9]{4}`, 7, false},
 		{`é`, 2, false},
+		{`key\s{0,3}=[a-z]+`, -1, true},
 	}
 	for _, c := range cases {
 		cfg, err := LoadBytes("s.toml", []byte("[[rules]]\nid = \"s\"\nregex = '''"+c.re+"'''\n"))
@@ -164,7 +165,7 @@ func TestRegexShape(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := cfg.Rules[0]
-		if r.MaxLen != c.max || r.Multiline != c.multiline {
+		if r.MaxLen != c.max || r.Multiline != c.multiline || (r.MaxNewlines != 0) != c.multiline {
 			t.Errorf("%s: max %d multiline %v, want %d %v", c.re, r.MaxLen, r.Multiline, c.max, c.multiline)
 		}
 	}
