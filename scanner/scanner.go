@@ -150,8 +150,38 @@ func toFindings(cfg *rules.Config, ms []detectors.Match, at place) []finding.Fin
 	for i := range ms {
 		m := &ms[i]
 		if f, ok := makeFinding(cfg, m, at); ok {
+			f.Related = related(ms, i)
 			out = append(out, f)
 		}
+	}
+	return out
+}
+
+// related gives, for every other rule matched in the same content, the
+// secret of its match nearest to ms[i] (by line): the companion parts a
+// verifier may need, such as an AWS key id next to its secret key.
+func related(ms []detectors.Match, i int) map[string]string {
+	if len(ms) < 2 {
+		return nil
+	}
+	best := map[string]int{}
+	out := map[string]string{}
+	for j := range ms {
+		id := ms[j].Rule.ID
+		if j == i || id == ms[i].Rule.ID {
+			continue
+		}
+		d := ms[j].Line - ms[i].Line
+		if d < 0 {
+			d = -d
+		}
+		if old, ok := best[id]; !ok || d < old {
+			best[id] = d
+			out[id] = ms[j].Secret
+		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

@@ -39,6 +39,9 @@ type Finding struct {
 	Verification *Verification `json:"verification,omitempty"`
 	// ChecksumFailed marks a look-alike whose embedded checksum is wrong.
 	ChecksumFailed bool `json:"checksum_failed,omitempty"`
+	// Related holds, by rule id, the nearest secret other rules matched in
+	// the same content: companion parts for verification. Never reported.
+	Related map[string]string `json:"-"`
 }
 
 // Verification is what the provider said about a secret.
