@@ -57,6 +57,10 @@ type Config struct {
 	Allowlists []*Allowlist
 	// Sources names the files the config was built from, for messages.
 	Sources []string
+	// Verify is the `[verify]` table, kept opaque here: the verification
+	// layer reads it (endpoints for self-hosted instances, declarative
+	// verifiers). Later files override earlier ones key by key.
+	Verify map[string]any
 }
 
 // Rule is one compiled detection rule.

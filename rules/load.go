@@ -256,6 +256,12 @@ func build(chain []namedRaw) (*Config, error) {
 		if nr.raw.Title != "" {
 			cfg.Title = nr.raw.Title
 		}
+		for k, v := range nr.raw.Verify {
+			if cfg.Verify == nil {
+				cfg.Verify = map[string]any{}
+			}
+			cfg.Verify[k] = v
+		}
 		for _, id := range nr.raw.Extend.DisabledRules {
 			disabled[id] = true
 		}
