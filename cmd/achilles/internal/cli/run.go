@@ -79,6 +79,15 @@ func run(ctx context.Context, args []string, io *IO) int {
 			}
 		}
 	}
+	// ACHILLES_RUSAGE=1 prints achilles' own peak RSS on exit (children such
+	// as git cat-file, which maps pack files, are not counted), for benchmarks.
+	if os.Getenv("ACHILLES_RUSAGE") != "" {
+		defer func() {
+			if kb := peakRSSKB(); kb > 0 {
+				fmt.Fprintf(io.ErrOut, "achilles: peak RSS %d KB\n", kb)
+			}
+		}()
+	}
 	root := newRootCmd(io)
 	root.SetArgs(args)
 	root.SetIn(io.In)

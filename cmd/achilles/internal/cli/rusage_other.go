@@ -1,0 +1,6 @@
+//go:build !unix
+
+package cli
+
+// peakRSSKB is not available here.
+func peakRSSKB() int64 { return 0 }
