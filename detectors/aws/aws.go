@@ -1,0 +1,106 @@
+// Package aws verifies AWS access keys with STS GetCallerIdentity, which
+// any valid key may call and which changes nothing.
+package aws
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/achilles-sec/achilles/detectors/verify"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// KeyIDRule is the rule whose match is the companion key id.
+const KeyIDRule = "aws-access-key-id"
+
+const (
+	official = "https://sts.amazonaws.com"
+	body     = "Action=GetCallerIdentity&Version=2011-06-15"
+)
+
+// Verifier checks an AWS secret access key together with its key id.
+type Verifier struct {
+	// Now is the signing clock; tests may fix it.
+	Now func() time.Time
+}
+
+// ID implements verify.Verifier.
+func (Verifier) ID() string { return "aws" }
+
+// Companions implements verify.Verifier: the key id found near the secret.
+func (Verifier) Companions() []string { return []string{KeyIDRule} }
+
+type callerIdentity struct {
+	Result struct {
+		Arn     string `xml:"Arn"`
+		UserID  string `xml:"UserId"`
+		Account string `xml:"Account"`
+	} `xml:"GetCallerIdentityResult"`
+}
+
+type stsError struct {
+	Error struct {
+		Code string `xml:"Code"`
+	} `xml:"Error"`
+}
+
+// Verify signs GetCallerIdentity with SigV4 (us-east-1) and reads the ARN.
+func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
+	keyID, secret := req.Parts[KeyIDRule], req.Secret
+	if req.RuleID == KeyIDRule {
+		// Matched the key id: the secret is the companion.
+		return verify.Result{Status: verify.Unknown, Reason: "an access key id alone cannot be verified; the secret key is needed"}
+	}
+	if keyID == "" {
+		return verify.Result{Status: verify.Unknown, Reason: "no access key id found near the secret key"}
+	}
+	base, err := c.BaseURL(v.ID(), official)
+	if err != nil {
+		return verify.Result{Status: verify.Unknown, Reason: err.Error()}
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	sum := sha256.Sum256([]byte(body))
+	resp, err := c.Do(ctx, v.ID(), func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/", strings.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}
+		err = v4.NewSigner().SignHTTP(ctx, creds, r, hex.EncodeToString(sum[:]), "sts", "us-east-1", now())
+		return r, err
+	})
+	if err != nil {
+		return verify.ErrorResult(err, req)
+	}
+	switch {
+	case resp.Status == http.StatusOK:
+		var ci callerIdentity
+		if err := xml.Unmarshal(resp.Body, &ci); err != nil || ci.Result.Arn == "" {
+			return verify.Result{Status: verify.Unknown, Reason: "unexpected answer from STS"}
+		}
+		kind := "long-term key"
+		if strings.HasPrefix(keyID, "ASIA") {
+			kind = "temporary credentials"
+		}
+		return verify.Result{Status: verify.Live, Identity: ci.Result.Arn + " (account " + ci.Result.Account + ")", Kind: kind}
+	case resp.Status == http.StatusForbidden:
+		var e stsError
+		_ = xml.Unmarshal(resp.Body, &e)
+		switch e.Error.Code {
+		case "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken":
+			return verify.Result{Status: verify.Dead, Reason: "STS: " + e.Error.Code}
+		}
+		return verify.Result{Status: verify.Unknown, Reason: "STS refused: " + e.Error.Code}
+	}
+	return verify.StatusResult(resp, req)
+}

@@ -1,0 +1,121 @@
+// Package gcp verifies Google Cloud service-account keys: a JWT signed with
+// the key is exchanged for an access token at Google's token endpoint
+// (which creates nothing lasting; the token is discarded).
+package gcp
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/achilles-sec/achilles/detectors/verify"
+)
+
+// EmailRule is the companion rule: the client_email of the key file.
+const EmailRule = "gcp-service-account-email"
+
+// Verifier checks service-account private keys.
+type Verifier struct {
+	// Now is the clock for the JWT; tests may fix it.
+	Now func() time.Time
+}
+
+// ID implements verify.Verifier.
+func (Verifier) ID() string { return "gcp-service-account" }
+
+// Companions implements verify.Verifier.
+func (Verifier) Companions() []string { return []string{EmailRule} }
+
+// ParseKey reads the private key as it appears in a JSON key file (with
+// escaped newlines) or as plain PEM.
+func ParseKey(s string) (*rsa.PrivateKey, error) {
+	s = strings.ReplaceAll(s, `\n`, "\n")
+	block, _ := pem.Decode([]byte(s))
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, errors.New("not a PKCS#8 key")
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("not an RSA key")
+	}
+	return rk, nil
+}
+
+// Verify implements verify.Verifier.
+func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
+	email := req.Parts[EmailRule]
+	if email == "" {
+		return verify.Result{Status: verify.Unknown, Reason: "no client_email found near the key"}
+	}
+	key, err := ParseKey(req.Secret)
+	if err != nil {
+		return verify.Result{Status: verify.Unknown, Reason: "key does not parse: " + err.Error()}
+	}
+	base, err := c.BaseURL(v.ID(), "https://oauth2.googleapis.com")
+	if err != nil {
+		return verify.Result{Status: verify.Unknown, Reason: err.Error()}
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	assertion, err := signJWT(key, email, base+"/token", now())
+	if err != nil {
+		return verify.Result{Status: verify.Unknown, Reason: "signing: " + err.Error()}
+	}
+	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {assertion}}.Encode()
+	resp, err := c.Do(ctx, v.ID(), func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/token", strings.NewReader(form))
+		if err == nil {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		return r, err
+	})
+	if err != nil {
+		return verify.ErrorResult(err, req)
+	}
+	var body struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	_ = json.Unmarshal(resp.Body, &body)
+	switch {
+	case resp.Status == http.StatusOK && body.AccessToken != "":
+		return verify.Result{Status: verify.Live, Identity: email, Scopes: []string{"cloud-platform"}, Kind: "service account key"}
+	case resp.Status == http.StatusBadRequest && body.Error == "invalid_grant":
+		return verify.Result{Status: verify.Dead, Reason: "Google: invalid_grant (key deleted or account disabled)"}
+	}
+	return verify.StatusResult(resp, req)
+}
+
+func signJWT(key *rsa.PrivateKey, email, aud string, now time.Time) (string, error) {
+	enc := base64.RawURLEncoding
+	header := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
+	claims, _ := json.Marshal(map[string]any{
+		"iss": email, "scope": "https://www.googleapis.com/auth/cloud-platform",
+		"aud": aud, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	})
+	signing := header + "." + enc.EncodeToString(claims)
+	sum := sha256.Sum256([]byte(signing))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		return "", err
+	}
+	return signing + "." + enc.EncodeToString(sig), nil
+}

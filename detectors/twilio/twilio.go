@@ -1,0 +1,57 @@
+// Package twilio verifies a Twilio auth token with its account SID by
+// reading the account (GET /2010-04-01/Accounts/{SID}.json).
+package twilio
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/achilles-sec/achilles/detectors/verify"
+)
+
+// SIDRule is the companion rule: the account SID found near the token.
+const SIDRule = "twilio-account-sid"
+
+// Verifier checks Twilio auth tokens.
+type Verifier struct{}
+
+// ID implements verify.Verifier.
+func (Verifier) ID() string { return "twilio" }
+
+// Companions implements verify.Verifier.
+func (Verifier) Companions() []string { return []string{SIDRule} }
+
+// Verify implements verify.Verifier.
+func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
+	sid := req.Parts[SIDRule]
+	if sid == "" {
+		return verify.Result{Status: verify.Unknown, Reason: "no account SID found near the auth token"}
+	}
+	base, err := c.BaseURL(v.ID(), "https://api.twilio.com")
+	if err != nil {
+		return verify.Result{Status: verify.Unknown, Reason: err.Error()}
+	}
+	resp, err := c.Do(ctx, v.ID(), func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/2010-04-01/Accounts/"+sid+".json", nil)
+		if err == nil {
+			r.SetBasicAuth(sid, req.Secret)
+		}
+		return r, err
+	})
+	if err != nil {
+		return verify.ErrorResult(err, req)
+	}
+	if resp.Status != http.StatusOK {
+		return verify.StatusResult(resp, req)
+	}
+	var a struct {
+		FriendlyName string `json:"friendly_name"`
+		Status       string `json:"status"`
+		Type         string `json:"type"`
+	}
+	if err := json.Unmarshal(resp.Body, &a); err != nil || a.Status == "" {
+		return verify.Result{Status: verify.Unknown, Reason: "unexpected answer from Twilio"}
+	}
+	return verify.Result{Status: verify.Live, Identity: a.FriendlyName + " (" + sid + ", " + a.Status + ")", Kind: a.Type}
+}

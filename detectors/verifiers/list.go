@@ -1,0 +1,75 @@
+// Package verifiers is the one explicit list of every built-in verifier:
+// providers that need code, and those declared in builtin.toml.
+package verifiers
+
+import (
+	_ "embed"
+	"fmt"
+
+	"github.com/achilles-sec/achilles/detectors/aws"
+	"github.com/achilles-sec/achilles/detectors/azure"
+	"github.com/achilles-sec/achilles/detectors/discord"
+	"github.com/achilles-sec/achilles/detectors/gcp"
+	"github.com/achilles-sec/achilles/detectors/github"
+	"github.com/achilles-sec/achilles/detectors/gitlab"
+	"github.com/achilles-sec/achilles/detectors/google"
+	"github.com/achilles-sec/achilles/detectors/mailchimp"
+	"github.com/achilles-sec/achilles/detectors/mailgun"
+	"github.com/achilles-sec/achilles/detectors/slack"
+	"github.com/achilles-sec/achilles/detectors/stripe"
+	"github.com/achilles-sec/achilles/detectors/twilio"
+	"github.com/achilles-sec/achilles/detectors/verify"
+)
+
+//go:embed builtin.toml
+var builtinTOML []byte
+
+// code lists the verifiers written in Go.
+func code() []verify.Verifier {
+	return []verify.Verifier{
+		aws.Verifier{},
+		azure.Verifier{},
+		discord.WebhookVerifier{},
+		gcp.Verifier{},
+		github.Verifier{},
+		gitlab.Verifier{},
+		google.Verifier{},
+		mailchimp.Verifier{},
+		mailgun.Verifier{},
+		slack.Verifier{},
+		slack.WebhookVerifier{},
+		stripe.Verifier{},
+		twilio.Verifier{},
+	}
+}
+
+// Builtin returns every built-in verifier by id; it fails on a duplicate id.
+func Builtin() (map[string]verify.Verifier, error) {
+	specs, err := verify.DecodeHTTPSpecs(builtinTOML)
+	if err != nil {
+		return nil, fmt.Errorf("builtin verifiers: %w", err)
+	}
+	return With(code(), specs)
+}
+
+// With adds declarative verifiers to a list; ids must be unique.
+func With(list []verify.Verifier, specs []verify.HTTPSpec) (map[string]verify.Verifier, error) {
+	out := map[string]verify.Verifier{}
+	for _, v := range list {
+		if _, dup := out[v.ID()]; dup {
+			return nil, fmt.Errorf("duplicate verifier id %q", v.ID())
+		}
+		out[v.ID()] = v
+	}
+	for _, s := range specs {
+		v, err := verify.CompileHTTP(s)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := out[v.ID()]; dup {
+			return nil, fmt.Errorf("duplicate verifier id %q", v.ID())
+		}
+		out[v.ID()] = v
+	}
+	return out, nil
+}
