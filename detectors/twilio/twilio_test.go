@@ -11,8 +11,8 @@ func TestVerifier(t *testing.T) {
 	vt.Run(t, Verifier{}, vt.Case{
 		ID: "twilio", Secret: tok, Parts: map[string]string{SIDRule: sid},
 		Path: "/2010-04-01/Accounts/" + sid + ".json", Authorized: vt.Basic(sid, tok),
-		LiveBody: `{"sid":"` + sid + `","friendly_name":"Acme prod","status":"active","type":"Full"}`,
-		Identity: "Acme prod (" + sid + ", active)",
+		LiveBody:   `{"sid":"` + sid + `","friendly_name":"Acme prod","status":"active","type":"Full"}`,
+		Identity:   "Acme prod (" + sid + ", active)",
 		DeadStatus: 401, DeadBody: `{"code":20003,"message":"Authenticate","status":401}`,
 	})
 }

@@ -282,13 +282,14 @@ func ErrorResult(err error, req Request) Result {
 	return unknown(req, reason)
 }
 
-// StatusResult maps a plain HTTP status: 200-class live, 401 dead, 429
-// rate-limited, anything else unknown. Providers whose 403 means "revoked"
-// say so themselves.
+// StatusResult maps an answer a verifier did not recognise: 401 dead, 429
+// rate-limited, anything else (a success without the expected content
+// included) unknown. It never says live: a verifier decides that from the
+// content it expects. Providers whose 403 means "revoked" say so themselves.
 func StatusResult(r *Response, req Request) Result {
 	switch {
 	case r.Status >= 200 && r.Status < 300:
-		return Result{Status: Live}
+		return unknown(req, fmt.Sprintf("unexpected answer (%d)", r.Status))
 	case r.Status == http.StatusUnauthorized:
 		return Result{Status: Dead, Reason: "the provider rejected the credential (401)"}
 	case r.Status == http.StatusTooManyRequests:

@@ -1,0 +1,62 @@
+package gcp
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"strings"
+	"testing"
+
+	vt "github.com/achilles-sec/achilles/detectors/verify/verifytest"
+)
+
+const email = "deployer@acme-prod-3141.iam.gserviceaccount.com"
+
+func TestVerifier(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	pemText := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	// As the key appears inside a JSON key file: newlines escaped.
+	secret := strings.ReplaceAll(pemText, "\n", `\n`)
+
+	// The fake token endpoint checks the JWT's signature with the public
+	// key, its issuer, and the grant type.
+	validJWT := func(r *http.Request) bool {
+		if r.ParseForm() != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+			return false
+		}
+		parts := strings.Split(r.PostForm.Get("assertion"), ".")
+		if len(parts) != 3 {
+			return false
+		}
+		sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+		if err != nil {
+			return false
+		}
+		sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+		if rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, sum[:], sig) != nil {
+			return false
+		}
+		claims, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		var c struct {
+			Iss string `json:"iss"`
+		}
+		return json.Unmarshal(claims, &c) == nil && c.Iss == email
+	}
+	vt.Run(t, Verifier{}, vt.Case{
+		ID: "gcp-service-account", Secret: secret, Parts: map[string]string{EmailRule: email},
+		Method: "POST", Path: "/token", Authorized: validJWT,
+		LiveBody:   `{"access_token":"ya29.c.a0AfH6SMB","expires_in":3599,"token_type":"Bearer"}`,
+		Identity:   email,
+		DeadStatus: 400, DeadBody: `{"error":"invalid_grant","error_description":"Invalid JWT Signature."}`,
+	})
+}
