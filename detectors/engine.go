@@ -326,12 +326,13 @@ func addLines(data []byte, out []Match) {
 }
 
 // applyComposites drops matches of rules whose required companions are not
-// near (gitleaks composite rules), and matches of skipReport rules. Lines
-// must already be set.
+// near (gitleaks composite rules). Matches of skipReport rules stay: they are
+// companions (for composite rules and for verification) and the scanner
+// leaves them out of reports. Lines must already be set.
 func applyComposites(ms []Match) []Match {
 	needs := false
 	for _, m := range ms {
-		if len(m.Rule.Required) > 0 || m.Rule.SkipReport {
+		if len(m.Rule.Required) > 0 {
 			needs = true
 			break
 		}
@@ -345,9 +346,6 @@ func applyComposites(ms []Match) []Match {
 	}
 	out := make([]Match, 0, len(ms))
 	for _, m := range ms {
-		if m.Rule.SkipReport {
-			continue
-		}
 		ok := true
 		for _, req := range m.Rule.Required {
 			if !hasCompanion(m, byRule[req.ID], req) {

@@ -347,6 +347,15 @@ func mergeRule(base, over rawRule) rawRule {
 	if over.Confidence != "" {
 		base.Confidence = over.Confidence
 	}
+	if over.Verifier != "" {
+		base.Verifier = over.Verifier
+	}
+	if over.Checksum != "" {
+		base.Checksum = over.Checksum
+	}
+	if over.SkipReport {
+		base.SkipReport = true
+	}
 	base.Keywords = append(base.Keywords, over.Keywords...)
 	base.Tags = append(base.Tags, over.Tags...)
 	if over.Allowlist != nil {

@@ -188,7 +188,7 @@ func related(ms []detectors.Match, i int) map[string]string {
 
 func makeFinding(cfg *rules.Config, m *detectors.Match, at place) (finding.Finding, bool) {
 	r := m.Rule
-	if r.Path != nil && !r.Path.MatchString(at.path) {
+	if r.SkipReport || r.Path != nil && !r.Path.MatchString(at.path) {
 		return finding.Finding{}, false
 	}
 	if cfg.Allowed(r, rules.Occurrence{Secret: m.Secret, Match: m.Text, Line: m.LineText, Path: at.path, Commit: at.commit}, false) {

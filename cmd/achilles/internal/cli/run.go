@@ -131,6 +131,7 @@ func newRootCmd(io *IO) *cobra.Command {
 		newDirCmd(io, nil),
 		newStdinCmd(io, nil),
 		newRulesCmd(io),
+		newVerifyCmd(io),
 		newVersionCmd(io),
 	)
 	return root

@@ -32,6 +32,7 @@ type scanOptions struct {
 	ExitCode      int
 	MaxFileSize   int64
 	MinConfidence string
+	verifyOptions
 }
 
 func addScanFlags(cmd *cobra.Command, o *scanOptions) {
@@ -45,6 +46,7 @@ func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f.IntVar(&o.ExitCode, "exit-code", ExitFindings, "exit status when findings are reported")
 	f.Int64Var(&o.MaxFileSize, "max-file-size", scanner.DefaultMaxFileSize, "files and blobs larger than this many bytes are streamed in chunks")
 	f.StringVar(&o.MinConfidence, "min-confidence", "low", "report only findings of at least this confidence: low, medium or high")
+	addVerifyFlags(cmd, &o.verifyOptions)
 }
 
 func (o *scanOptions) validate() error {
@@ -57,7 +59,7 @@ func (o *scanOptions) validate() error {
 	if o.Jobs < 1 {
 		return usageError{fmt.Errorf("--jobs %d: want at least 1", o.Jobs)}
 	}
-	return nil
+	return o.verifyOptions.validate()
 }
 
 // loadRules picks the rule file: --config, then $ACHILLES_CONFIG, then the
@@ -130,6 +132,17 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 	}
 	min, _ := rules.ParseConfidence(o.MinConfidence)
 	fs := filterConfidence(res.Findings, min)
+	if o.Verify && len(fs) > 0 {
+		client, vs, err := newVerifyClient(cfg, &o.verifyOptions)
+		if err != nil {
+			return err
+		}
+		verifyFindings(ctx, cfg, client, vs, fs)
+		fmt.Fprintf(errOut, "achilles: verification: %d requests\n", client.Requests())
+		if o.OnlyVerified {
+			fs = onlyLive(fs)
+		}
+	}
 	if err := o.writeReport(fs, res.Incomplete); err != nil {
 		return err
 	}
@@ -138,7 +151,7 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 		fmt.Fprintln(errOut, "achilles: interrupted: the report holds what was found before the scan stopped and is marked incomplete")
 		return exitError{ExitInterrupted}
 	}
-	if len(fs) > 0 {
+	if len(fs) > 0 && (o.FailOn != "live" || anyLive(fs)) {
 		return exitError{o.ExitCode}
 	}
 	return nil
