@@ -45,8 +45,13 @@ type Options struct {
 // verified TLS, no redirect to another host, proxy from the environment,
 // a concurrency limit per provider, Retry-After on 429, and a cache so a
 // secret is asked about once per run.
+//
+// The options are embedded: c.Endpoints and c.AllowContentHosts are the
+// configured base URLs and the opt-in for hosts found in scanned content.
+// Set them before the first verification; a Client is then safe for
+// concurrent use.
 type Client struct {
-	opts     Options
+	Options
 	http     *http.Client
 	requests atomic.Int64
 
@@ -84,7 +89,7 @@ func NewClient(opts Options) *Client {
 		TLSClientConfig:       &tls.Config{RootCAs: opts.RootCAs, MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost:   opts.PerVerifier,
 	}
-	c := &Client{opts: opts, limits: map[string]chan struct{}{}, cache: map[string]*cacheEntry{}}
+	c := &Client{Options: opts, limits: map[string]chan struct{}{}, cache: map[string]*cacheEntry{}}
 	c.http = &http.Client{
 		Transport: tr,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -103,15 +108,11 @@ func NewClient(opts Options) *Client {
 // Requests is the number of HTTP requests sent so far.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
-// AllowContentHosts reports whether the user opted in to sending secrets
-// to hosts found in scanned content.
-func (c *Client) AllowContentHosts() bool { return c.opts.AllowContentHosts }
-
 // BaseURL returns the base URL for a verifier: the configured endpoint, or
 // the official one.
 func (c *Client) BaseURL(verifierID, official string) (string, error) {
 	base := official
-	if e, ok := c.opts.Endpoints[verifierID]; ok && e != "" {
+	if e, ok := c.Endpoints[verifierID]; ok && e != "" {
 		base = e
 	}
 	u, err := url.Parse(base)
@@ -163,9 +164,9 @@ func (c *Client) Do(ctx context.Context, verifierID string, newReq func(ctx cont
 			return nil, err
 		}
 		r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
-		if (r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable) && attempt < c.opts.MaxRetries {
+		if (r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable) && attempt < c.MaxRetries {
 			wait := retryAfter(r.Header.Get("Retry-After"), attempt)
-			if wait > c.opts.MaxRetryWait {
+			if wait > c.MaxRetryWait {
 				return r, nil
 			}
 			t := time.NewTimer(wait)
@@ -203,7 +204,7 @@ func (c *Client) limit(id string) chan struct{} {
 	defer c.mu.Unlock()
 	sem, ok := c.limits[id]
 	if !ok {
-		sem = make(chan struct{}, c.opts.PerVerifier)
+		sem = make(chan struct{}, c.PerVerifier)
 		c.limits[id] = sem
 	}
 	return sem
@@ -213,6 +214,9 @@ func (c *Client) limit(id string) chan struct{} {
 // client: concurrent callers with the same key wait for the first. The
 // whole verification is bounded by the client's timeout.
 func (c *Client) Verify(ctx context.Context, v Verifier, req Request) Result {
+	if cv, ok := v.(Canonicalizer); ok {
+		req = cv.Canonical(req)
+	}
 	key := cacheKey(v.ID(), req)
 	c.mu.Lock()
 	if e, ok := c.cache[key]; ok {
@@ -228,7 +232,7 @@ func (c *Client) Verify(ctx context.Context, v Verifier, req Request) Result {
 	c.cache[key] = e
 	c.mu.Unlock()
 
-	vctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	vctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	res := v.Verify(vctx, c, req)
 	if res.Status == "" {
@@ -238,6 +242,9 @@ func (c *Client) Verify(ctx context.Context, v Verifier, req Request) Result {
 		res.Identity, res.Scopes, res.ExpiresAt = "", nil, time.Time{}
 	}
 	res.Reason = Scrub(res.Reason, req)
+	for k, x := range res.Extra {
+		res.Extra[k] = Scrub(x, req)
+	}
 	e.res = res
 	close(e.done)
 	return res
@@ -298,4 +305,55 @@ func StatusResult(r *Response, req Request) Result {
 		return unknown(req, fmt.Sprintf("provider error (%d)", r.Status))
 	}
 	return unknown(req, fmt.Sprintf("unexpected status %d", r.Status))
+}
+
+// Call is one read-only request to a provider, for verifiers written in Go:
+// the base URL is the configured endpoint for Verifier or Official, and
+// Path (with its query) is appended to it.
+type Call struct {
+	Verifier string
+	Official string
+	Method   string // default GET
+	Path     string
+	Header   map[string]string
+	Body     string
+	// BasicUser and BasicPass, when either is set, become HTTP basic auth.
+	BasicUser, BasicPass string
+}
+
+// Send makes the call. On failure (no usable base URL, a transport error,
+// the timeout) it returns nil and the Unknown result to give back, with a
+// reason scrubbed of the request's secret.
+func (c *Client) Send(ctx context.Context, req Request, call Call) (*Response, *Result) {
+	base, err := c.BaseURL(call.Verifier, call.Official)
+	if err != nil {
+		r := unknown(req, err.Error())
+		return nil, &r
+	}
+	method := call.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	resp, err := c.Do(ctx, call.Verifier, func(ctx context.Context) (*http.Request, error) {
+		var body io.Reader
+		if call.Body != "" {
+			body = strings.NewReader(call.Body)
+		}
+		r, err := http.NewRequestWithContext(ctx, method, base+call.Path, body)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range call.Header {
+			r.Header.Set(k, v)
+		}
+		if call.BasicUser != "" || call.BasicPass != "" {
+			r.SetBasicAuth(call.BasicUser, call.BasicPass)
+		}
+		return r, nil
+	})
+	if err != nil {
+		r := ErrorResult(err, req)
+		return nil, &r
+	}
+	return resp, nil
 }

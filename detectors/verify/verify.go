@@ -11,6 +11,9 @@ package verify
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"sort"
 	"strings"
 	"time"
 )
@@ -43,6 +46,9 @@ type Result struct {
 	Scopes    []string
 	ExpiresAt time.Time
 	Kind      string
+	// Extra holds provider facts that fit no field above (an AWS account
+	// number, a Stripe mode, which verifier answered for a shared secret).
+	Extra map[string]string
 }
 
 // Verifier checks secrets of one provider.
@@ -56,18 +62,48 @@ type Verifier interface {
 	Verify(ctx context.Context, c *Client, req Request) Result
 }
 
+// Canonicalizer is implemented by verifiers whose requests can name the
+// same credential two ways (an AWS key id with its secret as the companion,
+// or the secret with the key id): the client caches by the canonical form,
+// so one credential is asked about once whichever finding asked.
+type Canonicalizer interface {
+	Canonical(req Request) Request
+}
+
+// Unknownf builds an Unknown result whose reason cannot hold the secret or
+// its parts: verifiers build every reason that may quote provider or
+// transport text through it.
+func Unknownf(req Request, format string, args ...any) Result {
+	return Result{Status: Unknown, Reason: Scrub(fmt.Sprintf(format, args...), req)}
+}
+
+// Deadf builds a Dead result with a scrubbed reason.
+func Deadf(req Request, format string, args ...any) Result {
+	return Result{Status: Dead, Reason: Scrub(fmt.Sprintf(format, args...), req)}
+}
+
 // unknown builds an Unknown result whose reason cannot hold the secret.
 func unknown(req Request, format string) Result {
 	return Result{Status: Unknown, Reason: Scrub(format, req)}
 }
 
 // Scrub removes the secret and its parts from text meant for a reason or an
-// error, at the one place such text is made.
+// error, at the one place such text is made. URL-escaped forms are removed
+// too: transport errors quote the URL, and some providers take the secret
+// in the path or query.
 func Scrub(text string, req Request) string {
+	var forms []string
 	for _, s := range append([]string{req.Secret}, partValues(req)...) {
-		if len(s) >= 4 {
-			text = strings.ReplaceAll(text, s, "[secret]")
+		for _, f := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			if len(f) >= 4 {
+				forms = append(forms, f)
+			}
 		}
+	}
+	// Longest first, so a part inside the secret cannot leave a remnant.
+	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	for _, f := range forms {
+		text = strings.ReplaceAll(text, f, "[secret]")
 	}
 	return text
 }

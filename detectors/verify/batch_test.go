@@ -1,0 +1,152 @@
+package verify_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/achilles-sec/achilles/detectors/verify"
+	vt "github.com/achilles-sec/achilles/detectors/verify/verifytest"
+)
+
+// TestRunOneRequestPerUniqueSecret: a batch of 1,000 findings of 200 unique
+// secrets makes at most 200 requests at the fake provider.
+func TestRunOneRequestPerUniqueSecret(t *testing.T) {
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer secret-") {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte(`{"user":{"email":"a@example.com"}}`))
+	})
+	c := s.Client("acme", 2*time.Second)
+	vs := map[string]verify.Verifier{"acme": bearerSpec(t)}
+	rules := []verify.RuleVerifier{{Rule: "acme-token", Verifier: "acme"}}
+	var reqs []verify.Request
+	for i := 0; i < 1000; i++ {
+		reqs = append(reqs, verify.Request{RuleID: "acme-token", Secret: fmt.Sprintf("secret-%03d", i%200)})
+	}
+	res := verify.Run(context.Background(), c, vs, rules, reqs, 32)
+	if len(res) != 1000 {
+		t.Fatalf("%d results", len(res))
+	}
+	for i, r := range res {
+		if r.Status != verify.Live || r.Identity != "a@example.com" {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+	}
+	if got := s.Hits.Load(); got > 200 {
+		t.Fatalf("%d requests at the fake server for 200 unique secrets", got)
+	}
+	if c.Requests() > 200 {
+		t.Fatalf("client counted %d requests", c.Requests())
+	}
+}
+
+// TestRunSecretOfTwoProvidersGoesToOne: a secret matched by rules of two
+// providers is sent to the verifier of the earlier rule only, whatever the
+// order of the findings.
+func TestRunSecretOfTwoProvidersGoesToOne(t *testing.T) {
+	var hitA, hitB atomic.Int64
+	a := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		hitA.Add(1)
+		w.Write([]byte(`{"user":{"email":"a@example.com"}}`))
+	})
+	b := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		hitB.Add(1)
+		w.Write([]byte(`{"user":{"email":"b@example.com"}}`))
+	})
+	spec := func(id string) verify.Verifier {
+		return verify.MustCompileHTTP(verify.HTTPSpec{ID: id, URL: "https://api." + id + ".example/me",
+			Headers: map[string]string{"Authorization": "Bearer {{secret}}"}, Identity: "user.email"})
+	}
+	vs := map[string]verify.Verifier{"prov-a": spec("prov-a"), "prov-b": spec("prov-b")}
+	rules := []verify.RuleVerifier{{Rule: "rule-a", Verifier: "prov-a"}, {Rule: "rule-b", Verifier: "prov-b"}, {Rule: "rule-none"}}
+	c := a.Client("prov-a", 2*time.Second)
+	c.Endpoints["prov-b"] = b.URL
+	c.RootCAs.AddCert(b.Certificate())
+	reqs := []verify.Request{
+		{RuleID: "rule-b", Secret: "shared-secret-1"},
+		{RuleID: "rule-a", Secret: "shared-secret-1"},
+		{RuleID: "rule-b", Secret: "only-b-secret"},
+		{RuleID: "rule-none", Secret: "whatever-secret"},
+		{RuleID: "rule-unlisted", Secret: "whatever-secret"},
+	}
+	res := verify.Run(context.Background(), c, vs, rules, reqs, 0)
+	if hitA.Load() != 1 || hitB.Load() != 1 {
+		t.Fatalf("requests: provider a %d, provider b %d; want 1 and 1 (the shared secret to a only)", hitA.Load(), hitB.Load())
+	}
+	if res[1].Identity != "a@example.com" || res[0].Identity != "a@example.com" || res[0].Extra["verified_by"] != "prov-a" {
+		t.Fatalf("shared secret: %+v / %+v", res[0], res[1])
+	}
+	if res[2].Identity != "b@example.com" {
+		t.Fatalf("b's own secret: %+v", res[2])
+	}
+	for _, r := range res[3:] {
+		if r.Status != verify.Unknown || !strings.Contains(r.Reason, "no verifier") {
+			t.Fatalf("rule without verifier: %+v", r)
+		}
+	}
+}
+
+// TestRetriesAreBounded: a provider that keeps answering 429 gets
+// MaxRetries+1 requests, then the answer is Unknown "rate-limited".
+func TestRetriesAreBounded(t *testing.T) {
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	c := s.Client("acme", 2*time.Second)
+	res := c.Verify(context.Background(), bearerSpec(t), verify.Request{Secret: "tok_abcdef123456"})
+	if res.Status != verify.Unknown || !strings.Contains(res.Reason, "rate-limited") {
+		t.Fatalf("%+v", res)
+	}
+	if got := s.Hits.Load(); got != 3 {
+		t.Fatalf("%d requests, want 3 (one and two retries)", got)
+	}
+}
+
+// TestCancellation: cancelling the context ends a slow verification at
+// once, as Unknown.
+func TestCancellation(t *testing.T) {
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	c := s.Client("acme", 10*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	res := verify.Run(ctx, c, map[string]verify.Verifier{"acme": bearerSpec(t)}, []verify.RuleVerifier{{Rule: "r", Verifier: "acme"}},
+		[]verify.Request{{RuleID: "r", Secret: "tok_abcdef123456"}, {RuleID: "r", Secret: "tok_abcdef654321"}}, 1)
+	if time.Since(start) > 2*time.Second {
+		t.Fatalf("cancellation took %s", time.Since(start))
+	}
+	for _, r := range res {
+		if r.Status != verify.Unknown || !strings.Contains(r.Reason, "cancel") {
+			t.Fatalf("%+v", r)
+		}
+	}
+}
+
+// TestScrubRemovesEscapedForms: reasons lose the secret in every form a
+// URL or an error may quote it.
+func TestScrubRemovesEscapedForms(t *testing.T) {
+	req := verify.Request{Secret: "123456:AAE/x+y z", Parts: map[string]string{"id": "AKIAZ3MSJV4WQPTHKR7N"}}
+	text := "Get https://h/bot123456:AAE%2Fx+y%20z/getMe?k=123456%3AAAE%2Fx%2By+z key AKIAZ3MSJV4WQPTHKR7N raw 123456:AAE/x+y z"
+	got := verify.Scrub(text, req)
+	for _, bad := range []string{"AAE", "AKIAZ3MSJV4WQPTHKR7N"} {
+		if strings.Contains(got, bad) {
+			t.Fatalf("scrubbed text still shows %q: %s", bad, got)
+		}
+	}
+	if r := verify.Unknownf(req, "provider said %s", req.Secret); strings.Contains(r.Reason, req.Secret) {
+		t.Fatal(r.Reason)
+	}
+}
