@@ -27,10 +27,12 @@ type Options struct {
 	// Incomplete marks a report of a scan that was interrupted; formats
 	// that can say so do (text: a first line; SARIF: executionSuccessful).
 	Incomplete bool
+	// Rules lists the rule set, for formats that describe rules (SARIF).
+	Rules []RuleInfo
 }
 
 // Formats lists the names New accepts (template takes "template=FILE").
-var Formats = []string{"text", "json", "jsonl"}
+var Formats = []string{"text", "json", "jsonl", "sarif"}
 
 // New returns the writer for a format name.
 func New(format string, opts Options) (Writer, error) {
@@ -42,6 +44,8 @@ func New(format string, opts Options) (Writer, error) {
 		w = jsonWriter{}
 	case "jsonl":
 		w = jsonlWriter{}
+	case "sarif":
+		w = sarifWriter{version: opts.Version, rules: opts.Rules, incomplete: opts.Incomplete}
 	default:
 		return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 	}

@@ -38,7 +38,7 @@ type scanOptions struct {
 func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f := cmd.Flags()
 	f.StringVarP(&o.ConfigPath, "config", "c", "", "rules file (TOML; default: $ACHILLES_CONFIG, then .achilles.toml in the target, then the built-in rules)")
-	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json or jsonl")
+	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json, jsonl or sarif")
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (default: stdout)")
 	f.BoolVar(&o.Redact, "redact", false, "hide secrets in every output")
 	f.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "number of scanning workers")
@@ -143,7 +143,7 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 			fs = onlyLive(fs)
 		}
 	}
-	if err := o.writeReport(fs, res.Incomplete); err != nil {
+	if err := o.writeReport(fs, res.Incomplete, ruleInfos(cfg)); err != nil {
 		return err
 	}
 	fmt.Fprintln(errOut, "achilles: "+res.Stats.Summary(len(fs)))
@@ -168,9 +168,21 @@ func filterConfidence(fs []finding.Finding, min rules.Confidence) []finding.Find
 	return out
 }
 
-func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool) error {
+// ruleInfos describes the rule set for formats that list rules.
+func ruleInfos(cfg *rules.Config) []report.RuleInfo {
+	out := make([]report.RuleInfo, 0, len(cfg.Rules))
+	for _, r := range cfg.Rules {
+		if r.SkipReport {
+			continue
+		}
+		out = append(out, report.RuleInfo{ID: r.ID, Description: r.Description, Confidence: r.Confidence.String(), Tags: r.Tags, Verifiable: r.Verifier != ""})
+	}
+	return out
+}
+
+func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool, ruleSet []report.RuleInfo) error {
 	color := o.Output == "" && isTerminal(o.IO.Out)
-	w, err := report.New(o.Format, report.Options{Redact: o.Redact, Color: color, Version: Version, Incomplete: incomplete})
+	w, err := report.New(o.Format, report.Options{Redact: o.Redact, Color: color, Version: Version, Incomplete: incomplete, Rules: ruleSet})
 	if err != nil {
 		return usageError{err}
 	}
