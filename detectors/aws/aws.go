@@ -16,8 +16,16 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// KeyIDRule is the rule whose match is the companion key id.
-const KeyIDRule = "aws-access-key-id"
+// The rules whose matches make up one AWS credential. A verification
+// starts from either the secret key (the key id is the companion) or the
+// key id (the secret key is the companion); both name the same request, so
+// the client asks STS once. Temporary (ASIA...) keys also need the session
+// token matched nearby.
+const (
+	KeyIDRule        = "aws-access-key-id"
+	SecretRule       = "aws-secret-access-key"
+	SessionTokenRule = "aws-session-token"
+)
 
 const (
 	official = "https://sts.amazonaws.com"
@@ -33,8 +41,24 @@ type Verifier struct {
 // ID implements verify.Verifier.
 func (Verifier) ID() string { return "aws" }
 
-// Companions implements verify.Verifier: the key id found near the secret.
-func (Verifier) Companions() []string { return []string{KeyIDRule} }
+// Companions implements verify.Verifier: the key id found near a secret
+// key, the secret key found near a key id, and a session token for
+// temporary credentials.
+func (Verifier) Companions() []string { return []string{KeyIDRule, SecretRule, SessionTokenRule} }
+
+// Canonical implements verify.Canonicalizer: a request that starts from the
+// key id becomes the request for its secret key, so the pair is asked about
+// once.
+func (Verifier) Canonical(req verify.Request) verify.Request {
+	if req.RuleID != KeyIDRule || req.Parts[SecretRule] == "" {
+		return req
+	}
+	parts := map[string]string{KeyIDRule: req.Secret}
+	if t := req.Parts[SessionTokenRule]; t != "" {
+		parts[SessionTokenRule] = t
+	}
+	return verify.Request{RuleID: SecretRule, Secret: req.Parts[SecretRule], Parts: parts}
+}
 
 type callerIdentity struct {
 	Result struct {
@@ -52,13 +76,16 @@ type stsError struct {
 
 // Verify signs GetCallerIdentity with SigV4 (us-east-1) and reads the ARN.
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
-	keyID, secret := req.Parts[KeyIDRule], req.Secret
+	req = v.Canonical(req)
+	keyID, secret, session := req.Parts[KeyIDRule], req.Secret, req.Parts[SessionTokenRule]
 	if req.RuleID == KeyIDRule {
-		// Matched the key id: the secret is the companion.
-		return verify.Result{Status: verify.Unknown, Reason: "an access key id alone cannot be verified; the secret key is needed"}
+		return verify.Result{Status: verify.Unknown, Reason: "no secret access key found near the access key id"}
 	}
 	if keyID == "" {
 		return verify.Result{Status: verify.Unknown, Reason: "no access key id found near the secret key"}
+	}
+	if strings.HasPrefix(keyID, "ASIA") && session == "" {
+		return verify.Result{Status: verify.Unknown, Reason: "temporary credentials (ASIA key id) need the session token, none found nearby"}
 	}
 	base, err := c.BaseURL(v.ID(), official)
 	if err != nil {
@@ -75,7 +102,7 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 			return nil, err
 		}
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-		creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}
+		creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: session}
 		err = v4.NewSigner().SignHTTP(ctx, creds, r, hex.EncodeToString(sum[:]), "sts", "us-east-1", now())
 		return r, err
 	})
@@ -92,7 +119,8 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 		if strings.HasPrefix(keyID, "ASIA") {
 			kind = "temporary credentials"
 		}
-		return verify.Result{Status: verify.Live, Identity: ci.Result.Arn + " (account " + ci.Result.Account + ")", Kind: kind}
+		return verify.Result{Status: verify.Live, Identity: ci.Result.Arn + " (account " + ci.Result.Account + ")", Kind: kind,
+			Extra: map[string]string{"account": ci.Result.Account, "user_id": ci.Result.UserID, "arn": ci.Result.Arn}}
 	case resp.Status == http.StatusForbidden:
 		var e stsError
 		_ = xml.Unmarshal(resp.Body, &e)

@@ -1,8 +1,11 @@
 package aws
 
 import (
+	"context"
+
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/achilles-sec/achilles/detectors/verify"
 	"io"
 	"net/http"
 	"strings"
@@ -55,4 +58,59 @@ func TestVerifier(t *testing.T) {
   <Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error>
 </ErrorResponse>`,
 	})
+}
+
+// TestKeyIDAndSecretAreOneRequest: a finding of the key id (with the secret
+// key as its companion) and a finding of the secret key (with the key id)
+// are the same credential: STS is asked once, and both are live.
+func TestKeyIDAndSecretAreOneRequest(t *testing.T) {
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if !validSigV4(r) {
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>`))
+			return
+		}
+		w.Write([]byte(`<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn><UserId>AIDAX</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`))
+	})
+	c := s.Client("aws", 2*time.Second)
+	fromID := c.Verify(context.Background(), Verifier{}, verify.Request{RuleID: KeyIDRule, Secret: keyID, Parts: map[string]string{SecretRule: secret}})
+	fromSecret := c.Verify(context.Background(), Verifier{}, verify.Request{RuleID: SecretRule, Secret: secret, Parts: map[string]string{KeyIDRule: keyID}})
+	if fromID.Status != verify.Live || fromSecret.Status != verify.Live || fromSecret.Extra["account"] != "123456789012" {
+		t.Fatalf("%+v / %+v", fromID, fromSecret)
+	}
+	if s.Hits.Load() != 1 {
+		t.Fatalf("%d requests for one credential", s.Hits.Load())
+	}
+	alone := c.Verify(context.Background(), Verifier{}, verify.Request{RuleID: KeyIDRule, Secret: keyID})
+	if alone.Status != verify.Unknown || s.Hits.Load() != 1 {
+		t.Fatalf("a key id alone: %+v", alone)
+	}
+	temp := c.Verify(context.Background(), Verifier{}, verify.Request{RuleID: SecretRule, Secret: secret, Parts: map[string]string{KeyIDRule: "ASIAZ3MSJV4WQPTHKR7N"}})
+	if temp.Status != verify.Unknown || !strings.Contains(temp.Reason, "session token") || s.Hits.Load() != 1 {
+		t.Fatalf("temporary key without session token: %+v", temp)
+	}
+}
+
+// TestSessionTokenIsSigned: temporary credentials carry their session
+// token in X-Amz-Security-Token, inside the signature.
+func TestSessionTokenIsSigned(t *testing.T) {
+	const tempID, token = "ASIAZ3MSJV4WQPTHKR7N", "FwoGZXIvYXdzEJr//////////wEaDM1example"
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		when, _ := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+		clone, _ := http.NewRequest(r.Method, "https://"+r.Host+r.URL.RequestURI(), strings.NewReader(string(body)))
+		clone.Header.Set("Content-Type", r.Header.Get("Content-Type"))
+		sum := sha256.Sum256(body)
+		_ = v4.NewSigner().SignHTTP(r.Context(), aws.Credentials{AccessKeyID: tempID, SecretAccessKey: secret, SessionToken: token}, clone, hex.EncodeToString(sum[:]), "sts", "us-east-1", when)
+		if r.Header.Get("X-Amz-Security-Token") != token || clone.Header.Get("Authorization") != r.Header.Get("Authorization") {
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`<ErrorResponse><Error><Code>InvalidClientTokenId</Code></Error></ErrorResponse>`))
+			return
+		}
+		w.Write([]byte(`<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:sts::123456789012:assumed-role/ci/session</Arn><UserId>AROAX:session</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`))
+	})
+	res := s.Client("aws", 2*time.Second).Verify(context.Background(), Verifier{}, verify.Request{RuleID: SecretRule, Secret: secret, Parts: map[string]string{KeyIDRule: tempID, SessionTokenRule: token}})
+	if res.Status != verify.Live || res.Kind != "temporary credentials" {
+		t.Fatalf("%+v", res)
+	}
 }

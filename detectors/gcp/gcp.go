@@ -23,7 +23,15 @@ import (
 )
 
 // EmailRule is the companion rule: the client_email of the key file.
-const EmailRule = "gcp-service-account-email"
+// TokenURIRule, when a rule matches it, is the key file's token_uri.
+const (
+	EmailRule    = "gcp-service-account-email"
+	TokenURIRule = "gcp-service-account-token-uri"
+)
+
+// officialTokenURI is the only token endpoint a key is sent to: a key file
+// whose token_uri names another host is not verified (Unknown).
+const officialTokenURI = "https://oauth2.googleapis.com/token"
 
 // Verifier checks service-account private keys.
 type Verifier struct {
@@ -35,7 +43,15 @@ type Verifier struct {
 func (Verifier) ID() string { return "gcp-service-account" }
 
 // Companions implements verify.Verifier.
-func (Verifier) Companions() []string { return []string{EmailRule} }
+func (Verifier) Companions() []string { return []string{EmailRule, TokenURIRule} }
+
+// keyFile is the part of a JSON key file the verifier reads, when the
+// secret is the whole file rather than its private_key.
+type keyFile struct {
+	PrivateKey  string `json:"private_key"`
+	ClientEmail string `json:"client_email"`
+	TokenURI    string `json:"token_uri"`
+}
 
 // ParseKey reads the private key as it appears in a JSON key file (with
 // escaped newlines) or as plain PEM.
@@ -58,11 +74,24 @@ func ParseKey(s string) (*rsa.PrivateKey, error) {
 
 // Verify implements verify.Verifier.
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
-	email := req.Parts[EmailRule]
+	secret, email, tokenURI := req.Secret, req.Parts[EmailRule], req.Parts[TokenURIRule]
+	if strings.HasPrefix(strings.TrimSpace(secret), "{") {
+		var f keyFile
+		if err := json.Unmarshal([]byte(secret), &f); err != nil || f.PrivateKey == "" {
+			return verify.Result{Status: verify.Unknown, Reason: "not a service-account key file"}
+		}
+		secret, email = f.PrivateKey, f.ClientEmail
+		if f.TokenURI != "" {
+			tokenURI = f.TokenURI
+		}
+	}
+	if tokenURI != "" && strings.TrimSuffix(tokenURI, "/") != officialTokenURI {
+		return verify.Result{Status: verify.Unknown, Reason: "the key file's token_uri is not Google's oauth2.googleapis.com: not sent"}
+	}
 	if email == "" {
 		return verify.Result{Status: verify.Unknown, Reason: "no client_email found near the key"}
 	}
-	key, err := ParseKey(req.Secret)
+	key, err := ParseKey(secret)
 	if err != nil {
 		return verify.Result{Status: verify.Unknown, Reason: "key does not parse: " + err.Error()}
 	}

@@ -1,6 +1,9 @@
 package gcp
 
 import (
+	"context"
+	"time"
+
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -9,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"github.com/achilles-sec/achilles/detectors/verify"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,4 +63,35 @@ func TestVerifier(t *testing.T) {
 		Identity:   email,
 		DeadStatus: 400, DeadBody: `{"error":"invalid_grant","error_description":"Invalid JWT Signature."}`,
 	})
+}
+
+// TestTokenURIMustBeGoogle: a key file naming another token host is never
+// sent anywhere; a whole key file as the secret is read for its parts.
+func TestTokenURIMustBeGoogle(t *testing.T) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	pemText := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"access_token":"ya29.x","expires_in":3599,"token_type":"Bearer"}`))
+	})
+	c := s.Client("gcp-service-account", 2*time.Second)
+	file := func(uri string) string {
+		b, _ := json.Marshal(map[string]string{"type": "service_account", "private_key": pemText, "client_email": email, "token_uri": uri})
+		return string(b)
+	}
+	res := c.Verify(context.Background(), Verifier{}, verify.Request{Secret: file("https://evil.example.com/token")})
+	if res.Status != verify.Unknown || !strings.Contains(res.Reason, "token_uri") {
+		t.Fatalf("%+v", res)
+	}
+	res = c.Verify(context.Background(), Verifier{}, verify.Request{Secret: strings.ReplaceAll(pemText, "\n", `\n`), Parts: map[string]string{EmailRule: email, TokenURIRule: "https://oauth2.example.net/token"}})
+	if res.Status != verify.Unknown {
+		t.Fatalf("%+v", res)
+	}
+	if s.Hits.Load() != 0 {
+		t.Fatal("a key was sent although its token_uri is not Google's")
+	}
+	res = c.Verify(context.Background(), Verifier{}, verify.Request{Secret: file("https://oauth2.googleapis.com/token")})
+	if res.Status != verify.Live || res.Identity != email {
+		t.Fatalf("%+v", res)
+	}
 }

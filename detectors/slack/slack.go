@@ -83,8 +83,8 @@ func (WebhookVerifier) Companions() []string { return nil }
 // Verify implements verify.Verifier.
 func (v WebhookVerifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
 	u, err := url.Parse(req.Secret)
-	if err != nil || u.Scheme != "https" || u.Host != "hooks.slack.com" {
-		return verify.Result{Status: verify.Unknown, Reason: "not a hooks.slack.com URL"}
+	if err != nil || u.Scheme != "https" || u.Host != "hooks.slack.com" || !strings.HasPrefix(u.Path, "/services/") || u.RawQuery != "" {
+		return verify.Result{Status: verify.Unknown, Reason: "not a hooks.slack.com/services/ webhook URL"}
 	}
 	base, err := c.BaseURL(v.ID(), "https://hooks.slack.com")
 	if err != nil {
