@@ -35,6 +35,10 @@ type Match struct {
 	// ChecksumFailed is set when the rule's format carries a checksum and the
 	// secret's does not add up: a look-alike, never sent for verification.
 	ChecksumFailed bool
+	// Decoded is the decode chain (outermost first) for a match found inside
+	// an encoded segment; Start, End, Line and Column are then those of the
+	// segment in the scanned buffer, Secret the decoded secret.
+	Decoded []string
 }
 
 // Engine runs a compiled rule set over buffers. It is safe for concurrent use.

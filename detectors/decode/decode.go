@@ -1,0 +1,507 @@
+// Package decode finds encoded segments in a buffer (base64, percent
+// encoding, hex, backslash escapes) and decodes them, so that the engine can
+// scan what they hide. It is pure: bytes in, decoded buffers out, no I/O.
+//
+// Finding candidates must cost little on ordinary source code, where most
+// words could be base64: runs are looked for only at every 16th byte (a run
+// long enough to matter always covers one), need a length and a mix of
+// character classes, and whatever decodes to mostly non-text is dropped.
+package decode
+
+import (
+	"bytes"
+	"encoding/base64"
+	"unicode/utf8"
+)
+
+// Encoding names, as they appear in a finding's decode chain.
+const (
+	Base64    = "base64"
+	Base64URL = "base64url"
+	Percent   = "percent"
+	Hex       = "hex"
+	Escape    = "escape"
+)
+
+// Segment is one encoded run of the scanned buffer and what it decodes to.
+type Segment struct {
+	// Start and End delimit the encoded text in the scanned buffer.
+	Start, End int
+	// Encoding names the decoder (Base64, Base64URL, Percent, Hex, Escape).
+	Encoding string
+	// Data is the decoded content; it is mostly printable text.
+	Data []byte
+}
+
+// Lengths below which a run is not worth decoding: 16 base64 characters
+// hold 12 bytes, 32 hex digits 16 bytes; shorter secrets are not worth the
+// false leads every identifier would give.
+const (
+	MinBase64 = 16
+	MinHex    = 32
+	// maxRun bounds the expansion around a percent or escape hit, so one
+	// long minified line costs one bounded segment at a time.
+	maxRun = 64 << 10
+)
+
+// byte classes
+const (
+	cUpper = 1 << iota
+	cLower
+	cDigit
+	cStd   // + /
+	cURL   // - _
+	cHex   // 0-9 a-f A-F
+	cText  // may stand in a percent or escape run: printable, not space or quote
+	cPrint // printable ASCII, tab, CR, LF
+)
+
+const cB64 = cUpper | cLower | cDigit | cStd | cURL
+
+var class = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			t[c] |= cUpper
+		case c >= 'a' && c <= 'z':
+			t[c] |= cLower
+		case c >= '0' && c <= '9':
+			t[c] |= cDigit
+		case c == '+' || c == '/':
+			t[c] |= cStd
+		case c == '-' || c == '_':
+			t[c] |= cURL
+		}
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' {
+			t[c] |= cHex
+		}
+		if c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '`' && c != '<' && c != '>' {
+			t[c] |= cText
+		}
+		if c >= ' ' && c < 0x7f || c == '\t' || c == '\n' || c == '\r' {
+			t[c] |= cPrint
+		}
+	}
+	return
+}()
+
+// Find returns the decodable segments of data, ordered by kind then offset.
+// Segments of different kinds may overlap (a percent-encoded base64 string
+// is both); each decodes to mostly printable text.
+func Find(data []byte) []Segment {
+	var out []Segment
+	out = findRuns(data, out)
+	out = findPercent(data, out)
+	out = findEscapes(data, out)
+	return out
+}
+
+// findRuns finds base64 and hex runs. Every run of at least MinBase64
+// alphabet bytes covers a multiple of MinBase64, so only those offsets are
+// looked at, and a run is walked once from there.
+func findRuns(data []byte, out []Segment) []Segment {
+	n := len(data)
+	in := func(k int) bool { return k >= 0 && k < n && class[data[k]]&cB64 != 0 }
+	for i := MinBase64 - 1; i < n; i += MinBase64 {
+		// A run of MinBase64 bytes through i also covers i-8 or i+8, and
+		// i-4 or i+4: most words fail there without being walked.
+		if class[data[i]]&cB64 == 0 || !in(i-8) && !in(i+8) || !in(i-4) && !in(i+4) {
+			continue
+		}
+		lo, hi := i, i+1
+		for lo > 0 && class[data[lo-1]]&cB64 != 0 {
+			lo--
+		}
+		for hi < n && class[data[hi]]&cB64 != 0 {
+			hi++
+		}
+		if hi-lo >= MinBase64 {
+			mix, allHex := uint8(0), uint8(cHex)
+			for _, c := range data[lo:hi] {
+				mix |= class[c]
+				allHex &= class[c]
+			}
+			if allHex != 0 {
+				out = hexRuns(data, lo, hi, out)
+			} else {
+				out = run(data, lo, hi, mix, out)
+			}
+		}
+		// The next run starts after hi; i+MinBase64 past hi still lands in
+		// any run of MinBase64 bytes.
+		i = hi
+	}
+	return out
+}
+
+// run decides what a run of base64-alphabet bytes is.
+func run(data []byte, lo, hi int, mix uint8, out []Segment) []Segment {
+	if mix&cStd != 0 && mix&cURL != 0 {
+		// Both alphabets: a path or an identifier, not one base64 string.
+		return hexRuns(data, lo, hi, out)
+	}
+	if mix&cUpper == 0 || mix&cLower == 0 || (mix&cDigit == 0 && hi-lo < 32) {
+		// Base64 of text mixes cases and, when short, nearly always has a
+		// digit; identifiers and words do not.
+		return hexRuns(data, lo, hi, out)
+	}
+	if lo > 0 && (data[lo-1] == '%' || data[lo-1] == '\\') || hi < len(data) && (data[hi] == '%' || data[hi] == '\\') {
+		// Part of a percent-encoded or escaped string: that decoder hands
+		// the whole string over, chain and all.
+		return hexRuns(data, lo, hi, out)
+	}
+	end := hi
+	for k := 0; k < 2 && end < len(data) && data[end] == '='; k++ {
+		end++
+	}
+	padded := end > hi
+	if !padded && (hi-lo)%4 == 1 {
+		return hexRuns(data, lo, hi, out)
+	}
+	var enc *base64.Encoding
+	name := Base64
+	switch {
+	case mix&cURL != 0 && padded:
+		enc, name = base64.URLEncoding, Base64URL
+	case mix&cURL != 0:
+		enc, name = base64.RawURLEncoding, Base64URL
+	case padded:
+		enc = base64.StdEncoding
+	default:
+		enc = base64.RawStdEncoding
+	}
+	src := data[lo:end]
+	dst := make([]byte, enc.DecodedLen(len(src)))
+	m, err := enc.Decode(dst, src)
+	if err != nil || !Text(dst[:m]) {
+		return hexRuns(data, lo, hi, out)
+	}
+	return append(out, Segment{Start: lo, End: end, Encoding: name, Data: dst[:m]})
+}
+
+// hexRuns decodes the runs of at least MinHex hex digits inside [lo, hi)
+// (a "0x" prefix or a non-hex neighbour cuts them).
+func hexRuns(data []byte, lo, hi int, out []Segment) []Segment {
+	if hi-lo < MinHex {
+		return out
+	}
+	for i := lo; i < hi; {
+		if class[data[i]]&cHex == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < hi && class[data[j]]&cHex != 0 {
+			j++
+		}
+		s, e := i, j
+		if (e-s)%2 == 1 {
+			// An odd run: a "0x" or a digit glued on the left is likelier
+			// than a lost nibble on the right.
+			s++
+		}
+		if e-s >= MinHex {
+			if dst, ok := decodeHex(data[s:e]); ok {
+				out = append(out, Segment{Start: s, End: e, Encoding: Hex, Data: dst})
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 0xff
+}
+
+// decodeHex decodes an even run of hex digits, giving up as soon as the
+// output cannot be mostly text: hashes and keys are random bytes.
+func decodeHex(src []byte) ([]byte, bool) {
+	n := len(src) / 2
+	dst := make([]byte, n)
+	bad, budget := 0, n/10
+	for k := 0; k < n; k++ {
+		c := unhex(src[2*k])<<4 | unhex(src[2*k+1])
+		if class[c]&cPrint == 0 && c < 0x80 {
+			bad++
+			if bad > budget {
+				return nil, false
+			}
+		}
+		dst[k] = c
+	}
+	return dst, Text(dst)
+}
+
+// Text reports whether b is mostly text: at least 90% printable ASCII or
+// whitespace, or valid UTF-8 with no control characters besides whitespace.
+func Text(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	bad := 0
+	high := false
+	for _, c := range b {
+		if class[c]&cPrint == 0 {
+			if c >= 0x80 {
+				high = true
+				continue
+			}
+			bad++
+		}
+	}
+	if bad*10 > len(b) {
+		return false
+	}
+	if !high {
+		return true
+	}
+	if !utf8.Valid(b) {
+		// Bytes above 0x7f that are not UTF-8 count as noise.
+		for _, c := range b {
+			if c >= 0x80 {
+				bad++
+			}
+		}
+		return bad*10 <= len(b)
+	}
+	return true
+}
+
+// expand grows [p, q) to the run of text bytes around it, bounded by
+// maxRun; escaped pairs ("\x") count as text so that \" stays inside.
+func expand(data []byte, p, q int) (int, int) {
+	lo := p
+	for lo > 0 && p-lo < maxRun && class[data[lo-1]]&cText != 0 {
+		lo--
+	}
+	hi := q
+	for hi < len(data) && hi-q < maxRun {
+		c := data[hi]
+		if c == '\\' && hi+1 < len(data) && class[data[hi+1]]&cPrint != 0 && data[hi+1] > ' ' {
+			hi += 2
+			continue
+		}
+		if class[c]&cText == 0 {
+			break
+		}
+		hi++
+	}
+	return lo, hi
+}
+
+// findPercent finds runs holding %XX escapes.
+func findPercent(data []byte, out []Segment) []Segment {
+	for pos := 0; pos < len(data); {
+		k := bytes.IndexByte(data[pos:], '%')
+		if k < 0 {
+			break
+		}
+		p := pos + k
+		if p+2 >= len(data) || class[data[p+1]]&cHex == 0 || class[data[p+2]]&cHex == 0 {
+			pos = p + 1
+			continue
+		}
+		lo, hi := expand(data, p, p+3)
+		if lo < pos {
+			lo = pos
+		}
+		if dst, ok := decodePercent(data[lo:hi]); ok {
+			out = append(out, Segment{Start: lo, End: hi, Encoding: Percent, Data: dst})
+		}
+		pos = hi
+	}
+	return out
+}
+
+// decodePercent decodes %XX escapes, leaving everything else (including
+// '+', which in base64 is a character, not a space). It fails when an
+// escape decodes to a control character: "%02x" is a format, not a URL.
+func decodePercent(src []byte) ([]byte, bool) {
+	dst := make([]byte, 0, len(src))
+	n := 0
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c == '%' && i+2 < len(src) && class[src[i+1]]&cHex != 0 && class[src[i+2]]&cHex != 0 {
+			b := unhex(src[i+1])<<4 | unhex(src[i+2])
+			if b < 0x80 && class[b]&cPrint == 0 {
+				return nil, false
+			}
+			dst = append(dst, b)
+			i += 2
+			n++
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst, n > 0 && Text(dst)
+}
+
+// findEscapes finds runs holding \xHH, \uHHHH, \UHHHHHHHH or \NNN escapes.
+func findEscapes(data []byte, out []Segment) []Segment {
+	for pos := 0; pos < len(data); {
+		k := bytes.IndexByte(data[pos:], '\\')
+		if k < 0 {
+			break
+		}
+		p := pos + k
+		if escapeLen(data[p:]) == 0 {
+			pos = p + 2
+			continue
+		}
+		lo, hi := expand(data, p, p)
+		if lo < pos {
+			lo = pos
+		}
+		if dst, ok := Unescape(data[lo:hi]); ok {
+			out = append(out, Segment{Start: lo, End: hi, Encoding: Escape, Data: dst})
+		}
+		if hi <= p {
+			hi = p + 1
+		}
+		pos = hi
+	}
+	return out
+}
+
+// escapeLen is the length of the numeric escape at the start of b, or 0.
+func escapeLen(b []byte) int {
+	if len(b) < 2 || b[0] != '\\' {
+		return 0
+	}
+	hexDigits := func(n int) int {
+		if len(b) < 2+n {
+			return 0
+		}
+		for _, c := range b[2 : 2+n] {
+			if class[c]&cHex == 0 {
+				return 0
+			}
+		}
+		return 2 + n
+	}
+	switch c := b[1]; {
+	case c == 'x':
+		return hexDigits(2)
+	case c == 'u':
+		return hexDigits(4)
+	case c == 'U':
+		return hexDigits(8)
+	case c >= '0' && c <= '3':
+		if len(b) >= 4 && b[2] >= '0' && b[2] <= '7' && b[3] >= '0' && b[3] <= '7' {
+			return 4
+		}
+	}
+	return 0
+}
+
+func hexValue(b []byte) rune {
+	var r rune
+	for _, c := range b {
+		r = r<<4 | rune(unhex(c))
+	}
+	return r
+}
+
+// Unescape decodes backslash escapes as C, Go, JSON, JavaScript and Python
+// write them. It fails when the input has no numeric escape, or one decodes
+// to a control character ("\x00\x01" is binary data, not a hidden secret).
+func Unescape(src []byte) ([]byte, bool) {
+	dst := make([]byte, 0, len(src))
+	n := 0
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c != '\\' || i+1 >= len(src) {
+			dst = append(dst, c)
+			continue
+		}
+		l := escapeLen(src[i:])
+		if l == 0 {
+			switch e := src[i+1]; e {
+			case 'n':
+				dst = append(dst, '\n')
+			case 't':
+				dst = append(dst, '\t')
+			case 'r':
+				dst = append(dst, '\r')
+			case '\\', '"', '\'', '/', '`':
+				dst = append(dst, e)
+			default:
+				dst = append(dst, c, e)
+			}
+			i++
+			continue
+		}
+		var r rune
+		switch src[i+1] {
+		case 'x':
+			r = hexValue(src[i+2 : i+4])
+		case 'u', 'U':
+			r = hexValue(src[i+2 : i+l])
+			// A UTF-16 surrogate pair, as JSON writes characters beyond
+			// the basic plane.
+			if r >= 0xd800 && r < 0xdc00 && escapeLen(src[i+l:]) == 6 && src[i+l+1] == 'u' {
+				if lo := hexValue(src[i+l+2 : i+l+6]); lo >= 0xdc00 && lo < 0xe000 {
+					r = 0x10000 + (r-0xd800)<<10 + (lo - 0xdc00)
+					l += 6
+				}
+			}
+		default:
+			r = rune(src[i+1]-'0')<<6 | rune(src[i+2]-'0')<<3 | rune(src[i+3]-'0')
+		}
+		if r < 0x80 && class[byte(r)]&cPrint == 0 {
+			return nil, false
+		}
+		if src[i+1] == 'x' || src[i+1] <= '3' {
+			// \xHH and \NNN are bytes (they may spell UTF-8 together).
+			dst = append(dst, byte(r))
+		} else {
+			dst = utf8.AppendRune(dst, r)
+		}
+		n++
+		i += l - 1
+	}
+	return dst, n > 0 && Text(dst)
+}
+
+// Bytes decodes src as a whole with the named decoder, as Find would have
+// decoded a segment of that encoding; ok is false when src is not one.
+func Bytes(encoding string, src []byte) (out []byte, ok bool) {
+	switch encoding {
+	case Percent:
+		return decodePercent(src)
+	case Escape:
+		return Unescape(src)
+	case Hex:
+		if len(src)%2 == 1 {
+			return nil, false
+		}
+		for _, c := range src {
+			if class[c]&cHex == 0 {
+				return nil, false
+			}
+		}
+		return decodeHex(src)
+	case Base64, Base64URL:
+		enc := base64.RawStdEncoding
+		if encoding == Base64URL {
+			enc = base64.RawURLEncoding
+		}
+		src = bytes.TrimRight(src, "=")
+		dst := make([]byte, enc.DecodedLen(len(src)))
+		n, err := enc.Decode(dst, src)
+		if err != nil || !Text(dst[:n]) {
+			return nil, false
+		}
+		return dst[:n], true
+	}
+	return nil, false
+}
