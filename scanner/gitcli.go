@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // gitCLI reads history through the git binary in two passes. First
@@ -269,52 +268,15 @@ func (g *gitCLI) introductions(ctx context.Context, want map[string]bool) (map[s
 		return nil, fmt.Errorf("starting git log: %w", err)
 	}
 	res := map[string][]intro{}
-	var cur *commitInfo
-	var n int64
-	sc := bufio.NewScanner(out)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) == 0 {
-			continue
+	n, perr := parseRawLog(out, func(hash string, in intro) {
+		if want[hash] {
+			res[hash] = append(res[hash], in)
 		}
-		if line[0] == 1 {
-			f := strings.SplitN(string(line[1:]), "\x00", 5)
-			if len(f) < 5 {
-				continue
-			}
-			n++
-			ts, _ := strconv.ParseInt(f[3], 10, 64)
-			cur = &commitInfo{hash: f[0], author: f[1], email: f[2], when: time.Unix(ts, 0).UTC(), summary: f[4]}
-			continue
-		}
-		if line[0] != ':' || cur == nil {
-			continue
-		}
-		tab := bytes.IndexByte(line, '\t')
-		if tab < 0 {
-			continue
-		}
-		colons := 0
-		for colons < len(line) && line[colons] == ':' {
-			colons++
-		}
-		fields := strings.Fields(string(line[colons:tab]))
-		idx := 2*colons + 1
-		if idx >= len(fields) {
-			continue
-		}
-		hash := fields[idx]
-		if !want[hash] {
-			continue
-		}
-		path := unquoteGitPath(string(line[tab+1:]))
-		res[hash] = append(res[hash], intro{path: path, commit: cur})
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if perr != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		return nil, fmt.Errorf("reading git log: %w", err)
+		return nil, perr
 	}
 	if err := cmd.Wait(); err != nil {
 		if ctx.Err() != nil {

@@ -132,6 +132,8 @@ func newRootCmd(io *IO) *cobra.Command {
 		newStdinCmd(io, nil),
 		newRulesCmd(io),
 		newVerifyCmd(io),
+		newHookCmd(io),
+		newPrecommitCmd(io),
 		newVersionCmd(io),
 	)
 	return root

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/achilles-sec/achilles/detectors"
@@ -238,7 +239,12 @@ present at HEAD.`,
 		},
 	}
 	addScanFlags(cmd, &o.scanOptions)
-	cmd.Flags().StringVar(&o.Backend, "git-backend", "auto", "how history is read: auto (git binary if present), git or go-git")
+	f := cmd.Flags()
+	f.StringVar(&o.Backend, "git-backend", "auto", "how history is read: auto (git binary if present), git or go-git")
+	f.BoolVar(&o.Staged, "staged", false, "scan only what is staged (for a pre-commit hook); never walks history")
+	f.BoolVar(&o.PrePush, "pre-push", false, "scan only the commits being pushed, read as git's pre-push lines on stdin")
+	f.StringVar(&o.Since, "since", "", "scan only what the commits after REF introduced (REF..HEAD)")
+	f.StringVar(&o.Range, "range", "", "scan only what the commits in A..B introduced")
 	return cmd
 }
 
@@ -246,10 +252,43 @@ type gitOptions struct {
 	scanOptions
 	Path    string
 	Backend string
+	Staged  bool
+	PrePush bool
+	Since   string
+	Range   string
 }
 
 func runGit(ctx context.Context, o *gitOptions) error {
+	modes := 0
+	for _, on := range []bool{o.Staged, o.PrePush, o.Since != "", o.Range != ""} {
+		if on {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return usageError{fmt.Errorf("--staged, --pre-push, --since and --range do not combine")}
+	}
 	return runScan(ctx, &o.scanOptions, o.Path, func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
+		switch {
+		case o.Staged:
+			return scanner.ScanStaged(ctx, opts, o.Path)
+		case o.Since != "":
+			return scanner.ScanCommits(ctx, opts, o.Path, []string{o.Since + "..HEAD"})
+		case o.Range != "":
+			if !strings.Contains(o.Range, "..") {
+				return nil, usageError{fmt.Errorf("--range %q: want A..B", o.Range)}
+			}
+			return scanner.ScanCommits(ctx, opts, o.Path, []string{o.Range})
+		case o.PrePush:
+			revs, err := scanner.PrePushRevisions(o.IO.In)
+			if err != nil {
+				return nil, usageError{err}
+			}
+			if len(revs) == 0 {
+				return &scanner.Result{Stats: scanner.Stats{What: "nothing to push"}}, nil
+			}
+			return scanner.ScanCommits(ctx, opts, o.Path, revs)
+		}
 		return scanner.ScanGit(ctx, opts, scanner.GitOptions{Backend: o.Backend}, o.Path)
 	})
 }

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/achilles-sec/achilles/scanner"
+	"github.com/spf13/cobra"
+)
+
+// hookMarker identifies a hook achilles wrote, so it may overwrite it.
+const hookMarker = "# achilles-hook: written by `achilles hook install`"
+
+func newHookCmd(io *IO) *cobra.Command {
+	cmd := &cobra.Command{Use: "hook", Short: "Install achilles as a git hook"}
+	var prePush, force bool
+	var dir string
+	install := &cobra.Command{
+		Use:   "install",
+		Short: "Write .git/hooks/pre-commit (or pre-push) to run achilles",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, err := exec.Command("git", "-C", dir, "rev-parse", "--git-path", "hooks").Output()
+			if err != nil {
+				return usageError{fmt.Errorf("%s is not a git repository", dir)}
+			}
+			hooks := strings.TrimSpace(string(out))
+			if !filepath.IsAbs(hooks) {
+				hooks = filepath.Join(dir, hooks)
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				exe = "achilles"
+			}
+			name, run := "pre-commit", "git --staged --no-progress"
+			if prePush {
+				name, run = "pre-push", "git --pre-push --no-progress"
+			}
+			path := filepath.Join(hooks, name)
+			if old, err := os.ReadFile(path); err == nil && !bytes.Contains(old, []byte(hookMarker)) && !force {
+				return usageError{fmt.Errorf("%s exists and was not written by achilles; use --force to replace it", path)}
+			}
+			script := fmt.Sprintf("#!/bin/sh\n%s\n# Blocks the %s when achilles finds a secret.\nexec %q %s\n", hookMarker, strings.TrimPrefix(name, "pre-"), exe, run)
+			if err := os.MkdirAll(hooks, 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+				return err
+			}
+			fmt.Fprintf(io.ErrOut, "achilles: installed %s\n", path)
+			return nil
+		},
+	}
+	f := install.Flags()
+	f.BoolVar(&prePush, "pre-push", false, "install a pre-push hook instead of pre-commit")
+	f.BoolVar(&force, "force", false, "replace a hook achilles did not write")
+	f.StringVar(&dir, "repo", ".", "repository")
+	cmd.AddCommand(install)
+	return cmd
+}
+
+// newPrecommitCmd builds `achilles precommit [FILE...]`, the entry of the
+// pre-commit framework hook: it scans the staged changes, and also scans in
+// full every file it is given that has nothing staged (as with
+// `pre-commit run --all-files`), so it never passes without looking.
+func newPrecommitCmd(io *IO) *cobra.Command {
+	o := &scanOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "precommit [FILE...]",
+		Short: "Scan staged changes, and given files with nothing staged (for the pre-commit framework)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.NoProgress = true
+			return runScan(cmd.Context(), o, ".", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
+				res, err := scanner.ScanStaged(ctx, opts, ".")
+				if err != nil {
+					return nil, err
+				}
+				staged := map[string]bool{}
+				if names, err := exec.CommandContext(ctx, "git", "diff", "--cached", "--name-only", "-z").Output(); err == nil {
+					for _, n := range strings.Split(string(names), "\x00") {
+						staged[n] = true
+					}
+				}
+				var rest []string
+				for _, a := range args {
+					if !staged[filepath.ToSlash(filepath.Clean(a))] {
+						rest = append(rest, a)
+					}
+				}
+				if len(rest) == 0 {
+					return res, nil
+				}
+				more, err := scanner.ScanPaths(ctx, opts, rest)
+				if err != nil {
+					return nil, err
+				}
+				res.Findings = append(res.Findings, more.Findings...)
+				res.Stats.Objects += more.Stats.Objects
+				res.Stats.Bytes += more.Stats.Bytes
+				res.Stats.What = fmt.Sprintf("staged changes and %d files", len(rest))
+				return res, nil
+			})
+		},
+	}
+	addScanFlags(cmd, o)
+	return cmd
+}

@@ -1,0 +1,252 @@
+package scanner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/achilles-sec/achilles/detectors"
+	"github.com/achilles-sec/achilles/scanner/finding"
+)
+
+// ScanCommits scans only what the commits selected by revArgs (as `git log`
+// takes them: "A..B", "REF..HEAD", "SHA --not --remotes") introduced: every
+// blob they wrote, once, with the commit in the range that first wrote it
+// at that path. It is the CI and pre-push mode: nothing outside the range
+// is read.
+func ScanCommits(ctx context.Context, opts Options, dir string, revArgs []string) (*Result, error) {
+	start := time.Now()
+	var c counters
+	args := append([]string{"log", "--raw", "--no-renames", "--no-abbrev", "-c", "--format=%x01%H%x00%an%x00%ae%x00%at%x00%s"}, revArgs...)
+	args = append(args, "--")
+	cmd := gitCommand(ctx, dir, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%w: running git: %v", ErrTarget, err)
+	}
+	intros := map[string][]intro{}
+	var order []string
+	ncommits, perr := parseRawLog(out, func(hash string, in intro) {
+		if _, seen := intros[hash]; !seen {
+			order = append(order, hash)
+		}
+		intros[hash] = append(intros[hash], in)
+	})
+	if err := cmd.Wait(); err != nil {
+		return nil, fmt.Errorf("%w: git log %s: %s", ErrTarget, strings.Join(revArgs, " "), trimStderr(stderr.Bytes()))
+	}
+	if perr != nil {
+		return nil, perr
+	}
+	c.commits.Store(ncommits)
+	cfg := opts.Engine.Config()
+	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: chunkOverlap(opts.Engine),
+		matches: map[string][]detectors.Match{}, pathOnly: map[string]bool{}, firstAt: map[string]string{}}
+	var want []string
+	for _, h := range order {
+		first := intros[h][0].path
+		if pathIgnored(cfg, first) {
+			c.skipped.Add(1)
+			continue
+		}
+		for _, in := range intros[h] {
+			if len(pathFindings(cfg, place{path: in.path})) > 0 {
+				hs.pathOnly[h] = true
+				hs.firstAt[h] = in.path
+			}
+		}
+		want = append(want, h)
+	}
+	err = catBlobs(ctx, dir, want, func(hash string, data []byte) {
+		c.objects.Add(1)
+		hs.scanOne(blob{hash: hash, path: intros[hash][0].path, data: data})
+	}, func(hash string) {
+		opts.warn(&c, fmt.Errorf("%s: blob %s (%s) is missing; not scanned", dir, hash, intros[hash][0].path))
+	})
+	if err != nil && ctx.Err() == nil {
+		return nil, err
+	}
+	res := &Result{Findings: hs.assemble(intros, nil), Incomplete: ctx.Err() != nil}
+	c.fill(&res.Stats)
+	res.Stats.What = "commits " + strings.Join(revArgs, " ") + " in " + dir
+	res.Stats.Duration = time.Since(start)
+	finding.Sort(res.Findings)
+	return res, ctx.Err()
+}
+
+// parseRawLog reads `git log --raw -c` output with the commit format used
+// above and calls fn for each blob a commit wrote; it returns the number of
+// commits.
+func parseRawLog(r io.Reader, fn func(hash string, in intro)) (int64, error) {
+	var cur *commitInfo
+	var n int64
+	br := bufio.NewReaderSize(r, 256<<10)
+	for {
+		line, err := br.ReadString('\n')
+		line = strings.TrimSuffix(line, "\n")
+		if len(line) > 0 {
+			switch {
+			case line[0] == 1:
+				f := strings.SplitN(line[1:], "\x00", 5)
+				if len(f) == 5 {
+					n++
+					ts, _ := strconv.ParseInt(f[3], 10, 64)
+					cur = &commitInfo{hash: f[0], author: f[1], email: f[2], when: time.Unix(ts, 0).UTC(), summary: f[4]}
+				}
+			case line[0] == ':' && cur != nil:
+				if hash, path, ok := rawLine(line); ok {
+					fn(hash, intro{path: path, commit: cur})
+				}
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("reading git log: %w", err)
+		}
+	}
+}
+
+// rawLine reads the new blob and path of a raw diff line (":mode mode old
+// new status\tpath", with one more colon, mode and hash per extra parent
+// in combined form). Deletions and submodules are skipped.
+func rawLine(line string) (hash, path string, ok bool) {
+	tab := strings.IndexByte(line, '\t')
+	if tab < 0 {
+		return "", "", false
+	}
+	colons := 0
+	for colons < len(line) && line[colons] == ':' {
+		colons++
+	}
+	fields := strings.Fields(line[colons:tab])
+	idx := 2*colons + 1
+	if idx >= len(fields) {
+		return "", "", false
+	}
+	hash = fields[idx]
+	newMode := fields[colons]
+	if strings.Trim(hash, "0") == "" || newMode == "160000" {
+		return "", "", false
+	}
+	return hash, unquoteGitPath(line[tab+1:]), true
+}
+
+// catBlobs streams the named blobs through `git cat-file --batch`.
+func catBlobs(ctx context.Context, dir string, hashes []string, fn func(hash string, data []byte), missing func(hash string)) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	cmd := gitCommand(ctx, dir, "cat-file", "--batch")
+	cmd.Stdin = strings.NewReader(strings.Join(hashes, "\n") + "\n")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting git: %w", err)
+	}
+	r := bufio.NewReaderSize(out, 1<<20)
+	var readErr error
+	for range hashes {
+		header, err := r.ReadString('\n')
+		if err != nil {
+			readErr = fmt.Errorf("reading git cat-file output: %w", err)
+			break
+		}
+		f := strings.Fields(header)
+		if len(f) == 2 && f[1] == "missing" {
+			missing(f[0])
+			continue
+		}
+		if len(f) != 3 {
+			readErr = fmt.Errorf("unexpected git cat-file header %q", strings.TrimSpace(header))
+			break
+		}
+		size, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			readErr = fmt.Errorf("unexpected git cat-file header %q", strings.TrimSpace(header))
+			break
+		}
+		data := make([]byte, size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			readErr = err
+			break
+		}
+		if _, err := r.Discard(1); err != nil {
+			readErr = err
+			break
+		}
+		if f[1] == "blob" {
+			fn(f[0], data)
+		}
+	}
+	if readErr != nil {
+		_ = cmd.Process.Kill()
+	}
+	_ = cmd.Wait()
+	return readErr
+}
+
+// PrePushRevisions reads git's pre-push hook input ("<local ref> <local
+// sha> <remote ref> <remote sha>" per line) and returns `git log` revision
+// arguments for the commits being pushed: for an update, remote..local; for
+// a new branch, local not on any remote-tracking ref; a deletion pushes no
+// commits.
+func PrePushRevisions(r io.Reader) ([]string, error) {
+	var revs []string
+	newBranch := false
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) != 4 || !isHash(f[1]) || !isHash(f[3]) {
+			return nil, fmt.Errorf("unexpected pre-push line %q (want: local-ref local-sha remote-ref remote-sha)", sc.Text())
+		}
+		local, remote := f[1], f[3]
+		switch {
+		case strings.Trim(local, "0") == "":
+			// Deleting a remote branch pushes nothing.
+		case strings.Trim(remote, "0") == "":
+			revs = append(revs, local)
+			newBranch = true
+		default:
+			revs = append(revs, remote+".."+local)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading pre-push input: %w", err)
+	}
+	if newBranch {
+		revs = append(revs, "--not", "--remotes")
+	}
+	return revs, nil
+}
+
+func isHash(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
