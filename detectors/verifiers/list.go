@@ -6,15 +6,22 @@ import (
 	_ "embed"
 	"fmt"
 
+	"github.com/achilles-sec/achilles/detectors/atlassian"
 	"github.com/achilles-sec/achilles/detectors/aws"
 	"github.com/achilles-sec/achilles/detectors/azure"
 	"github.com/achilles-sec/achilles/detectors/discord"
+	"github.com/achilles-sec/achilles/detectors/dockerhub"
+	"github.com/achilles-sec/achilles/detectors/fly"
 	"github.com/achilles-sec/achilles/detectors/gcp"
 	"github.com/achilles-sec/achilles/detectors/github"
 	"github.com/achilles-sec/achilles/detectors/gitlab"
 	"github.com/achilles-sec/achilles/detectors/google"
+	"github.com/achilles-sec/achilles/detectors/grafana"
 	"github.com/achilles-sec/achilles/detectors/mailchimp"
 	"github.com/achilles-sec/achilles/detectors/mailgun"
+	"github.com/achilles-sec/achilles/detectors/okta"
+	"github.com/achilles-sec/achilles/detectors/pypi"
+	"github.com/achilles-sec/achilles/detectors/shopify"
 	"github.com/achilles-sec/achilles/detectors/slack"
 	"github.com/achilles-sec/achilles/detectors/stripe"
 	"github.com/achilles-sec/achilles/detectors/twilio"
@@ -27,15 +34,22 @@ var builtinTOML []byte
 // code lists the verifiers written in Go.
 func code() []verify.Verifier {
 	return []verify.Verifier{
+		atlassian.Verifier{},
 		aws.Verifier{},
 		azure.Verifier{},
 		discord.WebhookVerifier{},
+		dockerhub.Verifier{},
+		fly.Verifier{},
 		gcp.Verifier{},
 		github.Verifier{},
 		gitlab.Verifier{},
 		google.Verifier{},
+		grafana.Verifier{},
 		mailchimp.Verifier{},
 		mailgun.Verifier{},
+		okta.Verifier{},
+		pypi.Verifier{},
+		shopify.Verifier{},
 		slack.Verifier{},
 		slack.WebhookVerifier{},
 		stripe.Verifier{},
