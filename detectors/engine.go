@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/achilles-sec/achilles/detectors/ahocorasick"
@@ -256,6 +257,9 @@ func (e *Engine) runRegex(out []Match, r *rules.Rule, data []byte, lo, hi int) [
 		m.Secret = string(secret)
 		m.Text = string(data[m.Start:m.End])
 		m.LineText = lineAround(data, m.Start, m.End)
+		if inlineAllowed(m.LineText) {
+			continue
+		}
 		if e.cfg.Allowed(r, rules.Occurrence{Secret: m.Secret, Match: m.Text, Line: m.LineText}, true) {
 			continue
 		}
@@ -268,6 +272,19 @@ func (e *Engine) runRegex(out []Match, r *rules.Rule, data []byte, lo, hi int) [
 		out = append(out, m)
 	}
 	return out
+}
+
+// AllowMarkers on the line of a match suppress it: achilles' own, and the
+// ones users already have from other scanners.
+var AllowMarkers = []string{"achilles:allow", "gitleaks:allow", "pragma: allowlist secret", "trufflehog:ignore"}
+
+func inlineAllowed(line string) bool {
+	for _, m := range AllowMarkers {
+		if strings.Contains(line, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // secretSpan picks the secret out of a match: the rule's secretGroup, else

@@ -261,3 +261,21 @@ keywords = ["apikey"]
 		t.Fatalf("got %q@%d %q@%d", ms[0].Secret, ms[0].Line, ms[1].Secret, ms[1].Line)
 	}
 }
+
+func TestInlineAllowComments(t *testing.T) {
+	e := New(load(t, tokenRule))
+	for _, line := range []string{
+		`key = "tok_Q2x9LmP4vR7sT1uW3yZ5aB8c" # achilles:allow`,
+		`key = "tok_Q2x9LmP4vR7sT1uW3yZ5aB8c" // gitleaks:allow`,
+		`key = "tok_Q2x9LmP4vR7sT1uW3yZ5aB8c"  # pragma: allowlist secret`,
+		`key = "tok_Q2x9LmP4vR7sT1uW3yZ5aB8c" # trufflehog:ignore`,
+	} {
+		if ms := e.Scan([]byte(line)); len(ms) != 0 {
+			t.Errorf("%q: not suppressed", line)
+		}
+	}
+	// The marker only covers its own line.
+	if ms := e.Scan([]byte("# achilles:allow\nkey = tok_Q2x9LmP4vR7sT1uW3yZ5aB8c\n")); len(ms) != 1 {
+		t.Errorf("a marker on another line suppressed the match")
+	}
+}

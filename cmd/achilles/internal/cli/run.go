@@ -133,6 +133,7 @@ func newRootCmd(io *IO) *cobra.Command {
 		newRulesCmd(io),
 		newVerifyCmd(io),
 		newHookCmd(io),
+		newIgnoreCmd(io),
 		newPrecommitCmd(io),
 		newVersionCmd(io),
 	)

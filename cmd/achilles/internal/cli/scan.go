@@ -16,6 +16,7 @@ import (
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/report"
+	"github.com/achilles-sec/achilles/scanner/triage"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -33,6 +34,7 @@ type scanOptions struct {
 	ExitCode      int
 	MaxFileSize   int64
 	MinConfidence string
+	Baseline      string
 	verifyOptions
 }
 
@@ -47,6 +49,7 @@ func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f.IntVar(&o.ExitCode, "exit-code", ExitFindings, "exit status when findings are reported")
 	f.Int64Var(&o.MaxFileSize, "max-file-size", scanner.DefaultMaxFileSize, "files and blobs larger than this many bytes are streamed in chunks")
 	f.StringVar(&o.MinConfidence, "min-confidence", "low", "report only findings of at least this confidence: low, medium or high")
+	f.StringVar(&o.Baseline, "baseline", "", "report only findings not in this earlier JSON report (achilles or gitleaks)")
 	addVerifyFlags(cmd, &o.verifyOptions)
 }
 
@@ -133,6 +136,20 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 	}
 	min, _ := rules.ParseConfidence(o.MinConfidence)
 	fs := filterConfidence(res.Findings, min)
+	// Triage: ignore files in the scanned root, then the baseline.
+	filter := triage.NewFilter()
+	if err := filter.LoadRoot(root); err != nil {
+		return usageError{err}
+	}
+	if o.Baseline != "" {
+		if err := filter.LoadBaseline(o.Baseline); err != nil {
+			return usageError{err}
+		}
+	}
+	fs, suppressed := filter.Apply(fs)
+	if suppressed > 0 {
+		fmt.Fprintf(errOut, "achilles: %d findings suppressed by ignore files or the baseline\n", suppressed)
+	}
 	if o.Verify && len(fs) > 0 {
 		client, vs, err := newVerifyClient(cfg, &o.verifyOptions)
 		if err != nil {

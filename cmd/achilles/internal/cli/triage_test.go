@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+)
+
+func scanJSON(t *testing.T, args ...string) []finding.Finding {
+	t.Helper()
+	r := runCLI(t, "", args...)
+	if r.code != 0 && r.code != ExitFindings {
+		t.Fatalf("%+v", r)
+	}
+	var fs []finding.Finding
+	if err := json.Unmarshal([]byte(r.stdout), &fs); err != nil {
+		t.Fatalf("%v: %s", err, r.stdout)
+	}
+	return fs
+}
+
+// TestIgnoreSurvivesRebase: a fingerprint in .achillesignore keeps
+// suppressing its finding after the commit is rewritten and the line moves.
+func TestIgnoreSurvivesRebase(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("a.env", "T="+tokA+"\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "leak")
+	fs := scanJSON(t, "git", r.dir, "-c", r.config(), "-f", "json", "--no-progress")
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	before := fs[0].Commit
+	if res := runCLI(t, "", "ignore", "add", "--file", filepath.Join(r.dir, ".achillesignore"), fs[0].Fingerprint); res.code != 0 {
+		t.Fatalf("%+v", res)
+	}
+	// Rewrite history: the secret moves down a line and the commit changes.
+	r.write("a.env", "# moved\nT="+tokA+"\n")
+	r.run("git", "add", "a.env")
+	r.run("git", "commit", "-q", "--amend", "-m", "rewritten")
+	after := scanJSON(t, "git", r.dir, "-c", r.config(), "-f", "json", "--no-progress")
+	if len(after) != 0 {
+		t.Fatalf("the ignored finding came back after the rewrite: %+v", after)
+	}
+	if head := strings.TrimSpace(r.run("git", "rev-parse", "HEAD")); head == before {
+		t.Fatal("the commit was not rewritten")
+	}
+	// A new secret is still reported.
+	r.write("b.env", "T=tok_H7k2Lm9pR4sT1uW3yZ5aB8cd\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "another")
+	if fs := scanJSON(t, "git", r.dir, "-c", r.config(), "-f", "json", "--no-progress"); len(fs) != 1 || fs[0].Path != "b.env" {
+		t.Fatalf("%+v", fs)
+	}
+}
+
+func TestGitleaksIgnoreAndBaseline(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("x\n"+tokA+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.txt"), []byte("tok_H7k2Lm9pR4sT1uW3yZ5aB8cd\n"), 0o644)
+	all := scanJSON(t, "dir", dir, "-c", testConfig, "-f", "json")
+	if len(all) != 2 {
+		t.Fatalf("%+v", all)
+	}
+	// gitleaks' positional form for folder scans: path:rule:line.
+	os.WriteFile(filepath.Join(dir, ".gitleaksignore"), []byte("# old\n"+all[0].Path+":test-token:2\n"), 0o644)
+	if fs := scanJSON(t, "dir", dir, "-c", testConfig, "-f", "json"); len(fs) != 1 || fs[0].Path != all[1].Path {
+		t.Fatalf(".gitleaksignore: %+v", fs)
+	}
+	os.Remove(filepath.Join(dir, ".gitleaksignore"))
+
+	// A baseline of the current report suppresses old findings only.
+	base := filepath.Join(t.TempDir(), "baseline.json")
+	if r := runCLI(t, "", "dir", dir, "-c", testConfig, "-f", "json", "-o", base); r.code != ExitFindings {
+		t.Fatalf("%+v", r)
+	}
+	if r := runCLI(t, "", "dir", dir, "-c", testConfig, "--baseline", base); r.code != 0 {
+		t.Fatalf("baseline did not suppress old findings: %+v", r)
+	}
+	os.WriteFile(filepath.Join(dir, "c.txt"), []byte("tok_Z1y2X3w4V5u6T7s8R9q0P1o2\n"), 0o644)
+	fs := scanJSON(t, "dir", dir, "-c", testConfig, "-f", "json", "--baseline", base)
+	if len(fs) != 1 || !strings.HasSuffix(fs[0].Path, "c.txt") {
+		t.Fatalf("new finding with a baseline: %+v", fs)
+	}
+	if r := runCLI(t, "", "dir", dir, "-c", testConfig, "--baseline", filepath.Join(dir, "a.txt")); r.code != ExitUsage {
+		t.Fatalf("a bad baseline: %+v", r)
+	}
+}

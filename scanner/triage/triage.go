@@ -1,0 +1,170 @@
+// Package triage drops findings a team has already dealt with: ignore files
+// (.achillesignore, .gitleaksignore) and a baseline report. It runs after a
+// scan, on findings, in one place.
+package triage
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+)
+
+// IgnoreFiles are read from the scanned root, in this order.
+var IgnoreFiles = []string{".achillesignore", ".gitleaksignore"}
+
+// Filter suppresses findings by fingerprint.
+type Filter struct {
+	exact map[string]bool // content-based fingerprints: rule:secrethash:path
+	// positional gitleaks entries: commit:path:rule:line or path:rule:line
+	positional []positional
+}
+
+type positional struct {
+	commit, path, rule string
+	line               int
+}
+
+// NewFilter returns an empty filter.
+func NewFilter() *Filter { return &Filter{exact: map[string]bool{}} }
+
+// Len is the number of entries.
+func (f *Filter) Len() int { return len(f.exact) + len(f.positional) }
+
+// Add records one entry: an achilles fingerprint, or a gitleaks one
+// ("commit:path:rule:line", or "path:rule:line" for folder scans).
+func (f *Filter) Add(entry string) {
+	entry = strings.TrimSpace(entry)
+	if entry == "" || strings.HasPrefix(entry, "#") {
+		return
+	}
+	f.exact[entry] = true
+	// A gitleaks entry ends in :rule:line; the path may itself hold ':'.
+	i := strings.LastIndexByte(entry, ':')
+	if i < 0 {
+		return
+	}
+	line, err := strconv.Atoi(entry[i+1:])
+	if err != nil {
+		return
+	}
+	rest := entry[:i]
+	j := strings.LastIndexByte(rest, ':')
+	if j < 0 {
+		return
+	}
+	p := positional{rule: rest[j+1:], line: line, path: rest[:j]}
+	if k := strings.IndexByte(p.path, ':'); k == 40 || k == 64 {
+		p.commit, p.path = p.path[:k], p.path[k+1:]
+	}
+	f.positional = append(f.positional, p)
+}
+
+// LoadFile adds every entry of an ignore file; a missing file is fine.
+func (f *Filter) LoadFile(path string) error {
+	file, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		f.Add(sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadRoot reads the ignore files in a scanned folder or work tree.
+func (f *Filter) LoadRoot(root string) error {
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		return nil
+	}
+	for _, name := range IgnoreFiles {
+		if err := f.LoadFile(filepath.Join(root, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LoadBaseline adds the fingerprints of an earlier JSON report (achilles'
+// own, or gitleaks' with its "Fingerprint" field).
+func (f *Filter) LoadBaseline(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading baseline: %w", err)
+	}
+	var entries []map[string]any
+	if err := json.Unmarshal(data, &entries); err != nil {
+		return fmt.Errorf("baseline %s is not a JSON report (an array of findings): %w", path, err)
+	}
+	for _, e := range entries {
+		for _, key := range []string{"fingerprint", "Fingerprint"} {
+			if s, ok := e[key].(string); ok {
+				f.Add(s)
+			}
+		}
+	}
+	return nil
+}
+
+// Suppressed reports whether a finding is covered by an entry.
+func (f *Filter) Suppressed(x finding.Finding) bool {
+	if f.exact[x.Fingerprint] {
+		return true
+	}
+	for _, p := range f.positional {
+		if p.rule == x.RuleID && p.path == x.Path && p.line == x.Line && (p.commit == "" || p.commit == x.Commit) {
+			return true
+		}
+	}
+	return false
+}
+
+// Apply returns the findings not suppressed and how many were.
+func (f *Filter) Apply(fs []finding.Finding) ([]finding.Finding, int) {
+	if f.Len() == 0 {
+		return fs, 0
+	}
+	out := fs[:0]
+	n := 0
+	for _, x := range fs {
+		if f.Suppressed(x) {
+			n++
+			continue
+		}
+		out = append(out, x)
+	}
+	return out, n
+}
+
+// AppendIgnore adds fingerprints to an ignore file, creating it.
+func AppendIgnore(path string, fingerprints []string) error {
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(file)
+	for _, fp := range fingerprints {
+		fmt.Fprintln(w, strings.TrimSpace(fp))
+	}
+	if err := w.Flush(); err != nil {
+		file.Close()
+		return err
+	}
+	return file.Close()
+}
