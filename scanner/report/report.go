@@ -32,7 +32,7 @@ type Options struct {
 }
 
 // Formats lists the names New accepts (template takes "template=FILE").
-var Formats = []string{"text", "json", "jsonl", "sarif"}
+var Formats = []string{"text", "json", "jsonl", "sarif", "csv", "junit", "template=FILE"}
 
 // New returns the writer for a format name.
 func New(format string, opts Options) (Writer, error) {
@@ -46,7 +46,19 @@ func New(format string, opts Options) (Writer, error) {
 		w = jsonlWriter{}
 	case "sarif":
 		w = sarifWriter{version: opts.Version, rules: opts.Rules, incomplete: opts.Incomplete}
+	case "csv":
+		w = csvWriter{}
+	case "junit":
+		w = junitWriter{}
 	default:
+		if path, ok := strings.CutPrefix(format, "template="); ok {
+			tw, err := newTemplateWriter(path)
+			if err != nil {
+				return nil, err
+			}
+			w = tw
+			break
+		}
 		return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 	}
 	if opts.Redact {

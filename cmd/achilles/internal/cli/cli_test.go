@@ -115,7 +115,7 @@ func TestReportFileModeAndDevice(t *testing.T) {
 }
 
 func TestRedactCoversEveryFormat(t *testing.T) {
-	for _, f := range []string{"text", "json", "jsonl", "sarif"} {
+	for _, f := range []string{"text", "json", "jsonl", "sarif", "csv", "junit"} {
 		r := runCLI(t, "password = \"Hx7!pQ2@zL9#\"\n"+tokA, "stdin", "-c", testConfig, "-f", f, "--redact")
 		if r.code != ExitFindings {
 			t.Fatalf("%s: %+v", f, r)

@@ -41,7 +41,7 @@ type scanOptions struct {
 func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f := cmd.Flags()
 	f.StringVarP(&o.ConfigPath, "config", "c", "", "rules file (TOML; default: $ACHILLES_CONFIG, then .achilles.toml in the target, then the built-in rules)")
-	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json, jsonl or sarif")
+	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json, jsonl, sarif, csv, junit or template=FILE (Go text/template)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (default: stdout)")
 	f.BoolVar(&o.Redact, "redact", false, "hide secrets in every output")
 	f.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "number of scanning workers")

@@ -1,0 +1,48 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+)
+
+// csvWriter writes one row per finding with a header row.
+type csvWriter struct{}
+
+var csvHeader = []string{"rule_id", "description", "confidence", "path", "line", "column", "secret", "match", "entropy", "fingerprint", "commit", "author", "email", "date", "still_present", "verification", "identity", "scopes", "expires_at"}
+
+func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	for _, f := range fs {
+		present := ""
+		if f.StillPresent != nil {
+			present = strconv.FormatBool(*f.StillPresent)
+		}
+		var status, identity, scopes, expires string
+		if v := f.Verification; v != nil {
+			status, identity, scopes, expires = v.Status, v.Identity, strings.Join(v.Scopes, " "), v.ExpiresAt
+		}
+		row := []string{f.RuleID, f.Description, f.Confidence, f.Path, strconv.Itoa(f.Line), strconv.Itoa(f.Column),
+			csvSafe(f.Secret), csvSafe(f.Match), strconv.FormatFloat(f.Entropy, 'f', 3, 64), f.Fingerprint,
+			f.Commit, csvSafe(f.Author), f.Email, f.Date, present, status, csvSafe(identity), scopes, expires}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

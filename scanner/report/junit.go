@@ -1,0 +1,74 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+)
+
+// junitWriter writes JUnit XML: one test case per finding, failed, so CI
+// systems that show test reports list each leak; an empty report is one
+// passing case.
+type junitWriter struct{}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func (junitWriter) Write(w io.Writer, fs []finding.Finding) error {
+	suite := junitSuite{Name: "achilles", Tests: len(fs), Failures: len(fs)}
+	for _, f := range fs {
+		text := fmt.Sprintf("%s\nfile: %s:%d:%d\nsecret: %s\nfingerprint: %s\n", f.Description, f.Path, f.Line, f.Column, f.Secret, f.Fingerprint)
+		if f.Commit != "" {
+			text += fmt.Sprintf("commit: %s by %s <%s> on %s\n", f.Commit, f.Author, f.Email, f.Date)
+		}
+		if v := f.Verification; v != nil {
+			text += "verification: " + v.Status + "\n"
+		}
+		suite.Cases = append(suite.Cases, junitCase{
+			Name:      fmt.Sprintf("%s:%d %s", f.Path, f.Line, f.RuleID),
+			ClassName: f.RuleID,
+			Failure:   &junitFailure{Message: f.Description + " in " + f.Path, Type: f.RuleID, Text: text},
+		})
+	}
+	if len(fs) == 0 {
+		suite.Tests = 1
+		suite.Cases = []junitCase{{Name: "no secrets found", ClassName: "achilles"}}
+	}
+	out := junitSuites{Name: "achilles", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
