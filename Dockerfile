@@ -1,0 +1,9 @@
+# The release image: the achilles binary goreleaser built, with git (the
+# fast history backend) on a small base. Runs as an unprivileged user.
+FROM alpine:3.20
+RUN apk add --no-cache git ca-certificates && adduser -D -u 10001 achilles
+COPY achilles /usr/local/bin/achilles
+USER achilles
+WORKDIR /repo
+ENTRYPOINT ["/usr/local/bin/achilles"]
+CMD ["git", "."]
