@@ -9,6 +9,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/atlassian"
 	"github.com/achilles-sec/achilles/detectors/aws"
 	"github.com/achilles-sec/achilles/detectors/azure"
+	"github.com/achilles-sec/achilles/detectors/datadog"
 	"github.com/achilles-sec/achilles/detectors/discord"
 	"github.com/achilles-sec/achilles/detectors/dockerhub"
 	"github.com/achilles-sec/achilles/detectors/fly"
@@ -37,6 +38,7 @@ func code() []verify.Verifier {
 		atlassian.Verifier{},
 		aws.Verifier{},
 		azure.Verifier{},
+		datadog.Verifier{},
 		discord.WebhookVerifier{},
 		dockerhub.Verifier{},
 		fly.Verifier{},

@@ -46,6 +46,9 @@ type HTTPSpec struct {
 	Scopes   string `toml:"scopes"`
 	Expires  string `toml:"expires"`
 	Kind     string `toml:"kind"`
+	// Extra names more facts to report, each a dot path or "header:Name":
+	// extra = { account = "account.id", plan = "account.plan" }.
+	Extra map[string]string `toml:"extra"`
 }
 
 // Outcome says which answers mean live or dead: a status in Status (when
@@ -224,6 +227,14 @@ func (v *httpVerifier) judge(resp *Response, req Request) Result {
 		if v.spec.Expires != "" {
 			if vals := Extract(doc, resp.Header, v.spec.Expires); len(vals) > 0 {
 				res.ExpiresAt = ParseTime(vals[0])
+			}
+		}
+		for name, path := range v.spec.Extra {
+			if vals := Extract(doc, resp.Header, path); len(vals) > 0 {
+				if res.Extra == nil {
+					res.Extra = map[string]string{}
+				}
+				res.Extra[name] = strings.Join(vals, " ")
 			}
 		}
 		return res
