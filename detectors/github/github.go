@@ -27,25 +27,20 @@ func (Verifier) Companions() []string { return nil }
 
 // Verify implements verify.Verifier.
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
-	base, err := c.BaseURL(v.ID(), official)
-	if err != nil {
-		return verify.Result{Status: verify.Unknown, Reason: err.Error()}
-	}
 	path := "/user"
 	if strings.HasPrefix(req.Secret, "ghs_") {
 		path = "/installation/repositories?per_page=1"
 	}
-	resp, err := c.Do(ctx, v.ID(), func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
-		if err == nil {
-			r.Header.Set("Authorization", "Bearer "+req.Secret)
-			r.Header.Set("Accept", "application/vnd.github+json")
-			r.Header.Set("X-GitHub-Api-Version", "2022-11-28")
-		}
-		return r, err
+	resp, fail := c.Send(ctx, req, verify.Call{
+		Verifier: v.ID(), Official: official, Path: path,
+		Header: map[string]string{
+			"Authorization":        "Bearer " + req.Secret,
+			"Accept":               "application/vnd.github+json",
+			"X-GitHub-Api-Version": "2022-11-28",
+		},
 	})
-	if err != nil {
-		return verify.ErrorResult(err, req)
+	if fail != nil {
+		return *fail
 	}
 	if resp.Status != http.StatusOK {
 		return verify.StatusResult(resp, req)

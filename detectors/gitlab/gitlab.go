@@ -24,19 +24,12 @@ func (Verifier) Companions() []string { return nil }
 
 // Verify implements verify.Verifier.
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
-	base, err := c.BaseURL(v.ID(), official)
-	if err != nil {
-		return verify.Result{Status: verify.Unknown, Reason: err.Error()}
-	}
-	resp, err := c.Do(ctx, v.ID(), func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v4/personal_access_tokens/self", nil)
-		if err == nil {
-			r.Header.Set("PRIVATE-TOKEN", req.Secret)
-		}
-		return r, err
+	resp, fail := c.Send(ctx, req, verify.Call{
+		Verifier: v.ID(), Official: official, Path: "/api/v4/personal_access_tokens/self",
+		Header: map[string]string{"PRIVATE-TOKEN": req.Secret},
 	})
-	if err != nil {
-		return verify.ErrorResult(err, req)
+	if fail != nil {
+		return *fail
 	}
 	if resp.Status != http.StatusOK {
 		return verify.StatusResult(resp, req)

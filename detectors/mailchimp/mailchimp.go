@@ -28,19 +28,12 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	if m == nil {
 		return verify.Result{Status: verify.Unknown, Reason: "key has no data-centre suffix"}
 	}
-	base, err := c.BaseURL(v.ID(), "https://"+m[1]+".api.mailchimp.com")
-	if err != nil {
-		return verify.Result{Status: verify.Unknown, Reason: err.Error()}
-	}
-	resp, err := c.Do(ctx, v.ID(), func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/3.0/", nil)
-		if err == nil {
-			r.SetBasicAuth("achilles", req.Secret)
-		}
-		return r, err
+	resp, fail := c.Send(ctx, req, verify.Call{
+		Verifier: v.ID(), Official: "https://" + m[1] + ".api.mailchimp.com", Path: "/3.0/",
+		BasicUser: "achilles", BasicPass: req.Secret,
 	})
-	if err != nil {
-		return verify.ErrorResult(err, req)
+	if fail != nil {
+		return *fail
 	}
 	if resp.Status != http.StatusOK {
 		return verify.StatusResult(resp, req)

@@ -22,19 +22,12 @@ func (Verifier) Companions() []string { return nil }
 
 // Verify implements verify.Verifier.
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
-	base, err := c.BaseURL(v.ID(), "https://api.mailgun.net")
-	if err != nil {
-		return verify.Result{Status: verify.Unknown, Reason: err.Error()}
-	}
-	resp, err := c.Do(ctx, v.ID(), func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v3/domains?limit=1", nil)
-		if err == nil {
-			r.SetBasicAuth("api", req.Secret)
-		}
-		return r, err
+	resp, fail := c.Send(ctx, req, verify.Call{
+		Verifier: v.ID(), Official: "https://api.mailgun.net", Path: "/v3/domains?limit=1",
+		BasicUser: "api", BasicPass: req.Secret,
 	})
-	if err != nil {
-		return verify.ErrorResult(err, req)
+	if fail != nil {
+		return *fail
 	}
 	if resp.Status != http.StatusOK {
 		return verify.StatusResult(resp, req)

@@ -25,19 +25,9 @@ func (Verifier) Companions() []string { return nil }
 
 // Verify implements verify.Verifier.
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
-	base, err := c.BaseURL(v.ID(), official)
-	if err != nil {
-		return verify.Result{Status: verify.Unknown, Reason: err.Error()}
-	}
-	resp, err := c.Do(ctx, v.ID(), func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/account", nil)
-		if err == nil {
-			r.SetBasicAuth(req.Secret, "")
-		}
-		return r, err
-	})
-	if err != nil {
-		return verify.ErrorResult(err, req)
+	resp, fail := c.Send(ctx, req, verify.Call{Verifier: v.ID(), Official: official, Path: "/v1/account", BasicUser: req.Secret})
+	if fail != nil {
+		return *fail
 	}
 	var body struct {
 		ID       string `json:"id"`

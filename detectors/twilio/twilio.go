@@ -6,12 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 
 	"github.com/achilles-sec/achilles/detectors/verify"
 )
 
 // SIDRule is the companion rule: the account SID found near the token.
 const SIDRule = "twilio-account-sid"
+
+var sidPattern = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 
 // Verifier checks Twilio auth tokens.
 type Verifier struct{}
@@ -28,19 +31,15 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	if sid == "" {
 		return verify.Result{Status: verify.Unknown, Reason: "no account SID found near the auth token"}
 	}
-	base, err := c.BaseURL(v.ID(), "https://api.twilio.com")
-	if err != nil {
-		return verify.Result{Status: verify.Unknown, Reason: err.Error()}
+	if !sidPattern.MatchString(sid) {
+		return verify.Result{Status: verify.Unknown, Reason: "the account SID found near the token is not one (AC + 32 hex)"}
 	}
-	resp, err := c.Do(ctx, v.ID(), func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/2010-04-01/Accounts/"+sid+".json", nil)
-		if err == nil {
-			r.SetBasicAuth(sid, req.Secret)
-		}
-		return r, err
+	resp, fail := c.Send(ctx, req, verify.Call{
+		Verifier: v.ID(), Official: "https://api.twilio.com", Path: "/2010-04-01/Accounts/" + sid + ".json",
+		BasicUser: sid, BasicPass: req.Secret,
 	})
-	if err != nil {
-		return verify.ErrorResult(err, req)
+	if fail != nil {
+		return *fail
 	}
 	if resp.Status != http.StatusOK {
 		return verify.StatusResult(resp, req)

@@ -159,7 +159,7 @@ func (v *httpVerifier) Verify(ctx context.Context, c *Client, req Request) Resul
 	if err != nil {
 		return unknown(req, err.Error())
 	}
-	raw, err := render(v.url, req, url.PathEscape)
+	raw, err := render(v.url, req, escapeURLPart)
 	if err != nil {
 		return unknown(req, "template: "+err.Error())
 	}
@@ -255,6 +255,12 @@ func (v *httpVerifier) judge(resp *Response, req Request) Result {
 		return unknown(req, fmt.Sprintf("unexpected answer (%d)", resp.Status))
 	}
 	return StatusResult(resp, req)
+}
+
+// escapeURLPart escapes a secret for any place in a URL, path or query:
+// path escaping, plus the characters a query gives a meaning to.
+func escapeURLPart(s string) string {
+	return strings.NewReplacer("+", "%2B", "&", "%26", "=", "%3D", ";", "%3B").Replace(url.PathEscape(s))
 }
 
 // Extract reads a value by dot path from a decoded JSON document, or a

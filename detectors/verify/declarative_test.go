@@ -97,3 +97,20 @@ func TestDeclarativeRejectsUnknownFields(t *testing.T) {
 		t.Fatal("a misspelt field was accepted")
 	}
 }
+
+// TestSecretInQueryIsEscaped: a secret with characters a query gives a
+// meaning to arrives intact.
+func TestSecretInQueryIsEscaped(t *testing.T) {
+	const key = "k+y&a=b;c/d e:f"
+	v := verify.MustCompileHTTP(verify.HTTPSpec{ID: "q", URL: "https://api.q.example/check?key={{secret}}&v=1"})
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("key") != key || r.URL.Query().Get("v") != "1" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte(`{}`))
+	})
+	if res := s.Client("q", 2*time.Second).Verify(context.Background(), v, verify.Request{Secret: key}); res.Status != verify.Live {
+		t.Fatalf("%+v", res)
+	}
+}
