@@ -260,3 +260,19 @@ func TestPreCommitHooksFile(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+func TestCIRange(t *testing.T) {
+	env := map[string]string{}
+	get := func(k string) string { return env[k] }
+	if _, err := ciRange(get); err == nil {
+		t.Fatal("no CI environment should be an error")
+	}
+	env["CI_MERGE_REQUEST_DIFF_BASE_SHA"] = "abc123"
+	if r, _ := ciRange(get); r != "abc123..HEAD" {
+		t.Fatalf("gitlab: %q", r)
+	}
+	env["GITHUB_BASE_REF"] = "main"
+	if r, _ := ciRange(get); r != "origin/main..HEAD" {
+		t.Fatalf("github: %q", r)
+	}
+}

@@ -262,7 +262,19 @@ present at HEAD.`,
 	f.BoolVar(&o.PrePush, "pre-push", false, "scan only the commits being pushed, read as git's pre-push lines on stdin")
 	f.StringVar(&o.Since, "since", "", "scan only what the commits after REF introduced (REF..HEAD)")
 	f.StringVar(&o.Range, "range", "", "scan only what the commits in A..B introduced")
+	f.BoolVar(&o.CI, "ci", false, "take the range from the CI environment: a GitHub Actions pull request (GITHUB_BASE_REF) or a GitLab merge request (CI_MERGE_REQUEST_DIFF_BASE_SHA)")
 	return cmd
+}
+
+// ciRange returns the commit range a CI environment makes unambiguous.
+func ciRange(getenv func(string) string) (string, error) {
+	if base := getenv("GITHUB_BASE_REF"); base != "" {
+		return "origin/" + base + "..HEAD", nil
+	}
+	if sha := getenv("CI_MERGE_REQUEST_DIFF_BASE_SHA"); sha != "" {
+		return sha + "..HEAD", nil
+	}
+	return "", fmt.Errorf("--ci: no pull or merge request base in the environment (GITHUB_BASE_REF, CI_MERGE_REQUEST_DIFF_BASE_SHA); use --since or --range")
 }
 
 type gitOptions struct {
@@ -273,9 +285,20 @@ type gitOptions struct {
 	PrePush bool
 	Since   string
 	Range   string
+	CI      bool
 }
 
 func runGit(ctx context.Context, o *gitOptions) error {
+	if o.CI {
+		if o.Range != "" || o.Since != "" {
+			return usageError{fmt.Errorf("--ci chooses the range itself; drop --since/--range")}
+		}
+		r, err := ciRange(os.Getenv)
+		if err != nil {
+			return usageError{err}
+		}
+		o.Range = r
+	}
 	modes := 0
 	for _, on := range []bool{o.Staged, o.PrePush, o.Since != "", o.Range != ""} {
 		if on {
