@@ -18,6 +18,7 @@ func TestVerifier(t *testing.T) {
 		LiveBody:    `{"login":"octocat","id":1,"type":"User"}`,
 		LiveHeaders: map[string]string{"X-OAuth-Scopes": "repo, read:org", "GitHub-Authentication-Token-Expiration": "2027-03-01 12:00:00 +0000"},
 		Identity:    "octocat", Scopes: []string{"repo", "read:org"},
+		Expires: "2027-03-01T12:00:00Z", Kind: "personal access token (classic)",
 		DeadStatus: 401, DeadBody: `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`,
 	})
 }

@@ -16,7 +16,7 @@ func TestVerifier(t *testing.T) {
 	vt.Run(t, Verifier{}, vt.Case{
 		ID: "gitlab", Secret: tok, Path: "/api/v4/personal_access_tokens/self", Authorized: vt.Header("PRIVATE-TOKEN", tok),
 		LiveBody: `{"id":42,"name":"ci-deploy","revoked":false,"created_at":"2024-01-01T00:00:00.000Z","scopes":["api","read_repository"],"user_id":7,"active":true,"expires_at":"2027-01-01"}`,
-		Identity: "ci-deploy", Scopes: []string{"api", "read_repository"},
+		Identity: "ci-deploy", Scopes: []string{"api", "read_repository"}, Expires: "2027-01-01T00:00:00Z",
 		DeadStatus: 401, DeadBody: `{"message":"401 Unauthorized"}`,
 	})
 }

@@ -57,14 +57,17 @@ type Case struct {
 	Authorized func(r *http.Request) bool
 	// LiveBody is the documented success answer; Identity what the
 	// verifier must read from it (empty: none).
-	LiveBody     string
-	LiveHeaders  map[string]string
-	Identity     string
-	Scopes       []string
-	DeadStatus   int
-	DeadBody     string
-	LiveStatus   int
-	ContentTypes string
+	LiveBody    string
+	LiveHeaders map[string]string
+	Identity    string
+	Scopes      []string
+	// Expires (RFC 3339) and Kind, when set, must be read from a live
+	// answer.
+	Expires, Kind string
+	DeadStatus    int
+	DeadBody      string
+	LiveStatus    int
+	ContentTypes  string
 }
 
 // Run drives the scenarios every verifier must handle: live (with identity),
@@ -161,6 +164,14 @@ func Run(t *testing.T, v verify.Verifier, c Case) {
 			}
 			if sc.want == verify.Live && c.Scopes != nil && strings.Join(res.Scopes, ",") != strings.Join(c.Scopes, ",") {
 				t.Errorf("scopes %q, want %q", res.Scopes, c.Scopes)
+			}
+			if sc.want == verify.Live && c.Expires != "" {
+				if want, _ := time.Parse(time.RFC3339, c.Expires); !res.ExpiresAt.Equal(want) {
+					t.Errorf("expires %v, want %s", res.ExpiresAt, c.Expires)
+				}
+			}
+			if sc.want == verify.Live && c.Kind != "" && res.Kind != c.Kind {
+				t.Errorf("kind %q, want %q", res.Kind, c.Kind)
 			}
 			if strings.Contains(res.Reason+res.Identity, c.Secret) {
 				t.Errorf("result shows the secret: %+v", res)
