@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestInterruptWritesIncompleteReport: SIGINT stops a scan within a second;
+// the report holds what was found, marked incomplete; the exit status is 130.
+func TestInterruptWritesIncompleteReport(t *testing.T) {
+	bin := achillesBinary(t)
+	abs, _ := filepath.Abs(testConfig)
+	out := filepath.Join(t.TempDir(), "report.txt")
+	cmd := exec.Command(bin, "stdin", "-c", abs, "-o", out, "--no-progress")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// An endless stream with a secret near its start.
+	go func() {
+		stdin.Write([]byte("first line\nkey = " + tokA + "\n"))
+		filler := bytes.Repeat([]byte("ordinary text that goes on and on\n"), 4096)
+		for {
+			if _, err := stdin.Write(filler); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(500 * time.Millisecond)
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	took := time.Since(sent)
+	stdin.Close()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != ExitInterrupted {
+		t.Fatalf("exit: %v (stderr %s)", err, stderr.String())
+	}
+	if took > 1500*time.Millisecond {
+		t.Errorf("took %v to stop after SIGINT", took)
+	}
+	report, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("no report written: %v (stderr %s)", err, stderr.String())
+	}
+	if !strings.Contains(string(report), "INCOMPLETE") || !strings.Contains(string(report), "test-token") {
+		t.Fatalf("report:\n%s", report)
+	}
+}
