@@ -1,6 +1,11 @@
 package slack
 
 import (
+	"context"
+	"time"
+
+	"encoding/json"
+	"github.com/achilles-sec/achilles/detectors/verify"
 	"net/http"
 	"testing"
 
@@ -24,10 +29,29 @@ func TestWebhookVerifier(t *testing.T) {
 	vt.Run(t, WebhookVerifier{}, vt.Case{
 		ID: "slack-webhook", Secret: hook, Method: "POST", Path: path,
 		Authorized: func(r *http.Request) bool {
-			// The probe is an empty object: Slack refuses it without posting.
+			// The probe is an empty object, nothing a message could be made
+			// of: Slack refuses it (no_text) without posting.
+			var payload map[string]any
+			if json.NewDecoder(r.Body).Decode(&payload) != nil || len(payload) != 0 {
+				return false
+			}
 			return r.URL.Path == path && r.Header.Get("Content-Type") == "application/json"
 		},
 		LiveStatus: 400, LiveBody: "no_text", ContentTypes: "text/html",
 		DeadStatus: 404, DeadBody: "no_service",
 	})
+}
+
+func TestWebhookOnlyToSlackServicesPaths(t *testing.T) {
+	for _, u := range []string{
+		"https://hooks.slack.com.evil.example/services/T0/B0/x",
+		"http://hooks.slack.com/services/T0/B0/x",
+		"https://hooks.slack.com/api/chat.postMessage",
+		"https://hooks.slack.com/services/T0/B0/x?text=hi",
+	} {
+		c := verify.NewClient(verify.Options{Timeout: time.Second})
+		if res := c.Verify(context.Background(), WebhookVerifier{}, verify.Request{Secret: u}); res.Status != verify.Unknown || c.Requests() != 0 {
+			t.Errorf("%s: %+v", u, res)
+		}
+	}
 }
