@@ -150,3 +150,31 @@ func TestScrubRemovesEscapedForms(t *testing.T) {
 		t.Fatal(r.Reason)
 	}
 }
+
+// TestPerVerifierLimit: at most PerVerifier requests are in flight at one
+// provider, however many workers the batch has.
+func TestPerVerifierLimit(t *testing.T) {
+	var inFlight, peak atomic.Int64
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		w.Write([]byte(`{"user":{"email":"a@example.com"}}`))
+	})
+	pool := s.Client("acme", time.Second).RootCAs
+	c := verify.NewClient(verify.Options{Timeout: 2 * time.Second, PerVerifier: 3, RootCAs: pool, Endpoints: map[string]string{"acme": s.URL}})
+	var reqs []verify.Request
+	for i := 0; i < 30; i++ {
+		reqs = append(reqs, verify.Request{RuleID: "r", Secret: fmt.Sprintf("secret-%02d", i)})
+	}
+	verify.Run(context.Background(), c, map[string]verify.Verifier{"acme": bearerSpec(t)}, []verify.RuleVerifier{{Rule: "r", Verifier: "acme"}}, reqs, 30)
+	if peak.Load() > 3 || s.Hits.Load() != 30 {
+		t.Fatalf("peak %d in flight (limit 3), %d requests", peak.Load(), s.Hits.Load())
+	}
+}
