@@ -76,7 +76,7 @@ func newChunkCache() *chunkCache {
 // scanChunked scans a large buffer chunk by chunk through the cache and
 // returns matches relative to the whole buffer. deduped counts chunks served
 // from the cache.
-func scanChunked(e *detectors.Engine, cache *chunkCache, data []byte, overlap int, deduped func()) []detectors.Match {
+func scanChunked(e bufScanner, cache *chunkCache, data []byte, overlap int, deduped func()) []detectors.Match {
 	var out []detectors.Match
 	line := 0      // newlines before the chunk
 	lineStart := 0 // offset of the start of the line the chunk starts in

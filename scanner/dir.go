@@ -149,7 +149,7 @@ func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPo
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return out, fmt.Errorf("%s: %w", path, err)
 		}
-		ms, err := scanStream(ctx, opts.Engine, f, func(n int) {
+		ms, err := scanStream(ctx, opts.bufScanner(), f, func(n int) {
 			c.bytes.Add(int64(n))
 			opts.progress(int64(n), 0)
 		})
@@ -188,14 +188,14 @@ func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPo
 		c.binary.Add(1)
 		return out, nil
 	}
-	return append(out, toFindings(cfg, opts.Engine.Scan(buf), place{path: rel})...), nil
+	return append(out, toFindings(cfg, opts.bufScanner().Scan(buf), place{path: rel})...), nil
 }
 
 // ScanReader scans one stream (stdin) in overlapping chunks.
 func ScanReader(ctx context.Context, opts Options, r io.Reader, name string) (*Result, error) {
 	start := time.Now()
 	var c counters
-	ms, err := scanStream(ctx, opts.Engine, r, func(n int) {
+	ms, err := scanStream(ctx, opts.bufScanner(), r, func(n int) {
 		c.bytes.Add(int64(n))
 		opts.progress(int64(n), 0)
 	})

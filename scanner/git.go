@@ -239,7 +239,7 @@ func (hs *histScan) scanBlobs(ctx context.Context, h history) error {
 			hs.c.binary.Add(1)
 			return nil
 		}
-		ms, err := scanStream(ctx, hs.opts.Engine, br, func(n int) {
+		ms, err := scanStream(ctx, hs.opts.bufScanner(), br, func(n int) {
 			hs.c.bytes.Add(int64(n))
 			hs.opts.progress(int64(n), 0)
 		})
@@ -278,9 +278,9 @@ func (hs *histScan) scanOne(b blob) {
 	}
 	var ms []detectors.Match
 	if len(b.data) >= cdcThreshold {
-		ms = scanChunked(hs.opts.Engine, hs.cache, b.data, hs.overlap, func() { hs.c.deduped.Add(1) })
+		ms = scanChunked(hs.opts.bufScanner(), hs.cache, b.data, hs.overlap, func() { hs.c.deduped.Add(1) })
 	} else {
-		ms = hs.opts.Engine.Scan(b.data)
+		ms = hs.opts.bufScanner().Scan(b.data)
 	}
 	hs.record(b, ms)
 }

@@ -35,6 +35,9 @@ type Options struct {
 	Warn func(error)
 	// Progress, when set, is told of bytes and objects as they are scanned.
 	Progress Progress
+	// DecodeDepth is how many layers of encoding (base64, percent, hex,
+	// escapes) are looked through for hidden secrets; 0 turns decoding off.
+	DecodeDepth int
 }
 
 // Progress is told how much has been scanned; it must be safe for
@@ -208,6 +211,7 @@ func makeFinding(cfg *rules.Config, m *detectors.Match, at place) (finding.Findi
 		Fingerprint:    finding.MakeFingerprint(r.ID, m.Secret, at.path),
 		Commit:         at.commit,
 		ChecksumFailed: m.ChecksumFailed,
+		Decoded:        m.Decoded,
 	}, true
 }
 

@@ -21,11 +21,11 @@ const (
 
 // scanStream reads r in overlapping windows and returns the matches with
 // offsets, lines and columns relative to the whole stream.
-func scanStream(ctx context.Context, e *detectors.Engine, r io.Reader, onBytes func(int)) ([]detectors.Match, error) {
+func scanStream(ctx context.Context, e bufScanner, r io.Reader, onBytes func(int)) ([]detectors.Match, error) {
 	return scanStreamSized(ctx, e, r, streamChunk, streamOverlap, onBytes)
 }
 
-func scanStreamSized(ctx context.Context, e *detectors.Engine, r io.Reader, chunk, overlap int, onBytes func(int)) ([]detectors.Match, error) {
+func scanStreamSized(ctx context.Context, e bufScanner, r io.Reader, chunk, overlap int, onBytes func(int)) ([]detectors.Match, error) {
 	buf := make([]byte, 0, chunk+overlap)
 	var out []detectors.Match
 	base := 0     // stream offset of buf[0]

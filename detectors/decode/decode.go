@@ -11,6 +11,7 @@ package decode
 import (
 	"bytes"
 	"encoding/base64"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -96,46 +97,111 @@ func Find(data []byte) []Segment {
 	return out
 }
 
-// findRuns finds base64 and hex runs. Every run of at least MinBase64
-// alphabet bytes covers a multiple of MinBase64, so only those offsets are
-// looked at, and a run is walked once from there.
+// findRuns finds base64 and hex runs. A run of at least MinBase64 (16)
+// alphabet bytes holds a whole 8-byte word at an offset divisible by 8, so
+// only such words are tested, eight table bytes at a time with no branch
+// per byte; a run is walked only from a word wholly inside it.
 func findRuns(data []byte, out []Segment) []Segment {
 	n := len(data)
-	in := func(k int) bool { return k >= 0 && k < n && class[data[k]]&cB64 != 0 }
-	for i := MinBase64 - 1; i < n; i += MinBase64 {
-		// A run of MinBase64 bytes through i also covers i-8 or i+8, and
-		// i-4 or i+4: most words fail there without being walked.
-		if class[data[i]]&cB64 == 0 || !in(i-8) && !in(i+8) || !in(i-4) && !in(i+4) {
-			continue
-		}
-		lo, hi := i, i+1
-		for lo > 0 && class[data[lo-1]]&cB64 != 0 {
-			lo--
-		}
-		for hi < n && class[data[hi]]&cB64 != 0 {
-			hi++
-		}
-		if hi-lo >= MinBase64 {
-			mix, allHex := uint8(0), uint8(cHex)
-			for _, c := range data[lo:hi] {
-				mix |= class[c]
-				allHex &= class[c]
+	if n < MinBase64 {
+		return out
+	}
+	// Blocks of 64 bytes: a bit mask of the alphabet bytes in each, built
+	// without a branch, then narrowed (with the next block's mask) to the
+	// offsets where MinBase64 alphabet bytes start. Only a block with such
+	// an offset costs a branch and a walk.
+	after := 0 // runs already walked end before this offset
+	cur := alphabetMask(data, 0)
+	for base := 0; base < n; base += 64 {
+		next := alphabetMask(data, base+64)
+		r := runStarts(cur, next)
+		for r != 0 {
+			if skip := after - base; skip >= 64 {
+				break
+			} else if skip > 0 {
+				r &^= 1<<skip - 1
+				if r == 0 {
+					break
+				}
 			}
-			if allHex != 0 {
-				out = hexRuns(data, lo, hi, out)
-			} else {
-				out = run(data, lo, hi, mix, out)
+			k := bits.TrailingZeros64(r)
+			lo := base + k
+			// The run's end, from the masks while they reach.
+			hi := lo + bits.TrailingZeros64(^(cur >> k))
+			if hi == base+64 {
+				hi += bits.TrailingZeros64(^next)
+				for hi < n && inB64[data[hi]] != 0 {
+					hi++
+				}
 			}
+			out = run(data, lo, hi, out)
+			after = hi + 1
 		}
-		// The next run starts after hi; i+MinBase64 past hi still lands in
-		// any run of MinBase64 bytes.
-		i = hi
+		cur = next
 	}
 	return out
 }
 
+// alphabetMask has bit k set when data[at+k] is a base64 alphabet byte.
+func alphabetMask(data []byte, at int) uint64 {
+	if at+64 <= len(data) {
+		w := data[at : at+64 : at+64]
+		var m uint64
+		for k := 0; k < 64; k += 8 {
+			m |= (uint64(inB64[w[k]]) | uint64(inB64[w[k+1]])<<1 | uint64(inB64[w[k+2]])<<2 | uint64(inB64[w[k+3]])<<3 |
+				uint64(inB64[w[k+4]])<<4 | uint64(inB64[w[k+5]])<<5 | uint64(inB64[w[k+6]])<<6 | uint64(inB64[w[k+7]])<<7) << k
+		}
+		return m
+	}
+	var m uint64
+	if at < len(data) {
+		for k, c := range data[at:] {
+			m |= uint64(inB64[c]) << (k & 63)
+		}
+	}
+	return m
+}
+
+// runStarts has bit k set when bits k to k+15 of the 128-bit mask
+// (cur, then next) are all set.
+func runStarts(cur, next uint64) uint64 {
+	a, an := cur&(cur>>1|next<<63), next&(next>>1)
+	b, bn := a&(a>>2|an<<62), an&(an>>2)
+	c, cn := b&(b>>4|bn<<60), bn&(bn>>4)
+	return c & (c>>8 | cn<<56)
+}
+
+// inB64 is 1 for the bytes of either base64 alphabet.
+var inB64 = func() (t [256]uint8) {
+	for c := range t {
+		if class[c]&cB64 != 0 {
+			t[c] = 1
+		}
+	}
+	return
+}()
+
 // run decides what a run of base64-alphabet bytes is.
-func run(data []byte, lo, hi int, mix uint8, out []Segment) []Segment {
+func run(data []byte, lo, hi int, out []Segment) []Segment {
+	if hi-lo >= MinHex && isHex(data[lo:hi]) {
+		return hexRuns(data, lo, hi, out)
+	}
+	// Base64 of text: the first character of every quartet holds the top
+	// six bits of an ASCII byte, so it is one of A-Z or a-f. Words and
+	// identifiers rarely keep to that, and the check costs a quarter of the
+	// run, so it goes first.
+	off, budget := 0, (hi-lo+3)/40
+	for k := lo; k < hi; k += 4 {
+		if c := data[k]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'f') {
+			if off++; off > budget {
+				return hexRuns(data, lo, hi, out)
+			}
+		}
+	}
+	var mix uint8
+	for _, c := range data[lo:hi] {
+		mix |= class[c]
+	}
 	if mix&cStd != 0 && mix&cURL != 0 {
 		// Both alphabets: a path or an identifier, not one base64 string.
 		return hexRuns(data, lo, hi, out)
@@ -200,7 +266,7 @@ func hexRuns(data []byte, lo, hi int, out []Segment) []Segment {
 			// than a lost nibble on the right.
 			s++
 		}
-		if e-s >= MinHex {
+		if e-s >= MinHex && hexOfText(data[s:e]) {
 			if dst, ok := decodeHex(data[s:e]); ok {
 				out = append(out, Segment{Start: s, End: e, Encoding: Hex, Data: dst})
 			}
@@ -208,6 +274,28 @@ func hexRuns(data []byte, lo, hi int, out []Segment) []Segment {
 		i = j
 	}
 	return out
+}
+
+// hexOfText is a quick look before decoding: the high nibble of a
+// printable ASCII byte is 2 to 7, which random bytes (hashes, keys) keep to
+// only three times in eight.
+func hexOfText(src []byte) bool {
+	off := 0
+	for k := 0; k < len(src); k += 2 {
+		if c := src[k]; c < '2' || c > '7' {
+			off++
+		}
+	}
+	return off*10 <= len(src)/2
+}
+
+func isHex(b []byte) bool {
+	for _, c := range b {
+		if class[c]&cHex == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func unhex(c byte) byte {

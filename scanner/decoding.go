@@ -1,0 +1,28 @@
+package scanner
+
+import "github.com/achilles-sec/achilles/detectors"
+
+// bufScanner is what a source runs over each buffer it reads: the engine
+// itself, or the engine looking through encodings too.
+type bufScanner interface {
+	Scan(data []byte) []detectors.Match
+}
+
+// decodingScanner scans a buffer and the encoded segments inside it, to
+// DecodeDepth layers.
+type decodingScanner struct {
+	e     *detectors.Engine
+	depth int
+}
+
+func (d decodingScanner) Scan(data []byte) []detectors.Match {
+	return d.e.ScanDecoded(data, d.depth)
+}
+
+// bufScanner picks plain or decoding scans from the options.
+func (o *Options) bufScanner() bufScanner {
+	if o.DecodeDepth > 0 {
+		return decodingScanner{o.Engine, o.DecodeDepth}
+	}
+	return o.Engine
+}
