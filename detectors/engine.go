@@ -174,6 +174,18 @@ func (e *Engine) windowFor(r *rules.Rule, data []byte, start, klen int) (int, in
 	n := len(data)
 	var lo, hi int
 	switch {
+	case r.StartsWithKeyword && r.MaxLen >= 0:
+		// The match starts at the hit, or one boundary character before.
+		lo, hi = max(0, start-1), min(n, start+r.MaxLen)
+		if r.MaxNewlines == 0 {
+			if i := bytes.IndexByte(data[start:hi], '\n'); i >= 0 {
+				hi = start + i
+			}
+		}
+		for k := 0; k < 256 && hi < n && isTokenByte(data[hi]); k++ {
+			hi++
+		}
+		return lo, hi
 	case r.MaxLen >= 0:
 		lo, hi = start+klen-r.MaxLen, start+r.MaxLen
 	case r.MaxNewlines >= 0:

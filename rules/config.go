@@ -107,6 +107,10 @@ type Rule struct {
 	MaxNewlines int
 	// Multiline reports whether a match can span lines.
 	Multiline bool
+	// StartsWithKeyword is set when every match begins (after at most one
+	// boundary character) with a literal that each keyword is a prefix of:
+	// the engine then scans only forward from a keyword hit.
+	StartsWithKeyword bool
 }
 
 // Required is a companion rule of a composite rule.
@@ -235,6 +239,63 @@ func shapeOf(re *syntax.Regexp) shape {
 	}
 	// Empty-width assertions and empty matches.
 	return shape{}
+}
+
+// leadingLiteral returns the literal every match starts with, skipping a
+// leading word boundary or a one-character boundary group such as
+// (?:^|[^A-Za-z0-9_-]).
+func leadingLiteral(re *syntax.Regexp) string {
+	for {
+		switch re.Op {
+		case syntax.OpCapture:
+			re = re.Sub[0]
+			continue
+		case syntax.OpLiteral:
+			return string(re.Rune)
+		case syntax.OpConcat:
+			subs := re.Sub
+			for len(subs) > 0 && isBoundary(subs[0]) {
+				subs = subs[1:]
+			}
+			if len(subs) == 0 {
+				return ""
+			}
+			if len(subs) == 1 {
+				re = subs[0]
+				continue
+			}
+			// The literal may sit inside a leading capture group.
+			first := subs[0]
+			for first.Op == syntax.OpCapture {
+				first = first.Sub[0]
+			}
+			if first.Op == syntax.OpConcat {
+				re = first
+				continue
+			}
+			if first.Op == syntax.OpLiteral {
+				return string(first.Rune)
+			}
+		}
+		return ""
+	}
+}
+
+// isBoundary reports whether a regex element consumes at most one
+// character before the token: \b, ^, or (?:^|[class]).
+func isBoundary(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpWordBoundary, syntax.OpBeginLine, syntax.OpBeginText:
+		return true
+	case syntax.OpAlternate:
+		for _, s := range re.Sub {
+			if s.Op != syntax.OpBeginLine && s.Op != syntax.OpBeginText && s.Op != syntax.OpCharClass {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func runeBytes(r rune) int {

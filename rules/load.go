@@ -405,6 +405,15 @@ func compileRule(r rawRule) (*Rule, error) {
 		}
 		sh := regexShape(parsed)
 		rule.MaxLen, rule.MaxNewlines, rule.Multiline = sh.maxLen, sh.maxNL, sh.maxNL != 0
+		// Keyword hits ignore case, so the comparison does too; the regex
+		// still decides case when it runs.
+		lit := strings.ToLower(leadingLiteral(parsed.Simplify()))
+		rule.StartsWithKeyword = lit != "" && len(r.Keywords) > 0
+		for _, k := range r.Keywords {
+			if !strings.HasPrefix(lit, strings.ToLower(k)) {
+				rule.StartsWithKeyword = false
+			}
+		}
 	}
 	if r.Path != "" {
 		re, err := regexp.Compile(r.Path)

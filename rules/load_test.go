@@ -194,3 +194,39 @@ func FuzzLoadBytes(f *testing.F) {
 		}
 	})
 }
+
+func TestStartsWithKeyword(t *testing.T) {
+	cases := map[string]bool{
+		`\b(ghp_[A-Za-z0-9]{36})\b`:                       true,
+		`(?:^|[^A-Za-z0-9_\-])(glpat-[A-Za-z0-9_\-]{20})`: true,
+		`(?i)twilio[\w.]{0,24}=([a-f0-9]{32})`:            true,
+		`(?i:sid)["']?[ \t]{0,4}=(AC[a-f0-9]{32})`:        false, // keyword "account_sid" is not a prefix of "sid"
+		`[\w.-]{0,20}ghp_[A-Za-z0-9]{36}`:                 false,
+		`(?:ghp|gho)_[A-Za-z0-9]{36}`:                     false,
+	}
+	kw := map[string][]string{
+		`\b(ghp_[A-Za-z0-9]{36})\b`:                       {"ghp_"},
+		`(?:^|[^A-Za-z0-9_\-])(glpat-[A-Za-z0-9_\-]{20})`: {"glpat-"},
+		`(?i)twilio[\w.]{0,24}=([a-f0-9]{32})`:            {"twilio"},
+		`(?i:sid)["']?[ \t]{0,4}=(AC[a-f0-9]{32})`:        {"account_sid"},
+		`[\w.-]{0,20}ghp_[A-Za-z0-9]{36}`:                 {"ghp_"},
+		`(?:ghp|gho)_[A-Za-z0-9]{36}`:                     {"ghp_", "gho_"},
+	}
+	for re, want := range cases {
+		toml := "[[rules]]\nid = \"r\"\nregex = '''" + re + "'''\nkeywords = ["
+		for i, k := range kw[re] {
+			if i > 0 {
+				toml += ", "
+			}
+			toml += `"` + k + `"`
+		}
+		toml += "]\n"
+		cfg, err := LoadBytes("k.toml", []byte(toml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Rules[0].StartsWithKeyword; got != want {
+			t.Errorf("%s: StartsWithKeyword = %v, want %v", re, got, want)
+		}
+	}
+}
