@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -141,6 +142,10 @@ func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPo
 	if st.Size() > max {
 		head := make([]byte, 8000)
 		n, _ := io.ReadFull(f, head)
+		if fs, ok := opts.archiveFindings(ctx, c, rel, head[:n], f, st.Size()); ok {
+			opts.progress(st.Size(), 1)
+			return append(out, fs...), nil
+		}
 		if IsBinary(head[:n]) {
 			c.binary.Add(1)
 			opts.progress(st.Size(), 1)
@@ -184,6 +189,9 @@ func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPo
 	}
 	c.bytes.Add(int64(len(buf)))
 	opts.progress(int64(len(buf)), 1)
+	if fs, ok := opts.archiveFindings(ctx, c, rel, buf, bytes.NewReader(buf), int64(len(buf))); ok {
+		return append(out, fs...), nil
+	}
 	if IsBinary(buf) {
 		c.binary.Add(1)
 		return out, nil

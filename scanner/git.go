@@ -122,6 +122,7 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 	for hash := range hs.pathOnly {
 		want[hash] = true
 	}
+	hs.archives.want(want)
 	intros := map[string][]intro{}
 	if len(want) > 0 && scanErr == nil {
 		intros, err = h.introductions(ctx, want)
@@ -191,6 +192,7 @@ type histScan struct {
 	mu       sync.Mutex
 	matches  map[string][]detectors.Match // blob hash -> matches
 	pathOnly map[string]bool              // blobs whose path matched a path-only rule
+	archives archiveHits                  // entries of archive blobs with hits (archives.go)
 	firstAt  map[string]string            // blob hash -> first path, for blobs in matches/pathOnly
 }
 
@@ -269,6 +271,9 @@ func (hs *histScan) scanBlobs(ctx context.Context, h history) error {
 func (hs *histScan) scanOne(b blob) {
 	hs.c.bytes.Add(int64(len(b.data)))
 	hs.opts.progress(int64(len(b.data)), 1)
+	if hs.scanArchive(b) {
+		return
+	}
 	if IsBinary(b.data) {
 		hs.c.binary.Add(1)
 		return
@@ -365,6 +370,7 @@ func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (str
 			if hs.pathOnly[hash] {
 				fs = append(fs, pathFindings(cfg, at)...)
 			}
+			fs = append(fs, hs.archiveFindings(hash, at)...)
 			for _, f := range fs {
 				f.Commit = in.commit.hash
 				f.Author = in.commit.author
@@ -380,7 +386,7 @@ func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (str
 	out := make([]finding.Finding, 0, len(best))
 	for _, f := range best {
 		if atHead != nil {
-			present := false
+			present := hs.archivePresent(atHead, f)
 			if hb, ok := atHead(f.Path); ok {
 				present = hs.blobHas(hb, f.RuleID, f.Secret)
 			}

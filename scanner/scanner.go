@@ -15,6 +15,7 @@ import (
 
 	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/rules"
+	"github.com/achilles-sec/achilles/scanner/archive"
 	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	// DecodeDepth is how many layers of encoding (base64, percent, hex,
 	// escapes) are looked through for hidden secrets; 0 turns decoding off.
 	DecodeDepth int
+	// ArchiveLimits bound what an archive found in the scan may cost (zero
+	// fields take the defaults); a negative MaxDepth leaves archives closed.
+	ArchiveLimits archive.Limits
 }
 
 // Progress is told how much has been scanned; it must be safe for

@@ -1,0 +1,573 @@
+// Package archive opens archives and compressed files (zip and its kin:
+// jar, war, ear, whl, nupkg; tar; gzip, bzip2, xz and zstd streams, alone or
+// around a tar) and hands each entry's content to a callback under a path
+// such as "outer.zip!inner/path" ("a.zip!b.tar.gz!c/d.txt" when nested).
+//
+// Archives are recognised by their magic bytes, not by their names. Every
+// byte is counted as it is read, never trusting sizes a header declares, so
+// that a zip bomb costs at most the limits (depth, total expanded bytes,
+// expansion ratio, entries, entry size) and a LimitError naming the archive
+// and the limit.
+package archive
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/bzip2"
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
+)
+
+// Kind is an archive or compression format.
+type Kind string
+
+// The formats Detect recognises.
+const (
+	None  Kind = ""
+	Zip   Kind = "zip"
+	Tar   Kind = "tar"
+	Gzip  Kind = "gzip"
+	Bzip2 Kind = "bzip2"
+	XZ    Kind = "xz"
+	Zstd  Kind = "zstd"
+)
+
+// HeadSize is how many leading bytes Detect needs to tell every format
+// (a tar header's "ustar" magic is at offset 257).
+const HeadSize = 512
+
+// Detect names the format of content starting with head, or None.
+func Detect(head []byte) Kind {
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return Zip
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b, 0x08}):
+		return Gzip
+	case len(head) >= 10 && bytes.HasPrefix(head, []byte("BZh")) && head[3] >= '1' && head[3] <= '9' &&
+		(bytes.Equal(head[4:10], []byte{0x31, 0x41, 0x59, 0x26, 0x53, 0x59}) || bytes.Equal(head[4:10], []byte{0x17, 0x72, 0x45, 0x38, 0x50, 0x90})):
+		return Bzip2
+	case bytes.HasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
+		return XZ
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return Zstd
+	case len(head) >= 263 && string(head[257:262]) == "ustar":
+		return Tar
+	}
+	return None
+}
+
+// Limits bound what one archive (with everything nested in it) may cost.
+// A zero field takes its default.
+type Limits struct {
+	// MaxDepth is how deep archives nest: the scanned archive is depth 1.
+	MaxDepth int
+	// MaxTotal bounds the bytes expanded from one archive, all entries and
+	// nested archives together.
+	MaxTotal int64
+	// MaxRatio bounds expanded bytes per compressed byte of each entry or
+	// stream, checked as bytes come out (after a first MiB, so that a small
+	// file of repeated lines is never mistaken for a bomb).
+	MaxRatio int64
+	// MaxEntries bounds the entries of one archive, nested ones included.
+	MaxEntries int
+	// MaxEntrySize bounds one entry's content, which is held in memory.
+	MaxEntrySize int64
+}
+
+// Default limits.
+const (
+	DefaultMaxDepth     = 3
+	DefaultMaxTotal     = 256 << 20
+	DefaultMaxRatio     = 100
+	DefaultMaxEntries   = 100_000
+	DefaultMaxEntrySize = 64 << 20
+	ratioSlack          = 1 << 20
+	xzDictCap           = 8 << 20 // xz's default preset; a larger one fails cleanly
+	zstdMaxWindow       = 8 << 20
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxDepth == 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxTotal == 0 {
+		l.MaxTotal = DefaultMaxTotal
+	}
+	if l.MaxRatio == 0 {
+		l.MaxRatio = DefaultMaxRatio
+	}
+	if l.MaxEntries == 0 {
+		l.MaxEntries = DefaultMaxEntries
+	}
+	if l.MaxEntrySize == 0 {
+		l.MaxEntrySize = DefaultMaxEntrySize
+	}
+	return l
+}
+
+// Names of the limits, as LimitError reports them.
+const (
+	LimitDepth     = "depth"
+	LimitTotal     = "total size"
+	LimitRatio     = "compression ratio"
+	LimitEntries   = "entries"
+	LimitEntrySize = "entry size"
+)
+
+// LimitError says that a limit stopped part of an archive from being read.
+type LimitError struct {
+	// Archive is the path of the archive (or nested archive) that hit it.
+	Archive string
+	// Limit is one of the Limit* names.
+	Limit string
+	// Entry is the first entry it stopped; Count how many entries it hit.
+	Entry string
+	Count int
+	// Max is the limit's value.
+	Max int64
+}
+
+func (e *LimitError) Error() string {
+	what := "entry " + e.Entry
+	if e.Count > 1 {
+		what = fmt.Sprintf("%d entries (first %s)", e.Count, e.Entry)
+	}
+	switch e.Limit {
+	case LimitTotal, LimitEntries:
+		return fmt.Sprintf("%s: archive %s limit (%d) reached at %s; the rest of the archive was not scanned", e.Archive, e.Limit, e.Max, what)
+	case LimitDepth:
+		return fmt.Sprintf("%s: archives nested deeper than %d are not opened: skipped %s", e.Archive, e.Max, what)
+	}
+	return fmt.Sprintf("%s: archive %s limit (%d) exceeded: skipped %s", e.Archive, e.Limit, e.Max, what)
+}
+
+// errStop ends a walk once a limit covering the whole archive is reached.
+var errStop = errors.New("archive limit reached")
+
+// Problems splits what Walk returned into single errors: LimitErrors and
+// errors reading damaged entries, each naming its archive.
+func Problems(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// Walk reads the archive r (size bytes, named name) and calls fn with the
+// path and content of every entry that is not itself an archive; nested
+// archives are walked in turn. Damaged entries and limits reached do not
+// stop the walk (unless the limit covers the whole archive): they are
+// returned together, joined (see Problems), after every readable entry was
+// handed over. An error from fn or the context stops the walk and is
+// returned as it is.
+func Walk(ctx context.Context, name string, r io.ReaderAt, size int64, lim Limits, fn func(path string, content []byte) error) error {
+	w := &walker{ctx: ctx, lim: lim.withDefaults(), fn: fn, hits: map[[2]string]*LimitError{}}
+	err := w.archive(name, r, size, 1)
+	if err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	keys := make([][2]string, 0, len(w.hits))
+	for k := range w.hits {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
+	})
+	problems := w.problems
+	for _, k := range keys {
+		problems = append(problems, w.hits[k])
+	}
+	return errors.Join(problems...)
+}
+
+type walker struct {
+	ctx      context.Context
+	lim      Limits
+	fn       func(string, []byte) error
+	total    int64
+	entries  int
+	problems []error
+	hits     map[[2]string]*LimitError
+}
+
+// hit records a limit reached. Hits of one limit are counted into one
+// LimitError (naming where it was first reached), so that a bomb of many
+// entries costs one warning per limit, not one per entry.
+func (w *walker) hit(archive, limit, entry string, max int64) {
+	k := [2]string{"", limit}
+	if h, ok := w.hits[k]; ok {
+		h.Count++
+		return
+	}
+	w.hits[k] = &LimitError{Archive: archive, Limit: limit, Entry: entry, Count: 1, Max: max}
+}
+
+func (w *walker) problem(format string, args ...any) {
+	if len(w.problems) < 100 {
+		w.problems = append(w.problems, fmt.Errorf(format, args...))
+	}
+}
+
+// archive walks one archive at depth (1 for the scanned file).
+func (w *walker) archive(name string, r io.ReaderAt, size int64, depth int) error {
+	head := make([]byte, HeadSize)
+	n, _ := r.ReadAt(head, 0)
+	switch k := Detect(head[:n]); k {
+	case Zip:
+		return w.zip(name, r, size, depth)
+	case Tar:
+		c := &counter{r: io.NewSectionReader(r, 0, size)}
+		return w.tar(name, tar.NewReader(c), c, depth)
+	case None:
+		w.problem("%s: not an archive", name)
+		return nil
+	default:
+		return w.stream(name, k, io.NewSectionReader(r, 0, size), depth)
+	}
+}
+
+func (w *walker) zip(name string, r io.ReaderAt, size int64, depth int) error {
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		w.problem("%s: reading zip: %v", name, err)
+		return nil
+	}
+	for _, f := range zr.File {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		entry := name + "!" + f.Name
+		if err := w.count(name, entry); err != nil {
+			return err
+		}
+		content, err := w.zipEntry(name, entry, f)
+		if err != nil {
+			if errors.Is(err, errStop) || w.ctx.Err() != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.entry(entry, content, depth); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// zipEntry reads one zip entry. It decompresses the raw data itself, so
+// that the ratio is checked against the compressed bytes actually consumed,
+// not a size the header declares, and checks the CRC at the end.
+func (w *walker) zipEntry(name, entry string, f *zip.File) ([]byte, error) {
+	if f.Flags&1 != 0 {
+		err := fmt.Errorf("%s: encrypted entry, not scanned", entry)
+		w.problems = append(w.problems, err)
+		return nil, err
+	}
+	raw, err := f.OpenRaw()
+	if err != nil {
+		w.problem("%s: %v", entry, err)
+		return nil, err
+	}
+	c := &counter{r: raw}
+	var r io.Reader
+	switch f.Method {
+	case zip.Store:
+		r = c
+	case zip.Deflate:
+		fr := flate.NewReader(c)
+		defer fr.Close()
+		r = fr
+	case 12: // bzip2
+		r = bzip2.NewReader(c)
+	case 93: // zstd
+		z, err := zstd.NewReader(c, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderMaxMemory(uint64(w.lim.MaxEntrySize)))
+		if err != nil {
+			w.problem("%s: %v", entry, err)
+			return nil, err
+		}
+		defer z.Close()
+		r = z
+	case 95: // xz
+		x, err := xz.ReaderConfig{DictCap: xzDictCap}.NewReader(c)
+		if err != nil {
+			w.problem("%s: %v", entry, err)
+			return nil, err
+		}
+		r = x
+	default:
+		err := fmt.Errorf("%s: zip compression method %d is not supported", entry, f.Method)
+		w.problems = append(w.problems, err)
+		return nil, err
+	}
+	content, err := w.read(name, entry, r, func() int64 { return c.n })
+	if err != nil {
+		return nil, err
+	}
+	if f.CRC32 != 0 && crc32.ChecksumIEEE(content) != f.CRC32 {
+		w.problem("%s: checksum error (damaged entry, scanned anyway)", entry)
+	}
+	return content, nil
+}
+
+// tar walks a tar stream; c counts the compressed bytes beneath it, for
+// the ratio check.
+func (w *walker) tar(name string, tr *tar.Reader, c *counter, depth int) error {
+	for {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if errors.Is(err, errLimit) {
+			return nil // the stream's ratio limit, already reported
+		}
+		if err != nil {
+			w.problem("%s: reading tar: %v", name, err)
+			return nil
+		}
+		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse && hdr.Typeflag != '\x00' {
+			continue
+		}
+		entry := name + "!" + hdr.Name
+		if err := w.count(name, entry); err != nil {
+			return err
+		}
+		// Entries share the stream's input: the ratio is the stream's.
+		content, err := w.read(name, entry, tr, func() int64 { return c.n })
+		if err != nil {
+			if errors.Is(err, errStop) || w.ctx.Err() != nil {
+				return err
+			}
+			if errors.Is(err, errLimit) {
+				continue
+			}
+			return nil // the stream itself is damaged
+		}
+		if err := w.entry(entry, content, depth); err != nil {
+			return err
+		}
+	}
+}
+
+// stream decompresses a single compressed stream. A tar inside is walked
+// as part of the same archive ("x.tar.gz!inner"); anything else is an
+// entry named after the file without its compression suffix.
+func (w *walker) stream(name string, k Kind, src io.Reader, depth int) error {
+	c := &counter{r: src}
+	var dr io.Reader
+	var closer func()
+	var err error
+	switch k {
+	case Gzip:
+		var g *gzip.Reader
+		g, err = gzip.NewReader(c)
+		dr = g
+	case Bzip2:
+		dr = bzip2.NewReader(c)
+	case XZ:
+		dr, err = xz.ReaderConfig{DictCap: xzDictCap}.NewReader(c)
+	case Zstd:
+		var z *zstd.Decoder
+		z, err = zstd.NewReader(c, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderMaxMemory(uint64(w.lim.MaxEntrySize)))
+		if err == nil {
+			dr, closer = z, z.Close
+		}
+	}
+	if err != nil {
+		w.problem("%s: reading %s: %v", name, k, err)
+		return nil
+	}
+	if closer != nil {
+		defer closer()
+	}
+	// Peek for a tar header without reading the whole stream.
+	br := &peekReader{r: dr}
+	head, _ := br.peek(HeadSize)
+	if Detect(head) == Tar {
+		lr := &limitedStream{w: w, name: name, r: br, in: func() int64 { return c.n }}
+		err := w.tar(name, tar.NewReader(lr), c, depth)
+		if lr.err != nil {
+			return lr.errOrNil()
+		}
+		return err
+	}
+	entry := name + "!" + innerName(name, k)
+	if err := w.count(name, entry); err != nil {
+		return err
+	}
+	content, err := w.read(name, entry, br, func() int64 { return c.n })
+	if err != nil {
+		if errors.Is(err, errStop) || w.ctx.Err() != nil {
+			return err
+		}
+		return nil
+	}
+	return w.entry(entry, content, depth)
+}
+
+// innerName names the content of a compressed file: its name without the
+// compression suffix.
+func innerName(name string, k Kind) string {
+	base := path.Base(name[strings.LastIndexByte(name, '!')+1:])
+	lower := strings.ToLower(base)
+	for _, s := range []struct{ suffix, repl string }{
+		{".tgz", ".tar"}, {".tbz2", ".tar"}, {".tbz", ".tar"}, {".txz", ".tar"}, {".tzst", ".tar"},
+		{".gz", ""}, {".bz2", ""}, {".xz", ""}, {".zst", ""}, {".zstd", ""},
+	} {
+		if strings.HasSuffix(lower, s.suffix) && len(base) > len(s.suffix) {
+			return base[:len(base)-len(s.suffix)] + s.repl
+		}
+	}
+	return base + "." + string(k) + "-content"
+}
+
+// entry hands content to fn, or walks it when it is an archive itself.
+func (w *walker) entry(entry string, content []byte, depth int) error {
+	if Detect(content[:min(len(content), HeadSize)]) == None {
+		return w.fn(entry, content)
+	}
+	if depth >= w.lim.MaxDepth {
+		w.hit(entry[:strings.LastIndexByte(entry, '!')], LimitDepth, entry, int64(w.lim.MaxDepth))
+		return nil
+	}
+	return w.archive(entry, bytes.NewReader(content), int64(len(content)), depth+1)
+}
+
+// count counts an entry against MaxEntries.
+func (w *walker) count(archive, entry string) error {
+	w.entries++
+	if w.entries > w.lim.MaxEntries {
+		w.hit(archive, LimitEntries, entry, int64(w.lim.MaxEntries))
+		return errStop
+	}
+	return nil
+}
+
+// errLimit marks a read stopped by a per-entry limit.
+var errLimit = errors.New("entry limit")
+
+// read reads one entry's content, counting every byte against the limits
+// as it comes out; in reports the compressed bytes consumed so far.
+func (w *walker) read(archive, entry string, r io.Reader, in func() int64) ([]byte, error) {
+	var buf bytes.Buffer
+	chunk := make([]byte, 32<<10)
+	for {
+		if err := w.ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, err := r.Read(chunk)
+		if n > 0 {
+			w.total += int64(n)
+			switch {
+			case w.total > w.lim.MaxTotal:
+				w.hit(archive, LimitTotal, entry, w.lim.MaxTotal)
+				return nil, errStop
+			case int64(buf.Len()+n) > w.lim.MaxEntrySize:
+				w.hit(archive, LimitEntrySize, entry, w.lim.MaxEntrySize)
+				return nil, errLimit
+			case int64(buf.Len()+n) > w.lim.MaxRatio*in()+ratioSlack:
+				w.hit(archive, LimitRatio, entry, w.lim.MaxRatio)
+				return nil, errLimit
+			}
+			buf.Write(chunk[:n])
+		}
+		if err == io.EOF {
+			return buf.Bytes(), nil
+		}
+		if err != nil {
+			w.problem("%s: %v", entry, err)
+			return nil, err
+		}
+	}
+}
+
+// counter counts the bytes read through it.
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// peekReader lets the first bytes of a stream be looked at, then read.
+type peekReader struct {
+	r    io.Reader
+	head []byte
+}
+
+func (p *peekReader) peek(n int) ([]byte, error) {
+	buf := make([]byte, n)
+	m, err := io.ReadFull(p.r, buf)
+	p.head = buf[:m]
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	return p.head, err
+}
+
+func (p *peekReader) Read(b []byte) (int, error) {
+	if len(p.head) > 0 {
+		n := copy(b, p.head)
+		p.head = p.head[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}
+
+// limitedStream checks a decompressed stream read by tar (headers and
+// skipped entries included) against the total and ratio limits.
+type limitedStream struct {
+	w    *walker
+	name string
+	r    io.Reader
+	in   func() int64
+	out  int64
+	err  error
+}
+
+func (l *limitedStream) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	l.out += int64(n)
+	if l.out > l.w.lim.MaxRatio*l.in()+ratioSlack {
+		l.w.hit(l.name, LimitRatio, l.name, l.w.lim.MaxRatio)
+		l.err = errLimit
+		return n, l.err
+	}
+	return n, err
+}
+
+func (l *limitedStream) errOrNil() error {
+	if errors.Is(l.err, errStop) {
+		return l.err
+	}
+	return nil
+}
