@@ -14,6 +14,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/rules"
 	"github.com/achilles-sec/achilles/scanner"
+	"github.com/achilles-sec/achilles/scanner/archive"
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/achilles-sec/achilles/scanner/triage"
@@ -35,6 +36,8 @@ type scanOptions struct {
 	MaxFileSize   int64
 	MinConfidence string
 	Baseline      string
+	DecodeDepth   int
+	ArchiveDepth  int
 	verifyOptions
 }
 
@@ -50,6 +53,8 @@ func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f.Int64Var(&o.MaxFileSize, "max-file-size", scanner.DefaultMaxFileSize, "files and blobs larger than this many bytes are streamed in chunks")
 	f.StringVar(&o.MinConfidence, "min-confidence", "low", "report only findings of at least this confidence: low, medium or high")
 	f.StringVar(&o.Baseline, "baseline", "", "report only findings not in this earlier JSON report (achilles or gitleaks)")
+	f.IntVar(&o.DecodeDepth, "decode-depth", detectors.DefaultDecodeDepth, "look through this many layers of base64, percent, hex and escape encoding for hidden secrets (0: off)")
+	f.IntVar(&o.ArchiveDepth, "archive-depth", archive.DefaultMaxDepth, "open archives (zip, jar, tar, gz, bz2, xz, zst) nested this deep (0: leave archives closed)")
 	addVerifyFlags(cmd, &o.verifyOptions)
 }
 
@@ -63,7 +68,22 @@ func (o *scanOptions) validate() error {
 	if o.Jobs < 1 {
 		return usageError{fmt.Errorf("--jobs %d: want at least 1", o.Jobs)}
 	}
+	if o.DecodeDepth < 0 || o.DecodeDepth > 8 {
+		return usageError{fmt.Errorf("--decode-depth %d: want 0 to 8", o.DecodeDepth)}
+	}
+	if o.ArchiveDepth < 0 || o.ArchiveDepth > 16 {
+		return usageError{fmt.Errorf("--archive-depth %d: want 0 to 16", o.ArchiveDepth)}
+	}
 	return o.verifyOptions.validate()
+}
+
+// archiveDepth maps --archive-depth 0 (archives closed) to the scanner's
+// negative depth; scanner.Options takes 0 as the default.
+func archiveDepth(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // loadRules picks the rule file: --config, then $ACHILLES_CONFIG, then the
@@ -103,9 +123,11 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 	errOut := o.IO.ErrOut
 	var warnMu sync.Mutex
 	opts := scanner.Options{
-		Engine:      detectors.New(cfg),
-		Jobs:        o.Jobs,
-		MaxFileSize: o.MaxFileSize,
+		Engine:        detectors.New(cfg),
+		Jobs:          o.Jobs,
+		MaxFileSize:   o.MaxFileSize,
+		DecodeDepth:   o.DecodeDepth,
+		ArchiveLimits: archive.Limits{MaxDepth: archiveDepth(o.ArchiveDepth)},
 		Warn: func(err error) {
 			warnMu.Lock()
 			defer warnMu.Unlock()
