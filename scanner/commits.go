@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -24,26 +23,20 @@ func ScanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	var c counters
 	args := append([]string{"log", "--raw", "--no-renames", "--no-abbrev", "-c", "--format=%x01%H%x00%an%x00%ae%x00%at%x00%s"}, revArgs...)
 	args = append(args, "--")
-	cmd := gitCommand(ctx, dir, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
+	cmd, err := startGit(ctx, dir, nil, args...)
 	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: running git: %v", ErrTarget, err)
+		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
 	}
 	intros := map[string][]intro{}
 	var order []string
-	ncommits, perr := parseRawLog(out, func(hash string, in intro) {
+	ncommits, perr := parseRawLog(cmd.Stdout, func(hash string, in intro) {
 		if _, seen := intros[hash]; !seen {
 			order = append(order, hash)
 		}
 		intros[hash] = append(intros[hash], in)
 	})
 	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("%w: git log %s: %s", ErrTarget, strings.Join(revArgs, " "), trimStderr(stderr.Bytes()))
+		return nil, fmt.Errorf("%w: git log %s: %s", ErrTarget, strings.Join(revArgs, " "), trimStderr(cmd.Stderr.Bytes()))
 	}
 	if perr != nil {
 		return nil, perr
@@ -148,18 +141,11 @@ func catBlobs(ctx context.Context, dir string, hashes []string, fn func(hash str
 	if len(hashes) == 0 {
 		return nil
 	}
-	cmd := gitCommand(ctx, dir, "cat-file", "--batch")
-	cmd.Stdin = strings.NewReader(strings.Join(hashes, "\n") + "\n")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
+	cmd, err := startGit(ctx, dir, strings.NewReader(strings.Join(hashes, "\n")+"\n"), "cat-file", "--batch")
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting git: %w", err)
-	}
-	r := bufio.NewReaderSize(out, 1<<20)
+	r := bufio.NewReaderSize(cmd.Stdout, 1<<20)
 	var readErr error
 	for range hashes {
 		header, err := r.ReadString('\n')

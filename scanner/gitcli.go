@@ -256,19 +256,13 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 // commit wrote at a path. Merge commits show (with -c) only what differs
 // from every parent, which is what the merge itself introduced.
 func (g *gitCLI) introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error) {
-	cmd := gitCommand(ctx, g.dir, "log", "--all", "--raw", "--no-renames", "--no-abbrev", "-c",
+	cmd, err := startGit(ctx, g.dir, nil, "log", "--all", "--raw", "--no-renames", "--no-abbrev", "-c",
 		"--format=%x01%H%x00%an%x00%ae%x00%at%x00%s")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting git log: %w", err)
-	}
 	res := map[string][]intro{}
-	n, perr := parseRawLog(out, func(hash string, in intro) {
+	n, perr := parseRawLog(cmd.Stdout, func(hash string, in intro) {
 		if want[hash] {
 			res[hash] = append(res[hash], in)
 		}
@@ -282,7 +276,7 @@ func (g *gitCLI) introductions(ctx context.Context, want map[string]bool) (map[s
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		g.opts.warn(g.c, fmt.Errorf("%s: git log: %v: %s; provenance may be incomplete", g.dir, err, trimStderr(stderr.Bytes())))
+		g.opts.warn(g.c, fmt.Errorf("%s: git log: %v: %s; provenance may be incomplete", g.dir, err, trimStderr(cmd.Stderr.Bytes())))
 	}
 	if g.ncommit.Load() == 0 {
 		g.ncommit.Store(n)

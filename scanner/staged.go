@@ -20,19 +20,13 @@ import (
 func ScanStaged(ctx context.Context, opts Options, dir string) (*Result, error) {
 	start := time.Now()
 	var c counters
-	cmd := gitCommand(ctx, dir, "diff", "--cached", "--find-renames", "--unified=0", "--no-color", "--no-ext-diff", "--diff-filter=ACMRT", "--src-prefix=a/", "--dst-prefix=b/")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
+	cmd, err := startGit(ctx, dir, nil, "diff", "--cached", "--find-renames", "--unified=0", "--no-color", "--no-ext-diff", "--diff-filter=ACMRT", "--src-prefix=a/", "--dst-prefix=b/")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: running git: %v", ErrTarget, err)
-	}
-	hunks, perr := parseAddedHunks(out)
+	hunks, perr := parseAddedHunks(cmd.Stdout)
 	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("%w: git diff --cached in %s: %s", ErrTarget, dir, trimStderr(stderr.Bytes()))
+		return nil, fmt.Errorf("%w: git diff --cached in %s: %s", ErrTarget, dir, trimStderr(cmd.Stderr.Bytes()))
 	}
 	if perr != nil {
 		return nil, perr
