@@ -1,0 +1,509 @@
+// Package store is the results store of an org-wide sweep: an embedded
+// SQLite database (pure Go, no cgo) holding each repository's scan state,
+// every finding, and each unique secret's verification status over time.
+//
+// Findings are keyed by (repository, fingerprint), so a repository scanned
+// twice stores each finding once. Secrets are keyed by a hash of the secret
+// and shared by every repository they were found in, so each is verified
+// once. The file holds secrets in clear (a report redacts them by default):
+// it is created mode 0600.
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Repository statuses.
+const (
+	// StatusScanning is set before a scan starts and replaced when it ends:
+	// a repository left in it was interrupted and is scanned again.
+	StatusScanning = "scanning"
+	// StatusDone: scanned; Tips says which ref tips.
+	StatusDone = "done"
+	// StatusFailed: cloning, fetching or scanning failed; Error says why.
+	// It is tried again on the next run.
+	StatusFailed = "failed"
+)
+
+// Verification statuses kept per secret (the verifier's live, dead and
+// unknown).
+const (
+	Live    = "live"
+	Dead    = "dead"
+	Unknown = "unknown"
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS repos (
+	key        TEXT PRIMARY KEY,       -- normalised URL: host/owner/name
+	url        TEXT NOT NULL,          -- clone URL or local path
+	source     TEXT NOT NULL DEFAULT '',
+	status     TEXT NOT NULL,          -- scanning, done, failed
+	error      TEXT NOT NULL DEFAULT '',
+	tips       TEXT NOT NULL DEFAULT '', -- sha256 of the sorted "ref sha" lines last scanned
+	head       TEXT NOT NULL DEFAULT '', -- default branch
+	scanned_at TEXT NOT NULL DEFAULT '', -- end of the last completed scan
+	updated_at TEXT NOT NULL,          -- last change of this row
+	attempts   INTEGER NOT NULL DEFAULT 0, -- failures since the last success
+	bytes      INTEGER NOT NULL DEFAULT 0,
+	commits    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS findings (
+	repo            TEXT NOT NULL REFERENCES repos(key),
+	fingerprint     TEXT NOT NULL,
+	secret_id       TEXT NOT NULL REFERENCES secrets(id),
+	rule_id         TEXT NOT NULL,
+	description     TEXT NOT NULL DEFAULT '',
+	confidence      TEXT NOT NULL DEFAULT '',
+	tags            TEXT NOT NULL DEFAULT '[]',
+	secret          TEXT NOT NULL,
+	match           TEXT NOT NULL DEFAULT '',
+	path            TEXT NOT NULL,
+	line            INTEGER NOT NULL,
+	col             INTEGER NOT NULL DEFAULT 0,
+	entropy         REAL NOT NULL DEFAULT 0,
+	commit_sha      TEXT NOT NULL DEFAULT '',
+	author          TEXT NOT NULL DEFAULT '',
+	email           TEXT NOT NULL DEFAULT '',
+	date            TEXT NOT NULL DEFAULT '',   -- commit date, RFC 3339
+	message         TEXT NOT NULL DEFAULT '',
+	still_present   INTEGER,                    -- NULL when unknown
+	decoded         TEXT NOT NULL DEFAULT '[]',
+	checksum_failed INTEGER NOT NULL DEFAULT 0,
+	parts           TEXT NOT NULL DEFAULT '{}', -- companion secrets by rule id, for verification
+	first_seen      TEXT NOT NULL,
+	last_seen       TEXT NOT NULL,
+	PRIMARY KEY (repo, fingerprint)
+);
+CREATE INDEX IF NOT EXISTS findings_secret ON findings(secret_id);
+CREATE TABLE IF NOT EXISTS secrets (
+	id         TEXT PRIMARY KEY,  -- sha256 of the secret
+	secret     TEXT NOT NULL,
+	first_seen TEXT NOT NULL,
+	-- the current state; status is the last definite answer (live or dead),
+	-- or unknown when there has been none
+	status     TEXT NOT NULL DEFAULT '',
+	reason     TEXT NOT NULL DEFAULT '',
+	identity   TEXT NOT NULL DEFAULT '',
+	scopes     TEXT NOT NULL DEFAULT '[]',
+	expires_at TEXT NOT NULL DEFAULT '',
+	kind       TEXT NOT NULL DEFAULT '',
+	verifier   TEXT NOT NULL DEFAULT '',
+	checked_at TEXT NOT NULL DEFAULT '',  -- last verification attempt
+	live_since TEXT NOT NULL DEFAULT '',
+	dead_since TEXT NOT NULL DEFAULT ''   -- found dead on
+);
+CREATE TABLE IF NOT EXISTS status_history (
+	secret_id TEXT NOT NULL REFERENCES secrets(id),
+	at        TEXT NOT NULL,
+	status    TEXT NOT NULL,
+	PRIMARY KEY (secret_id, at, status)
+);
+`
+
+// SchemaVersion is stored in meta; a database of another version is refused.
+const SchemaVersion = "1"
+
+// Store is an open results database. It is safe for concurrent use; writes
+// are serialised.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens or creates the database at path (mode 0600 when created).
+func Open(path string) (*Store, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening results database: %w", err)
+	}
+	f.Close()
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(OFF)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening results database %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and this keeps
+	// transactions from waiting on each other's locks.
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, path: path}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	if _, err := s.db.Exec(schema); err != nil {
+		return fmt.Errorf("creating tables in %s: %w", s.path, err)
+	}
+	var v string
+	err := s.db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = s.db.Exec(`INSERT INTO meta(key, value) VALUES ('schema', ?)`, SchemaVersion)
+		return err
+	case err != nil:
+		return fmt.Errorf("reading %s: %w", s.path, err)
+	case v != SchemaVersion:
+		return fmt.Errorf("%s: results database schema %s, this achilles reads %s", s.path, v, SchemaVersion)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// SecretID is the key of a secret: a hash, so the id itself is safe to show.
+func SecretID(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// TimeFormat is how times are stored: sortable as text.
+const TimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+func ts(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// ParseTime reads a stored time; zero for an empty or malformed one.
+func ParseTime(s string) time.Time {
+	t, err := time.Parse(TimeFormat, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t
+}
+
+// Repo is one repository's state.
+type Repo struct {
+	Key       string
+	URL       string
+	Source    string
+	Status    string
+	Error     string
+	Tips      string
+	Head      string
+	ScannedAt time.Time
+	UpdatedAt time.Time
+	Attempts  int
+	Bytes     int64
+	Commits   int64
+}
+
+const repoColumns = `key, url, source, status, error, tips, head, scanned_at, updated_at, attempts, bytes, commits`
+
+func scanRepo(row interface{ Scan(...any) error }) (Repo, error) {
+	var r Repo
+	var scanned, updated string
+	err := row.Scan(&r.Key, &r.URL, &r.Source, &r.Status, &r.Error, &r.Tips, &r.Head, &scanned, &updated, &r.Attempts, &r.Bytes, &r.Commits)
+	r.ScannedAt, r.UpdatedAt = ParseTime(scanned), ParseTime(updated)
+	return r, err
+}
+
+// Repo returns the state of the repository with that key.
+func (s *Store) Repo(ctx context.Context, key string) (Repo, bool, error) {
+	r, err := scanRepo(s.db.QueryRowContext(ctx, `SELECT `+repoColumns+` FROM repos WHERE key = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Repo{}, false, nil
+	}
+	if err != nil {
+		return Repo{}, false, fmt.Errorf("reading repository %s: %w", key, err)
+	}
+	return r, true, nil
+}
+
+// Repos lists every repository, by key.
+func (s *Store) Repos(ctx context.Context) ([]Repo, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+repoColumns+` FROM repos ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("listing repositories: %w", err)
+	}
+	defer rows.Close()
+	var out []Repo
+	for rows.Next() {
+		r, err := scanRepo(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing repositories: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// MarkScanning records that a scan of the repository starts. Until SaveScan
+// replaces it, the repository counts as interrupted.
+func (s *Store) MarkScanning(ctx context.Context, key, url, source string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status, updated_at = excluded.updated_at`,
+		key, url, source, StatusScanning, ts(at))
+	if err != nil {
+		return fmt.Errorf("recording the start of %s: %w", key, err)
+	}
+	return nil
+}
+
+// MarkFailed records why the repository could not be cloned or scanned.
+// Its findings from earlier scans are kept; it is tried again next run.
+func (s *Store) MarkFailed(ctx context.Context, key, url, source, reason string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, error, updated_at, attempts) VALUES (?, ?, ?, ?, ?, ?, 1)
+		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status,
+			error = excluded.error, updated_at = excluded.updated_at, attempts = repos.attempts + 1`,
+		key, url, source, StatusFailed, reason, ts(at))
+	if err != nil {
+		return fmt.Errorf("recording the failure of %s: %w", key, err)
+	}
+	return nil
+}
+
+// Scan is one completed scan of a repository.
+type Scan struct {
+	Repo     Repo // Key, URL, Source, Tips, Head, Bytes, Commits are stored
+	Findings []finding.Finding
+	At       time.Time
+}
+
+// SaveScan stores a completed scan in one transaction: every finding is
+// upserted by (repository, fingerprint), each secret is added once, and the
+// repository is marked done with its ref tips. It returns the ids of the
+// secrets this scan found that were never verified.
+func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("saving the scan of %s: %w", sc.Repo.Key, err)
+	}
+	defer tx.Rollback()
+	at := ts(sc.At)
+	r := sc.Repo
+	if _, err := tx.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, error, tips, head, scanned_at, updated_at, attempts, bytes, commits)
+		VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 0, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status, error = '',
+			tips = excluded.tips, head = excluded.head, scanned_at = excluded.scanned_at, updated_at = excluded.updated_at,
+			attempts = 0, bytes = excluded.bytes, commits = excluded.commits`,
+		r.Key, r.URL, r.Source, StatusDone, r.Tips, r.Head, at, at, r.Bytes, r.Commits); err != nil {
+		return nil, fmt.Errorf("saving the scan of %s: %w", r.Key, err)
+	}
+	secretStmt, err := tx.PrepareContext(ctx, `INSERT INTO secrets(id, secret, first_seen) VALUES (?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET first_seen = min(secrets.first_seen, excluded.first_seen)`)
+	if err != nil {
+		return nil, err
+	}
+	defer secretStmt.Close()
+	findingStmt, err := tx.PrepareContext(ctx, `INSERT INTO findings(repo, fingerprint, secret_id, rule_id, description, confidence, tags, secret, match,
+			path, line, col, entropy, commit_sha, author, email, date, message, still_present, decoded, checksum_failed, parts, first_seen, last_seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(repo, fingerprint) DO UPDATE SET secret_id = excluded.secret_id, rule_id = excluded.rule_id,
+			description = excluded.description, confidence = excluded.confidence, tags = excluded.tags, secret = excluded.secret,
+			match = excluded.match, path = excluded.path, line = excluded.line, col = excluded.col, entropy = excluded.entropy,
+			commit_sha = excluded.commit_sha, author = excluded.author, email = excluded.email, date = excluded.date,
+			message = excluded.message, still_present = excluded.still_present, decoded = excluded.decoded,
+			checksum_failed = excluded.checksum_failed, parts = excluded.parts, last_seen = excluded.last_seen`)
+	if err != nil {
+		return nil, err
+	}
+	defer findingStmt.Close()
+	ids := map[string]bool{}
+	for _, f := range sc.Findings {
+		if f.Secret == "" {
+			continue // a path-only rule: nothing to verify, but still a finding
+		}
+		id := SecretID(f.Secret)
+		ids[id] = true
+		firstSeen := at
+		if d := ParseTime(f.Date); !d.IsZero() {
+			firstSeen = ts(d)
+		}
+		if _, err := secretStmt.ExecContext(ctx, id, f.Secret, firstSeen); err != nil {
+			return nil, fmt.Errorf("saving a secret of %s: %w", r.Key, err)
+		}
+	}
+	for _, f := range sc.Findings {
+		fp := f.Fingerprint
+		if fp == "" {
+			fp = finding.MakeFingerprint(f.RuleID, f.Secret, f.Path)
+		}
+		var present any
+		if f.StillPresent != nil {
+			present = *f.StillPresent
+		}
+		secretID := ""
+		if f.Secret != "" {
+			secretID = SecretID(f.Secret)
+		}
+		if _, err := findingStmt.ExecContext(ctx, r.Key, fp, secretID, f.RuleID, f.Description, f.Confidence, jsonText(f.Tags, "[]"),
+			f.Secret, f.Match, f.Path, f.Line, f.Column, f.Entropy, f.Commit, f.Author, f.Email, f.Date, f.Message, present,
+			jsonText(f.Decoded, "[]"), f.ChecksumFailed, jsonText(f.Related, "{}"), at, at); err != nil {
+			return nil, fmt.Errorf("saving a finding of %s: %w", r.Key, err)
+		}
+	}
+	var unverified []string
+	for id := range ids {
+		var status string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM secrets WHERE id = ?`, id).Scan(&status); err != nil {
+			return nil, err
+		}
+		if status == "" {
+			unverified = append(unverified, id)
+		}
+	}
+	sort.Strings(unverified)
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("saving the scan of %s: %w", r.Key, err)
+	}
+	return unverified, nil
+}
+
+func jsonText(v any, empty string) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return empty
+	}
+	return string(b)
+}
+
+// Candidate is one way a secret was found: a rule and the companion parts
+// next to it. A verification request is built from it.
+type Candidate struct {
+	RuleID string
+	Parts  map[string]string
+}
+
+// Secret is a unique secret with the rules that found it.
+type Secret struct {
+	ID         string
+	Secret     string
+	Status     string // "" when never verified
+	Candidates []Candidate
+}
+
+// Secrets returns the secrets with those ids (all secrets when ids is nil),
+// each with every distinct rule that found it and the first non-empty
+// companion parts seen with that rule.
+func (s *Store) Secrets(ctx context.Context, ids []string) ([]Secret, error) {
+	q := `SELECT s.id, s.secret, s.status, f.rule_id, f.parts FROM secrets s JOIN findings f ON f.secret_id = s.id`
+	var args []any
+	if ids != nil {
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		q += ` WHERE s.id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	q += ` ORDER BY s.id, f.rule_id, f.repo, f.fingerprint`
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing secrets: %w", err)
+	}
+	defer rows.Close()
+	var out []Secret
+	for rows.Next() {
+		var id, secret, status, rule, parts string
+		if err := rows.Scan(&id, &secret, &status, &rule, &parts); err != nil {
+			return nil, fmt.Errorf("listing secrets: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].ID != id {
+			out = append(out, Secret{ID: id, Secret: secret, Status: status})
+		}
+		sec := &out[len(out)-1]
+		var p map[string]string
+		_ = json.Unmarshal([]byte(parts), &p)
+		n := len(sec.Candidates)
+		if n > 0 && sec.Candidates[n-1].RuleID == rule {
+			if len(sec.Candidates[n-1].Parts) == 0 && len(p) > 0 {
+				sec.Candidates[n-1].Parts = p
+			}
+			continue
+		}
+		sec.Candidates = append(sec.Candidates, Candidate{RuleID: rule, Parts: p})
+	}
+	return out, rows.Err()
+}
+
+// Verification is one answer about a secret.
+type Verification struct {
+	Status    string // live, dead or unknown
+	Reason    string
+	Identity  string
+	Scopes    []string
+	ExpiresAt string
+	Kind      string
+	Verifier  string
+}
+
+// RecordVerification stores an answer about a secret. The secret's status
+// is the last definite answer: an unknown answer (a timeout, a rate limit)
+// after live or dead keeps that status and updates only the time and the
+// reason. A change of status is appended to the secret's history; becoming
+// live sets live_since, becoming dead sets dead_since (found dead on).
+// It returns whether the status changed.
+func (s *Store) RecordVerification(ctx context.Context, secretID string, v Verification, at time.Time) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("recording a verification: %w", err)
+	}
+	defer tx.Rollback()
+	var old, liveSince, deadSince string
+	if err := tx.QueryRowContext(ctx, `SELECT status, live_since, dead_since FROM secrets WHERE id = ?`, secretID).Scan(&old, &liveSince, &deadSince); err != nil {
+		return false, fmt.Errorf("recording a verification of secret %s: %w", secretID[:12], err)
+	}
+	now := ts(at)
+	status := v.Status
+	if status != Live && status != Dead {
+		status = Unknown
+		if old == Live || old == Dead {
+			// Keep the last definite answer; note the failed attempt.
+			_, err := tx.ExecContext(ctx, `UPDATE secrets SET reason = ?, checked_at = ? WHERE id = ?`, v.Reason, now, secretID)
+			if err != nil {
+				return false, err
+			}
+			return false, tx.Commit()
+		}
+	}
+	changed := status != old
+	switch {
+	case status == Live && old != Live:
+		liveSince, deadSince = now, ""
+	case status == Dead && old != Dead:
+		deadSince = now
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE secrets SET status = ?, reason = ?, identity = ?, scopes = ?, expires_at = ?, kind = ?,
+			verifier = ?, checked_at = ?, live_since = ?, dead_since = ? WHERE id = ?`,
+		status, v.Reason, v.Identity, jsonText(v.Scopes, "[]"), v.ExpiresAt, v.Kind, v.Verifier, now, liveSince, deadSince, secretID); err != nil {
+		return false, fmt.Errorf("recording a verification: %w", err)
+	}
+	if changed {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO status_history(secret_id, at, status) VALUES (?, ?, ?)`, secretID, now, status); err != nil {
+			return false, fmt.Errorf("recording a status change: %w", err)
+		}
+	}
+	return changed, tx.Commit()
+}
+
+// CountLive is the number of secrets whose status is live.
+func (s *Store) CountLive(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM secrets WHERE status = 'live'`).Scan(&n)
+	return n, err
+}
