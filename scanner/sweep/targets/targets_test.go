@@ -17,12 +17,12 @@ import (
 
 func TestNormalize(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://GitHub.com/Acme/API.git":         "github.com/Acme/API",
+		"https://GitHub.com/Acme/API.git":          "github.com/Acme/API",
 		"https://x-access-token:t@github.com/a/b/": "github.com/a/b",
-		"git@github.com:acme/api.git":             "github.com/acme/api",
-		"ssh://git@gitlab.example.com:2222/g/s/p": "gitlab.example.com/g/s/p",
-		"/srv/git/repo.git":                       "/srv/git/repo",
-		"file:///srv/git/repo.git":                "/srv/git/repo",
+		"git@github.com:acme/api.git":              "github.com/acme/api",
+		"ssh://git@gitlab.example.com:2222/g/s/p":  "gitlab.example.com/g/s/p",
+		"/srv/git/repo.git":                        "/srv/git/repo",
+		"file:///srv/git/repo.git":                 "/srv/git/repo",
 	} {
 		if got := Normalize(in); got != want {
 			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
