@@ -246,21 +246,24 @@ func run(data []byte, lo, hi int, out []Segment) []Segment {
 }
 
 // hexRuns decodes the runs of at least MinHex hex digits inside [lo, hi)
-// (a "0x" prefix or a non-hex neighbour cuts them).
+// (a "0x" prefix or a non-hex neighbour cuts them). A run starting at i
+// must cover i+MinHex-1, so that byte is probed first and a miss skips
+// MinHex bytes at once: long runs of words cost a few probes.
 func hexRuns(data []byte, lo, hi int, out []Segment) []Segment {
-	if hi-lo < MinHex {
-		return out
-	}
-	for i := lo; i < hi; {
-		if class[data[i]]&cHex == 0 {
-			i++
+	for i := lo; i+MinHex <= hi; {
+		p := i + MinHex - 1
+		if class[data[p]]&cHex == 0 {
+			i = p + 1
 			continue
 		}
-		j := i
-		for j < hi && class[data[j]]&cHex != 0 {
-			j++
+		s, e := p, p+1
+		for s > i && class[data[s-1]]&cHex != 0 {
+			s--
 		}
-		s, e := i, j
+		for e < hi && class[data[e]]&cHex != 0 {
+			e++
+		}
+		i = e + 1
 		if (e-s)%2 == 1 {
 			// An odd run: a "0x" or a digit glued on the left is likelier
 			// than a lost nibble on the right.
@@ -271,7 +274,6 @@ func hexRuns(data []byte, lo, hi int, out []Segment) []Segment {
 				out = append(out, Segment{Start: s, End: e, Encoding: Hex, Data: dst})
 			}
 		}
-		i = j
 	}
 	return out
 }

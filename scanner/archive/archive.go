@@ -77,8 +77,8 @@ type Limits struct {
 	// nested archives together.
 	MaxTotal int64
 	// MaxRatio bounds expanded bytes per compressed byte of each entry or
-	// stream, checked as bytes come out (after a first MiB, so that a small
-	// file of repeated lines is never mistaken for a bomb).
+	// stream, checked as bytes come out (after the first 4 MiB, so that a
+	// small file of repeated lines is never mistaken for a bomb).
 	MaxRatio int64
 	// MaxEntries bounds the entries of one archive, nested ones included.
 	MaxEntries int
@@ -93,7 +93,7 @@ const (
 	DefaultMaxRatio     = 100
 	DefaultMaxEntries   = 100_000
 	DefaultMaxEntrySize = 64 << 20
-	ratioSlack          = 1 << 20
+	ratioFloor          = 4 << 20 // output below this is never a bomb
 	xzDictCap           = 8 << 20 // xz's default preset; a larger one fails cleanly
 	zstdMaxWindow       = 8 << 20
 )
@@ -487,7 +487,7 @@ func (w *walker) read(archive, entry string, r io.Reader, in func() int64) ([]by
 			case int64(buf.Len()+n) > w.lim.MaxEntrySize:
 				w.hit(archive, LimitEntrySize, entry, w.lim.MaxEntrySize)
 				return nil, errLimit
-			case int64(buf.Len()+n) > w.lim.MaxRatio*in()+ratioSlack:
+			case overRatio(int64(buf.Len()+n), in(), w.lim.MaxRatio):
 				w.hit(archive, LimitRatio, entry, w.lim.MaxRatio)
 				return nil, errLimit
 			}
@@ -501,6 +501,15 @@ func (w *walker) read(archive, entry string, r io.Reader, in func() int64) ([]by
 			return nil, err
 		}
 	}
+}
+
+// overRatio reports whether out bytes expanded from in compressed bytes
+// break the ratio. The first 4 MiB never do, so that a small file of
+// repeated lines or a very regular JSON document passes; past them the
+// running ratio is checked, so that a stream just over the limit is stopped
+// there, not after the tens of MiB an additive allowance would let through.
+func overRatio(out, in, ratio int64) bool {
+	return out > ratioFloor && out > ratio*in
 }
 
 // counter counts the bytes read through it.
@@ -557,7 +566,7 @@ func (l *limitedStream) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.out += int64(n)
-	if l.out > l.w.lim.MaxRatio*l.in()+ratioSlack {
+	if overRatio(l.out, l.in(), l.w.lim.MaxRatio) {
 		l.w.hit(l.name, LimitRatio, l.name, l.w.lim.MaxRatio)
 		l.err = errLimit
 		return n, l.err
