@@ -13,66 +13,155 @@ import (
 	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
-// ScanStaged scans exactly what is staged in the repository at dir: the
-// lines the index adds over HEAD (new files, edits, the new side of a
-// rename, a partial `git add -p`), with staged paths and line numbers. It
-// never walks history, so it costs about the size of the change.
+// ScanStaged scans exactly what is staged in the repository at dir: every
+// file the index adds or changes over HEAD (new files, edits, the new side
+// of a rename, a partial `git add -p`), reporting staged paths and line
+// numbers in the staged version. It never walks history, so it costs about
+// the size of the change.
+//
+// Each staged file is scanned whole, as it is in the index, so rules that
+// need the lines around a secret still see them; a finding is kept when
+// one of its lines is an added line. Binary files and archives have no
+// line-level diff: what they hold is reported in full.
 func ScanStaged(ctx context.Context, opts Options, dir string) (*Result, error) {
 	start := time.Now()
 	var c counters
-	cmd, err := startGit(ctx, dir, nil, "diff", "--cached", "--find-renames", "--unified=0", "--no-color", "--no-ext-diff", "--diff-filter=ACMRT", "--src-prefix=a/", "--dst-prefix=b/")
+	files, err := stagedFiles(ctx, dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
-	}
-	hunks, perr := parseAddedHunks(cmd.Stdout)
-	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("%w: git diff --cached in %s: %s", ErrTarget, dir, trimStderr(cmd.Stderr.Bytes()))
-	}
-	if perr != nil {
-		return nil, perr
+		return nil, err
 	}
 	cfg := opts.Engine.Config()
 	res := &Result{}
-	seenPath := map[string]bool{}
-	for _, h := range hunks {
-		if !seenPath[h.path] {
-			seenPath[h.path] = true
-			c.objects.Add(1)
-			res.Findings = append(res.Findings, pathFindings(cfg, place{path: h.path})...)
-		}
-		if pathIgnored(cfg, h.path) {
+	byHash := map[string][]stagedFile{}
+	var want []string
+	for _, f := range files {
+		c.objects.Add(1)
+		res.Findings = append(res.Findings, pathFindings(cfg, place{path: f.path})...)
+		if pathIgnored(cfg, f.path) {
+			c.skipped.Add(1)
 			continue
 		}
-		c.bytes.Add(int64(len(h.text)))
-		ms := opts.Engine.Scan(h.text)
-		for i := range ms {
-			ms[i].Line += h.line - 1
+		if len(byHash[f.hash]) == 0 {
+			want = append(want, f.hash)
 		}
-		res.Findings = append(res.Findings, toFindings(cfg, ms, place{path: h.path})...)
+		byHash[f.hash] = append(byHash[f.hash], f)
+	}
+	err = catBlobs(ctx, dir, want, func(hash string, data []byte) {
+		c.bytes.Add(int64(len(data)))
+		opts.progress(int64(len(data)), 1)
+		for _, f := range byHash[hash] {
+			res.Findings = append(res.Findings, f.findings(ctx, opts, &c, data)...)
+		}
+	}, func(hash string) {
+		opts.warn(&c, fmt.Errorf("%s: staged blob %s (%s) is missing; not scanned", dir, hash, byHash[hash][0].path))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading staged files in %s: %w", dir, err)
 	}
 	c.fill(&res.Stats)
 	res.Stats.What = "staged changes in " + dir
 	res.Stats.Duration = time.Since(start)
 	finding.Sort(res.Findings)
-	return res, nil
+	return res, ctx.Err()
 }
 
-// addedHunk is a run of consecutive added lines of one file.
-type addedHunk struct {
-	path string
-	line int // line number of the first added line in the new file
-	text []byte
+// StagedPaths lists the paths with staged changes that have content in the
+// index (deletions left out), relative to the repository root.
+func StagedPaths(ctx context.Context, dir string) ([]string, error) {
+	files, err := stagedFiles(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.path
+	}
+	return out, nil
 }
 
-// parseAddedHunks reads a unified diff with zero context and returns the
-// added lines grouped by hunk.
-func parseAddedHunks(r io.Reader) ([]addedHunk, error) {
+// stagedFile is one file of the staged diff: its path, its blob in the
+// index, and the line ranges the index adds to it.
+type stagedFile struct {
+	path   string
+	hash   string
+	binary bool
+	added  []lineRange
+}
+
+// lineRange is an inclusive range of 1-based line numbers.
+type lineRange struct{ first, last int }
+
+// touches reports whether any line in [first, last] was added.
+func (f *stagedFile) touches(first, last int) bool {
+	for _, r := range f.added {
+		if first <= r.last && last >= r.first {
+			return true
+		}
+	}
+	return false
+}
+
+// findings scans the staged content of the file and keeps what lies on
+// added lines.
+func (f *stagedFile) findings(ctx context.Context, opts Options, c *counters, data []byte) []finding.Finding {
+	if fs, ok := opts.archiveFindings(ctx, c, f.path, data, bytes.NewReader(data), int64(len(data))); ok {
+		return fs
+	}
+	if IsBinary(data) {
+		c.binary.Add(1)
+		return nil
+	}
+	cfg := opts.Engine.Config()
+	ms := opts.bufScanner().Scan(data)
+	if len(ms) == 0 {
+		return nil
+	}
+	// All matches go to toFindings, so a finding on an added line still
+	// gets its companions (an AWS key id on an unchanged line next to it).
+	var out []finding.Finding
+	for _, x := range toFindings(cfg, ms, place{path: f.path}) {
+		last := x.Line + strings.Count(x.Match, "\n")
+		if f.binary || f.touches(x.Line, last) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// stagedFiles runs `git diff --cached` with no context and no rename
+// detection (a renamed file is a new file at its new path) and returns
+// every file that has content in the index.
+func stagedFiles(ctx context.Context, dir string) ([]stagedFile, error) {
+	cmd, err := startGit(ctx, dir, nil, "diff", "--cached", "--no-renames", "--unified=0", "--no-color",
+		"--no-ext-diff", "--no-textconv", "--full-index", "--diff-filter=ACMT", "--src-prefix=a/", "--dst-prefix=b/")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
+	}
+	files, perr := parseStagedDiff(cmd.Stdout)
+	if perr != nil {
+		_ = cmd.Process.Kill()
+	}
+	if err := cmd.Wait(); err != nil && perr == nil {
+		return nil, fmt.Errorf("%w: git diff --cached in %s: %s", ErrTarget, dir, trimStderr(cmd.Stderr.Bytes()))
+	}
+	if perr != nil {
+		return nil, perr
+	}
+	return files, nil
+}
+
+// parseStagedDiff reads a zero-context `git diff --full-index` without
+// renames: per file, its path, new blob and the added line ranges. Content
+// lines are consumed by the counts in their hunk header, so an added line
+// that itself reads "+++ x" or "diff --git" cannot be taken for a header.
+func parseStagedDiff(r io.Reader) ([]stagedFile, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	var out []addedHunk
-	var path string
-	var cur *addedHunk
+	var out []stagedFile
+	var cur *stagedFile
+	oldLeft, newLeft := 0, 0
 	flush := func() {
-		if cur != nil && len(cur.text) > 0 {
+		// Deletions, mode-only changes and submodules have no blob to scan.
+		if cur != nil && cur.hash != "" {
 			out = append(out, *cur)
 		}
 		cur = nil
@@ -80,31 +169,41 @@ func parseAddedHunks(r io.Reader) ([]addedHunk, error) {
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {
+			text := strings.TrimSuffix(string(line), "\n")
 			switch {
-			case bytes.HasPrefix(line, []byte("diff --git ")):
-				flush()
-				path = ""
-			case bytes.HasPrefix(line, []byte("+++ ")):
-				flush()
-				p := strings.TrimRight(string(line[4:]), "\n")
-				p = unquoteGitPath(p)
-				path = strings.TrimPrefix(p, "b/")
-				if p == "/dev/null" {
-					path = ""
+			case oldLeft > 0 || newLeft > 0:
+				switch line[0] {
+				case '-':
+					oldLeft--
+				case '+':
+					newLeft--
+				case '\\':
+					// "\ No newline at end of file"
+				default:
+					return nil, fmt.Errorf("unexpected line in git diff hunk: %.40q", text)
 				}
-			case bytes.HasPrefix(line, []byte("@@ ")):
+			case strings.HasPrefix(text, "diff --git "):
 				flush()
-				n, ok := hunkNewStart(string(line))
+				p, ok := diffHeaderPath(text[len("diff --git "):])
 				if !ok {
-					return nil, fmt.Errorf("unexpected hunk header %q", strings.TrimSpace(string(line)))
+					return nil, fmt.Errorf("unexpected git diff header %.200q", text)
 				}
-				if path != "" {
-					cur = &addedHunk{path: path, line: n}
+				cur = &stagedFile{path: p}
+			case cur == nil:
+				// Nothing before the first file header is expected.
+			case strings.HasPrefix(text, "index "):
+				cur.hash = indexNewBlob(text)
+			case strings.HasPrefix(text, "Binary files "):
+				cur.binary = true
+			case strings.HasPrefix(text, "@@ "):
+				first, n, oldN, ok := hunkNew(text)
+				if !ok {
+					return nil, fmt.Errorf("unexpected hunk header %.200q", text)
 				}
-			case line[0] == '+' && cur != nil:
-				cur.text = append(cur.text, line[1:]...)
-			case line[0] == '\\':
-				// "\ No newline at end of file"
+				if n > 0 {
+					cur.added = append(cur.added, lineRange{first, first + n - 1})
+				}
+				oldLeft, newLeft = oldN, n
 			}
 		}
 		if err == io.EOF {
@@ -118,23 +217,66 @@ func parseAddedHunks(r io.Reader) ([]addedHunk, error) {
 	return out, nil
 }
 
-// hunkNewStart reads the new-file start line from "@@ -a,b +c,d @@".
-func hunkNewStart(h string) (int, bool) {
-	i := strings.Index(h, " +")
-	if i < 0 {
-		return 0, false
+// diffHeaderPath reads the path from the rest of a "diff --git a/P b/P"
+// line. Without rename detection both sides name the same path, so an
+// unquoted P may hold spaces and still be split in the middle.
+func diffHeaderPath(rest string) (string, bool) {
+	if strings.HasPrefix(rest, `"`) {
+		q, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			return "", false
+		}
+		p := unquoteGitPath(q)
+		return strings.TrimPrefix(p, "a/"), strings.HasPrefix(p, "a/")
 	}
-	rest := h[i+2:]
-	end := strings.IndexAny(rest, ", ")
-	if end < 0 {
-		return 0, false
+	if len(rest) < 5 || (len(rest)-5)%2 != 0 || !strings.HasPrefix(rest, "a/") {
+		return "", false
 	}
-	n, err := strconv.Atoi(rest[:end])
+	n := (len(rest) - 5) / 2
+	p := rest[2 : 2+n]
+	return p, rest[2+n:] == " b/"+p
+}
+
+// indexNewBlob reads the new blob from "index OLD..NEW[ MODE]", or "" for a
+// submodule (mode 160000) or a deletion.
+func indexNewBlob(line string) string {
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return ""
+	}
+	if len(f) == 3 && f[2] == "160000" {
+		return ""
+	}
+	_, hash, ok := strings.Cut(f[1], "..")
+	if !ok || strings.Trim(hash, "0") == "" {
+		return ""
+	}
+	return hash
+}
+
+// hunkNew reads "@@ -a[,b] +c[,d] @@": the first new line c, the number of
+// new lines d and of old lines b (each 1 when left out).
+func hunkNew(h string) (first, n, oldN int, ok bool) {
+	f := strings.Fields(h)
+	if len(f) < 4 || f[0] != "@@" || f[3] != "@@" || !strings.HasPrefix(f[1], "-") || !strings.HasPrefix(f[2], "+") {
+		return 0, 0, 0, false
+	}
+	_, oldN, ok1 := hunkSpan(f[1][1:])
+	first, n, ok2 := hunkSpan(f[2][1:])
+	return first, n, oldN, ok1 && ok2
+}
+
+func hunkSpan(s string) (start, n int, ok bool) {
+	a, b, hasCount := strings.Cut(s, ",")
+	start, err := strconv.Atoi(a)
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
-	if n == 0 {
-		n = 1
+	n = 1
+	if hasCount {
+		if n, err = strconv.Atoi(b); err != nil {
+			return 0, 0, false
+		}
 	}
-	return n, true
+	return start, n, true
 }

@@ -80,11 +80,13 @@ func newPrecommitCmd(io *IO) *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
+				paths, err := scanner.StagedPaths(ctx, ".")
+				if err != nil {
+					return nil, err
+				}
 				staged := map[string]bool{}
-				if names, err := exec.CommandContext(ctx, "git", "diff", "--cached", "--name-only", "-z").Output(); err == nil {
-					for _, n := range strings.Split(string(names), "\x00") {
-						staged[n] = true
-					}
+				for _, p := range paths {
+					staged[p] = true
 				}
 				var rest []string
 				for _, a := range args {
