@@ -507,3 +507,21 @@ func (s *Store) CountLive(ctx context.Context) (int, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM secrets WHERE status = 'live'`).Scan(&n)
 	return n, err
 }
+
+// Unverified lists the ids of secrets never verified.
+func (s *Store) Unverified(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM secrets WHERE status = '' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing unverified secrets: %w", err)
+	}
+	defer rows.Close()
+	ids := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -1,0 +1,349 @@
+// Package sweep scans many repositories into one results store: each
+// target is cloned bare into a cache (fetched, not re-cloned, on later
+// runs), its full history scanned with scanner.ScanGit, its findings and
+// state saved to the store, and its new secrets verified once each.
+//
+// A sweep resumes: a repository whose ref tips did not change since its
+// last completed scan is skipped; one that failed or was interrupted is
+// scanned again. A failure of one repository is recorded with its reason
+// and never stops the others.
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/achilles-sec/achilles/scanner"
+	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/sweep/store"
+	"github.com/achilles-sec/achilles/scanner/sweep/targets"
+	"github.com/sourcegraph/conc/pool"
+)
+
+// Verifier verifies secrets for a sweep; the CLI adapts detectors/verify
+// to it.
+type Verifier interface {
+	// Verify answers each request (one answer per request, same order). A
+	// request whose rule has no verifier gets nil. Each unique secret is
+	// sent to one provider once.
+	Verify(ctx context.Context, reqs []Request) []*finding.Verification
+}
+
+// Request is one secret to verify, found by a rule with companion parts.
+type Request struct {
+	RuleID string
+	Secret string
+	Parts  map[string]string
+}
+
+// Progress is told how a sweep advances; it must be safe for concurrent use.
+type Progress interface {
+	Start(repos int)
+	Bytes(n int64)
+	RepoDone(o Outcome, live int)
+}
+
+// Outcome is what happened to one repository.
+type Outcome struct {
+	Key      string
+	Result   string // scanned, skipped, failed or interrupted
+	Err      error
+	Findings int
+	Bytes    int64
+}
+
+// Outcome results.
+const (
+	Scanned     = "scanned"
+	Skipped     = "skipped"
+	Failed      = "failed"
+	Interrupted = "interrupted"
+)
+
+// Options configure a sweep.
+type Options struct {
+	// Scan is used for every repository (its Progress is replaced).
+	Scan scanner.Options
+	Git  scanner.GitOptions
+	// CacheDir holds the bare clones.
+	CacheDir string
+	// Parallel bounds the repositories cloned and scanned at once.
+	Parallel int
+	// Verifier, when set, verifies each new secret once.
+	Verifier Verifier
+	Progress Progress
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (o *Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Summary counts what a sweep did.
+type Summary struct {
+	Repos, Scanned, Skipped, Failed, Interrupted int
+	Findings                                     int // found by this run's scans
+	Verified                                     int // secrets verified this run
+	Live                                         int // live secrets in the store at the end
+	Bytes                                        int64
+	Duration                                     time.Duration
+}
+
+// Run sweeps the targets into st. It returns ctx's error when cancelled,
+// with the summary so far; repositories it did not finish are scanned again
+// by the next run.
+func Run(ctx context.Context, st *store.Store, ts []targets.Target, o Options) (Summary, error) {
+	start := time.Now()
+	sum := Summary{Repos: len(ts)}
+	if o.Parallel < 1 {
+		o.Parallel = 1
+	}
+	if o.Progress != nil {
+		o.Progress.Start(len(ts))
+	}
+	var mu sync.Mutex
+	var live atomic.Int64
+	if n, err := st.CountLive(ctx); err == nil {
+		live.Store(int64(n))
+	}
+	var fatal error
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := pool.New().WithMaxGoroutines(o.Parallel)
+	for _, t := range ts {
+		if runCtx.Err() != nil {
+			break
+		}
+		p.Go(func() {
+			out, verified, err := sweepOne(runCtx, st, t, &o)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && fatal == nil {
+				fatal = err
+				cancel()
+			}
+			switch out.Result {
+			case Scanned:
+				sum.Scanned++
+			case Skipped:
+				sum.Skipped++
+			case Failed:
+				sum.Failed++
+			case Interrupted:
+				sum.Interrupted++
+			}
+			sum.Findings += out.Findings
+			sum.Bytes += out.Bytes
+			sum.Verified += verified
+			if o.Verifier != nil && verified > 0 {
+				if n, err := st.CountLive(context.WithoutCancel(ctx)); err == nil {
+					live.Store(int64(n))
+				}
+			}
+			if o.Progress != nil {
+				o.Progress.RepoDone(out, int(live.Load()))
+			}
+		})
+	}
+	p.Wait()
+	sum.Interrupted += len(ts) - sum.Scanned - sum.Skipped - sum.Failed - sum.Interrupted
+	if fatal != nil {
+		return sum, fatal
+	}
+	if ctx.Err() == nil && o.Verifier != nil {
+		// Secrets never verified: found by a run without --verify, or whose
+		// verification was interrupted.
+		ids, err := st.Unverified(ctx)
+		if err != nil {
+			return sum, err
+		}
+		n, err := verifySecrets(ctx, st, ids, o.Verifier, o.now)
+		sum.Verified += n
+		if err != nil {
+			return sum, err
+		}
+	}
+	if n, err := st.CountLive(context.WithoutCancel(ctx)); err == nil {
+		sum.Live = n
+	}
+	sum.Duration = time.Since(start)
+	return sum, ctx.Err()
+}
+
+// sweepOne fetches, scans and stores one repository. Its error is fatal to
+// the sweep (the store failed); a repository's own failure is an Outcome.
+func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options) (Outcome, int, error) {
+	out := Outcome{Key: t.Key}
+	fail := func(err error) (Outcome, int, error) {
+		if ctx.Err() != nil {
+			out.Result = Interrupted
+			return out, 0, nil
+		}
+		out.Result, out.Err = Failed, err
+		return out, 0, st.MarkFailed(context.WithoutCancel(ctx), t.Key, t.URL, t.Source, err.Error(), o.now())
+	}
+	dir := filepath.Join(o.CacheDir, cacheName(t.Key))
+	prev, known, err := st.Repo(ctx, t.Key)
+	if err != nil {
+		return out, 0, err
+	}
+	m, err := mirror(ctx, dir, t, func(tips string) bool {
+		return known && prev.Status == store.StatusDone && prev.Tips == tips
+	})
+	if err != nil {
+		return fail(err)
+	}
+	if m.unchanged {
+		out.Result = Skipped
+		return out, 0, nil
+	}
+	if err := st.MarkScanning(ctx, t.Key, t.URL, t.Source, o.now()); err != nil {
+		return out, 0, err
+	}
+	var fs []finding.Finding
+	var stats scanner.Stats
+	if !m.empty {
+		opts := o.Scan
+		opts.Progress = bytesProgress{o.Progress}
+		res, err := scanner.ScanGit(ctx, opts, o.Git, dir)
+		if ctx.Err() != nil {
+			// Left marked scanning: the next run scans it again.
+			out.Result = Interrupted
+			return out, 0, nil
+		}
+		if err != nil {
+			return fail(fmt.Errorf("scanning: %w", err))
+		}
+		fs, stats = res.Findings, res.Stats
+	}
+	ids, err := st.SaveScan(ctx, store.Scan{
+		Repo:     store.Repo{Key: t.Key, URL: t.URL, Source: t.Source, Tips: m.tips, Head: m.head, Bytes: stats.Bytes, Commits: stats.Commits},
+		Findings: fs,
+		At:       o.now(),
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			out.Result = Interrupted
+			return out, 0, nil
+		}
+		return out, 0, err
+	}
+	out.Result, out.Findings, out.Bytes = Scanned, len(fs), stats.Bytes
+	if o.Verifier == nil || len(ids) == 0 {
+		return out, 0, nil
+	}
+	n, err := verifySecrets(ctx, st, ids, o.Verifier, o.now)
+	if ctx.Err() != nil {
+		return out, n, nil
+	}
+	return out, n, err
+}
+
+// bytesProgress forwards a scan's bytes to the sweep's progress.
+type bytesProgress struct{ p Progress }
+
+func (b bytesProgress) SetTotal(int64) {}
+func (b bytesProgress) Add(n int64, _ int) {
+	if b.p != nil && n > 0 {
+		b.p.Bytes(n)
+	}
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// cacheName is the cache folder of a repository: readable, and unique by a
+// hash of the key.
+func cacheName(key string) string {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	name := unsafeName.ReplaceAllString(key, "_")
+	if len(name) > 80 {
+		name = name[len(name)-80:]
+	}
+	return fmt.Sprintf("%s-%016x.git", name, h.Sum64())
+}
+
+// verifySecrets verifies the secrets with these ids and records the
+// answers. It returns how many secrets got an answer.
+func verifySecrets(ctx context.Context, st *store.Store, ids []string, v Verifier, now func() time.Time) (int, error) {
+	secs, err := st.Secrets(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	return verifyAndRecord(ctx, st, secs, v, now)
+}
+
+func verifyAndRecord(ctx context.Context, st *store.Store, secs []store.Secret, v Verifier, now func() time.Time) (int, error) {
+	var reqs []Request
+	var owner []int
+	for i, s := range secs {
+		for _, c := range s.Candidates {
+			reqs = append(reqs, Request{RuleID: c.RuleID, Secret: s.Secret, Parts: c.Parts})
+			owner = append(owner, i)
+		}
+	}
+	if len(reqs) == 0 {
+		return 0, nil
+	}
+	answers := v.Verify(ctx, reqs)
+	if ctx.Err() != nil {
+		return 0, ctx.Err() // cancelled answers are not answers
+	}
+	best := make([]*finding.Verification, len(secs))
+	for i, a := range answers {
+		if a == nil {
+			continue
+		}
+		if b := best[owner[i]]; b == nil || b.Status == store.Unknown && a.Status != store.Unknown {
+			best[owner[i]] = a
+		}
+	}
+	n := 0
+	at := now()
+	for i, a := range best {
+		if a == nil {
+			continue
+		}
+		n++
+		if _, err := st.RecordVerification(ctx, secs[i].ID, store.Verification{Status: a.Status, Reason: a.Reason, Identity: a.Identity,
+			Scopes: a.Scopes, ExpiresAt: a.ExpiresAt, Kind: a.Kind, Verifier: a.Verifier}, at); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// ReverifySummary counts what a re-verification did.
+type ReverifySummary struct {
+	Secrets, Answered, Live int
+}
+
+// Reverify checks every known secret again without scanning, and records
+// each answer (a change of status is appended to the secret's history).
+func Reverify(ctx context.Context, st *store.Store, v Verifier, now func() time.Time) (ReverifySummary, error) {
+	if now == nil {
+		now = time.Now
+	}
+	var sum ReverifySummary
+	secs, err := st.Secrets(ctx, nil)
+	if err != nil {
+		return sum, err
+	}
+	sum.Secrets = len(secs)
+	sum.Answered, err = verifyAndRecord(ctx, st, secs, v, now)
+	if err != nil {
+		return sum, err
+	}
+	sum.Live, err = st.CountLive(ctx)
+	return sum, err
+}
