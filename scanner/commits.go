@@ -21,7 +21,7 @@ import (
 func ScanCommits(ctx context.Context, opts Options, dir string, revArgs []string) (*Result, error) {
 	start := time.Now()
 	var c counters
-	args := append([]string{"log", "--raw", "--no-renames", "--no-abbrev", "-c", "--format=%x01%H%x00%an%x00%ae%x00%at%x00%s"}, revArgs...)
+	args := append([]string{"log", "--raw", "--root", "--no-renames", "--no-abbrev", "-c", "--format=%x01%H%x00%an%x00%ae%x00%at%x00%s"}, revArgs...)
 	args = append(args, "--")
 	cmd, err := startGit(ctx, dir, nil, args...)
 	if err != nil {
@@ -69,12 +69,62 @@ func ScanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	if err != nil && ctx.Err() == nil {
 		return nil, err
 	}
+	if err := hs.dropInherited(ctx, dir, intros); err != nil && ctx.Err() == nil {
+		return nil, err
+	}
 	res := &Result{Findings: hs.assemble(intros, nil), Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
 	res.Stats.What = "commits " + strings.Join(revArgs, " ") + " in " + dir
 	res.Stats.Duration = time.Since(start)
 	finding.Sort(res.Findings)
 	return res, ctx.Err()
+}
+
+// dropInherited makes assemble leave out secrets a commit did not add: a
+// changed file keeps the secrets it already had, and those were introduced
+// before the range (or by an earlier commit in it). It reads the parents'
+// versions of the changed files that had matches, and only those.
+func (hs *histScan) dropInherited(ctx context.Context, dir string, intros map[string][]intro) error {
+	var want []string
+	seen := map[string]bool{}
+	for hash := range hs.matches {
+		for _, in := range intros[hash] {
+			for _, p := range in.parents {
+				if !seen[p] {
+					seen[p] = true
+					want = append(want, p)
+				}
+			}
+		}
+	}
+	type secret struct{ rule, secret string }
+	before := map[string]map[secret]bool{} // parent blob -> secrets in it
+	hs.inherited = func(in intro, f finding.Finding) bool {
+		if len(in.parents) > 0 && f.Secret == "" && f.Line == 0 {
+			// A path-only finding: the file was already at this path.
+			return true
+		}
+		for _, p := range in.parents {
+			if before[p][secret{f.RuleID, f.Secret}] {
+				return true
+			}
+		}
+		return false
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	sc := hs.opts.bufScanner()
+	return catBlobs(ctx, dir, want, func(hash string, data []byte) {
+		if IsBinary(data) {
+			return
+		}
+		set := map[secret]bool{}
+		for _, m := range sc.Scan(data) {
+			set[secret{m.Rule.ID, m.Secret}] = true
+		}
+		before[hash] = set
+	}, func(string) {})
 }
 
 // parseRawLog reads `git log --raw -c` output with the commit format used
@@ -97,8 +147,8 @@ func parseRawLog(r io.Reader, fn func(hash string, in intro)) (int64, error) {
 					cur = &commitInfo{hash: f[0], author: f[1], email: f[2], when: time.Unix(ts, 0).UTC(), summary: f[4]}
 				}
 			case line[0] == ':' && cur != nil:
-				if hash, path, ok := rawLine(line); ok {
-					fn(hash, intro{path: path, commit: cur})
+				if hash, path, parents, ok := rawLine(line); ok {
+					fn(hash, intro{path: path, commit: cur, parents: parents})
 				}
 			}
 		}
@@ -111,13 +161,14 @@ func parseRawLog(r io.Reader, fn func(hash string, in intro)) (int64, error) {
 	}
 }
 
-// rawLine reads the new blob and path of a raw diff line (":mode mode old
-// new status\tpath", with one more colon, mode and hash per extra parent
-// in combined form). Deletions and submodules are skipped.
-func rawLine(line string) (hash, path string, ok bool) {
+// rawLine reads the new blob, the path and the parents' blobs of a raw
+// diff line (":mode mode old new status\tpath", with one more colon, mode
+// and hash per extra parent in combined form). Deletions and submodules are
+// skipped; a parent without the file (or with a submodule there) has no blob.
+func rawLine(line string) (hash, path string, parents []string, ok bool) {
 	tab := strings.IndexByte(line, '\t')
 	if tab < 0 {
-		return "", "", false
+		return "", "", nil, false
 	}
 	colons := 0
 	for colons < len(line) && line[colons] == ':' {
@@ -126,14 +177,19 @@ func rawLine(line string) (hash, path string, ok bool) {
 	fields := strings.Fields(line[colons:tab])
 	idx := 2*colons + 1
 	if idx >= len(fields) {
-		return "", "", false
+		return "", "", nil, false
 	}
 	hash = fields[idx]
 	newMode := fields[colons]
 	if strings.Trim(hash, "0") == "" || newMode == "160000" {
-		return "", "", false
+		return "", "", nil, false
 	}
-	return hash, unquoteGitPath(line[tab+1:]), true
+	for i := 0; i < colons; i++ {
+		if old := fields[colons+1+i]; strings.Trim(old, "0") != "" && fields[i] != "160000" {
+			parents = append(parents, old)
+		}
+	}
+	return hash, unquoteGitPath(line[tab+1:]), parents, true
 }
 
 // catBlobs streams the named blobs through `git cat-file --batch`.
@@ -188,11 +244,19 @@ func catBlobs(ctx context.Context, dir string, hashes []string, fn func(hash str
 }
 
 // PrePushRevisions reads git's pre-push hook input ("<local ref> <local
-// sha> <remote ref> <remote sha>" per line) and returns `git log` revision
-// arguments for the commits being pushed: for an update, remote..local; for
-// a new branch, local not on any remote-tracking ref; a deletion pushes no
-// commits.
-func PrePushRevisions(r io.Reader) ([]string, error) {
+// sha> <remote ref> <remote sha>" per line) for the repository at dir and
+// returns `git log` revision arguments for the commits being pushed: for an
+// update, remote..local; for a new branch, or a remote commit this clone
+// does not have (someone else pushed; a force push), local not on any
+// remote-tracking ref; a deletion pushes no commits.
+func PrePushRevisions(ctx context.Context, dir string, r io.Reader) ([]string, error) {
+	have := func(sha string) bool {
+		return gitCommand(ctx, dir, "cat-file", "-e", sha+"^{commit}").Run() == nil
+	}
+	return prePushRevisions(r, have)
+}
+
+func prePushRevisions(r io.Reader, have func(sha string) bool) ([]string, error) {
 	var revs []string
 	newBranch := false
 	sc := bufio.NewScanner(r)
@@ -208,7 +272,7 @@ func PrePushRevisions(r io.Reader) ([]string, error) {
 		switch {
 		case strings.Trim(local, "0") == "":
 			// Deleting a remote branch pushes nothing.
-		case strings.Trim(remote, "0") == "":
+		case strings.Trim(remote, "0") == "" || !have(remote):
 			revs = append(revs, local)
 			newBranch = true
 		default:

@@ -55,6 +55,9 @@ type commitInfo struct {
 type intro struct {
 	path   string
 	commit *commitInfo
+	// parents are the blobs at path in the commit's parents (none for a
+	// new file): what the commit changed, for range scans.
+	parents []string
 }
 
 // history is a way of reading a repository: the git binary or go-git.
@@ -194,6 +197,11 @@ type histScan struct {
 	pathOnly map[string]bool              // blobs whose path matched a path-only rule
 	archives archiveHits                  // entries of archive blobs with hits (archives.go)
 	firstAt  map[string]string            // blob hash -> first path, for blobs in matches/pathOnly
+
+	// inherited, when set, drops a finding of an introduction that the
+	// commit did not add (the secret was already there in a parent): range
+	// scans report only what their commits brought in.
+	inherited func(in intro, f finding.Finding) bool
 }
 
 func (hs *histScan) scanBlobs(ctx context.Context, h history) error {
@@ -372,6 +380,9 @@ func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (str
 			}
 			fs = append(fs, hs.archiveFindings(hash, at)...)
 			for _, f := range fs {
+				if hs.inherited != nil && hs.inherited(in, f) {
+					continue
+				}
 				f.Commit = in.commit.hash
 				f.Author = in.commit.author
 				f.Email = in.commit.email

@@ -342,7 +342,7 @@ func runGit(ctx context.Context, o *gitOptions) error {
 			}
 			return scanner.ScanCommits(ctx, opts, o.Path, []string{o.Range})
 		case o.PrePush:
-			revs, err := scanner.PrePushRevisions(o.IO.In)
+			revs, err := scanner.PrePushRevisions(ctx, o.Path, o.IO.In)
 			if err != nil {
 				return nil, usageError{err}
 			}

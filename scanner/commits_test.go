@@ -1,0 +1,85 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestScanCommitsOnlyWhatTheRangeAdded: a range reports the secrets its
+// commits added, with the commit that added them, and nothing that was
+// there before, even in a file the range changes.
+func TestScanCommitsOnlyWhatTheRangeAdded(t *testing.T) {
+	r := newRepo(t)
+	r.write("a.env", "T="+tokA+"\n")
+	r.write("app/.env.production", "X=1\n")
+	base := r.commit("before the range")
+
+	r.write("a.env", "T="+tokA+"\nplain=1\n") // changed, old secret kept
+	r.write("app/.env.production", "X=2\n")   // changed: was already there
+	r.write("b.env", "B="+tokB+"\n")          // new secret
+	r.write("other/.env.production", "Y=1\n") // new path-only finding
+	c1 := r.commit("first in range")
+	r.write("a.env", "T="+tokA+"\nplain=1\nC="+tokC+"\n")
+	r.write("b.env", "B="+tokB+"\nmore\n") // rewritten: tokB stays with c1
+	c2 := r.commit("second in range")
+
+	var w warnings
+	res, err := ScanCommits(context.Background(), testOptions(t, &w), r.dir, []string{base + "..HEAD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s:%d %s %s %s", f.Path, f.Line, f.RuleID, f.Commit[:7], f.Message))
+	}
+	want := []string{
+		fmt.Sprintf("a.env:3 test-token %s second in range", c2[:7]),
+		fmt.Sprintf("b.env:1 test-token %s first in range", c1[:7]),
+		fmt.Sprintf("other/.env.production:0 test-env-file %s first in range", c1[:7]),
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got\n%q\nwant\n%q", got, want)
+	}
+	if res.Stats.Commits != 2 {
+		t.Errorf("commits walked: %d, want 2", res.Stats.Commits)
+	}
+
+	// The whole history from the root, as a new branch is pushed.
+	res, err = ScanCommits(context.Background(), testOptions(t, &w), r.dir, []string{"HEAD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.Findings); n != 5 {
+		t.Fatalf("root range: %d findings, want 5: %+v", n, summarize(res.Findings))
+	}
+	if w.joined() != "" {
+		t.Errorf("warnings: %s", w.joined())
+	}
+}
+
+func TestPrePushRevisions(t *testing.T) {
+	const (
+		a    = "1111111111111111111111111111111111111111"
+		b    = "2222222222222222222222222222222222222222"
+		gone = "3333333333333333333333333333333333333333"
+		zero = "0000000000000000000000000000000000000000"
+	)
+	have := func(sha string) bool { return sha != gone }
+	for _, tc := range []struct{ in, want string }{
+		{"refs/heads/main " + a + " refs/heads/main " + b + "\n", "[" + b + ".." + a + "]"},
+		{"refs/heads/new " + a + " refs/heads/new " + zero + "\n", "[" + a + " --not --remotes]"},
+		{"(delete) " + zero + " refs/heads/old " + b + "\n", "[]"},
+		{"refs/heads/main " + a + " refs/heads/main " + gone + "\n", "[" + a + " --not --remotes]"},
+		{"", "[]"},
+	} {
+		got, err := prePushRevisions(strings.NewReader(tc.in), have)
+		if err != nil || fmt.Sprint(got) != tc.want {
+			t.Errorf("%q: got %q %v, want %s", tc.in, got, err, tc.want)
+		}
+	}
+	if _, err := prePushRevisions(strings.NewReader("main HEAD\n"), have); err == nil {
+		t.Error("a malformed line was accepted")
+	}
+}
