@@ -47,7 +47,7 @@ func TestReportRedactsAndOrders(t *testing.T) {
 	if live < 0 || dead < 0 || live > dead {
 		t.Fatal("live keys do not come first")
 	}
-	for _, want := range []string{"https://console.aws.amazon.com/iam/home#/security_credentials", "https://github.com/settings/tokens", "arn:aws:iam::123456789012:user/ci", "<td>503</td>"} {
+	for _, want := range []string{"https://console.aws.amazon.com/iam/home#/security_credentials", "https://github.com/settings/tokens", "arn:aws:iam::123456789012:user/ci", "<td>502</td>"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report lacks %q", want)
 		}
