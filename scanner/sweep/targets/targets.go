@@ -48,7 +48,11 @@ func Normalize(raw string) string {
 		if u.Scheme == "file" {
 			return cleanPath(u.Path)
 		}
-		return strings.ToLower(u.Hostname()) + trimRepo(u.Path)
+		host := u.Host // with a port: two servers on one host are two hosts
+		if u.Scheme == "ssh" || u.Scheme == "git+ssh" {
+			host = u.Hostname() // the same repository over another port
+		}
+		return strings.ToLower(host) + trimRepo(u.Path)
 	}
 	if strings.HasPrefix(s, "file://") {
 		return cleanPath(strings.TrimPrefix(s, "file://"))

@@ -136,6 +136,9 @@ func newRootCmd(io *IO) *cobra.Command {
 		newIgnoreCmd(io),
 		newPrecommitCmd(io),
 		newVersionCmd(io),
+		newSweepCmd(io, nil),
+		newMergeCmd(io),
+		newReportCmd(io),
 	)
 	return root
 }

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/report"
+	"github.com/achilles-sec/achilles/scanner/sweep/htmlreport"
+	"github.com/achilles-sec/achilles/scanner/sweep/store"
+	"github.com/spf13/cobra"
+)
+
+// newReportCmd builds `achilles report`: a report from a sweep database.
+func newReportCmd(cio *IO) *cobra.Command {
+	var db, format, out string
+	var noRedact bool
+	cmd := &cobra.Command{
+		Use:   "report --db sweep.db --format html|json|csv|sarif [-o FILE]",
+		Short: "Write a report of a sweep database: html (one self-contained file), json, csv or sarif",
+		Long: `Write a report of everything a sweep database holds. Secrets are redacted
+unless --no-redact. In json, csv and sarif each finding's path is prefixed
+with its repository (host/owner/name/path).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "html", "json", "csv", "sarif":
+			default:
+				return usageError{fmt.Errorf("--format %q: want html, json, csv or sarif", format)}
+			}
+			if _, err := os.Stat(db); err != nil {
+				return usageError{fmt.Errorf("--db: %w", err)}
+			}
+			st, err := store.Open(db)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			es, err := st.Exposures(cmd.Context())
+			if err != nil {
+				return err
+			}
+			write := func(w io.Writer) error {
+				if format == "html" {
+					return htmlreport.Write(w, es, htmlreport.Options{Redact: !noRedact, Now: time.Now(), Version: Version})
+				}
+				rw, err := report.New(format, report.Options{Redact: !noRedact, Version: Version})
+				if err != nil {
+					return err
+				}
+				return rw.Write(w, exposureFindings(es))
+			}
+			if out == "" {
+				return write(cio.Out)
+			}
+			return report.WriteFile(out, write)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&db, "db", "sweep.db", "sweep results database")
+	f.StringVarP(&format, "format", "f", "html", "html, json, csv or sarif")
+	f.StringVarP(&out, "output", "o", "", "write the report to this file (mode 0600; default: stdout)")
+	f.BoolVar(&noRedact, "no-redact", false, "show secrets in full")
+	return cmd
+}
+
+// exposureFindings turns stored findings back into findings for the
+// scanner/report writers, the repository prefixed to each path.
+func exposureFindings(es []store.Exposure) []finding.Finding {
+	out := make([]finding.Finding, 0, len(es))
+	for _, e := range es {
+		s := e.Finding
+		f := finding.Finding{RuleID: s.RuleID, Description: s.Description, Confidence: s.Confidence, Tags: s.Tags,
+			Path: e.Repo + "/" + s.Path, Line: s.Line, Column: s.Column, Secret: s.Secret, Match: s.Match, Entropy: s.Entropy,
+			Fingerprint: s.Fingerprint, Commit: s.Commit, Author: s.Author, Email: s.Email, Date: s.Date, Message: s.Message,
+			StillPresent: s.StillPresent, Decoded: s.Decoded, ChecksumFailed: s.ChecksumFailed}
+		if v := e.Verification; v.Status != "" {
+			f.Verification = &finding.Verification{Status: v.Status, Reason: v.Reason, Identity: v.Identity, Scopes: v.Scopes,
+				ExpiresAt: v.ExpiresAt, Kind: v.Kind, Verifier: v.Verifier}
+		}
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,375 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/achilles-sec/achilles/detectors"
+	"github.com/achilles-sec/achilles/detectors/verifiers"
+	"github.com/achilles-sec/achilles/detectors/verify"
+	"github.com/achilles-sec/achilles/scanner"
+	"github.com/achilles-sec/achilles/scanner/archive"
+	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/sweep"
+	"github.com/achilles-sec/achilles/scanner/sweep/store"
+	"github.com/achilles-sec/achilles/scanner/sweep/targets"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+)
+
+type sweepOptions struct {
+	IO              *IO
+	ConfigPath      string
+	DB              string
+	Cache           string
+	Parallel        int
+	Repos           string
+	GitHubOrg       string
+	GitHubUser      string
+	GitLabGroup     string
+	GitHubAPI       string
+	GitLabURL       string
+	IncludeForks    bool
+	IncludeArchived bool
+	Shard           string
+	Verify          bool
+	Reverify        bool
+	VerifyTimeout   time.Duration
+	NoProgress      bool
+	MaxFileSize     int64
+	DecodeDepth     int
+	ArchiveDepth    int
+	GitBackend      string
+}
+
+// newSweepCmd builds `achilles sweep`.
+func newSweepCmd(io *IO, runF func(*sweepOptions) error) *cobra.Command {
+	o := &sweepOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "sweep",
+		Short: "Scan the full history of many repositories (a list, a GitHub org or user, a GitLab group) into a results database",
+		Long: `Clone every target bare into a cache (fetched, not re-cloned, on later
+runs), scan each one's full history, and store findings, repository state and
+verification results in a SQLite database (--db). Re-running resumes:
+repositories whose refs did not change are skipped; failed or interrupted
+ones are scanned again. --reverify re-checks the known secrets without
+scanning and records status changes. --shard K/N sweeps one slice of the
+targets; 'achilles merge' joins the shards' databases; 'achilles report'
+writes HTML, JSON, CSV or SARIF from a database.
+
+Tokens come from the environment: GITHUB_TOKEN or GH_TOKEN for GitHub,
+GITLAB_TOKEN for GitLab; each is sent only to its own host.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return runSweep(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.ConfigPath, "config", "c", "", "rules file (TOML; default: $ACHILLES_CONFIG, then the built-in rules)")
+	f.StringVar(&o.DB, "db", "sweep.db", "results database (SQLite; created mode 0600)")
+	f.StringVar(&o.Cache, "cache", "", "folder for the bare clones (default: the user cache folder, achilles/sweep)")
+	f.IntVar(&o.Parallel, "parallel", max(2, runtime.NumCPU()), "repositories cloned and scanned at once")
+	f.StringVar(&o.Repos, "repos", "", "file of clone URLs or local paths, one a line (# starts a comment)")
+	f.StringVar(&o.GitHubOrg, "github-org", "", "sweep every repository of this GitHub organisation")
+	f.StringVar(&o.GitHubUser, "github-user", "", "sweep every repository this GitHub user owns")
+	f.StringVar(&o.GitLabGroup, "gitlab-group", "", "sweep every project of this GitLab group and its subgroups (id or full path)")
+	f.StringVar(&o.GitHubAPI, "github-api-url", targets.GitHubAPI, "GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)")
+	f.StringVar(&o.GitLabURL, "gitlab-url", "https://gitlab.com", "GitLab base URL (self-managed instances)")
+	f.BoolVar(&o.IncludeForks, "include-forks", false, "also sweep forks")
+	f.BoolVar(&o.IncludeArchived, "include-archived", false, "also sweep archived repositories")
+	f.StringVar(&o.Shard, "shard", "", "sweep only slice K of N of the targets (K/N, e.g. 2/8), chosen by a hash of each repository's URL")
+	f.BoolVar(&o.Verify, "verify", false, "ask each provider whether the secrets found still work (each unique secret once)")
+	f.BoolVar(&o.Reverify, "reverify", false, "re-check every secret in the database without scanning, and record status changes")
+	f.DurationVar(&o.VerifyTimeout, "verify-timeout", 10*time.Second, "time limit for verifying one secret")
+	f.BoolVar(&o.NoProgress, "no-progress", false, "do not show a progress bar")
+	f.Int64Var(&o.MaxFileSize, "max-file-size", scanner.DefaultMaxFileSize, "blobs larger than this many bytes are streamed in chunks")
+	f.IntVar(&o.DecodeDepth, "decode-depth", detectors.DefaultDecodeDepth, "layers of encoding looked through (0: off)")
+	f.IntVar(&o.ArchiveDepth, "archive-depth", archive.DefaultMaxDepth, "open archives nested this deep (0: leave archives closed)")
+	f.StringVar(&o.GitBackend, "git-backend", "auto", "how history is read: auto, git or go-git")
+	return cmd
+}
+
+func runSweep(ctx context.Context, o *sweepOptions) error {
+	if o.Parallel < 1 {
+		return usageError{fmt.Errorf("--parallel %d: want at least 1", o.Parallel)}
+	}
+	so := &scanOptions{IO: o.IO, ConfigPath: o.ConfigPath}
+	cfg, err := so.loadRules("")
+	if err != nil {
+		return usageError{err}
+	}
+	st, err := store.Open(o.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	errOut := o.IO.ErrOut
+	var verifier sweep.Verifier
+	if o.Verify || o.Reverify {
+		client, vs, err := newVerifyClient(cfg, &verifyOptions{Timeout: o.VerifyTimeout})
+		if err != nil {
+			return err
+		}
+		verifier = newSweepVerifier(client, vs, verifiers.Rules(cfg))
+	}
+	if o.Reverify {
+		sum, err := sweep.Reverify(ctx, st, verifier, time.Now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(errOut, "achilles: re-verified %d secrets (%d answered); %d live\n", sum.Secrets, sum.Answered, sum.Live)
+		return nil
+	}
+	ts, err := o.targets(ctx)
+	if err != nil {
+		return err
+	}
+	cache := o.Cache
+	if cache == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return usageError{fmt.Errorf("no user cache folder (%v): give --cache", err)}
+		}
+		cache = filepath.Join(dir, "achilles", "sweep")
+	}
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		return fmt.Errorf("creating the clone cache: %w", err)
+	}
+	var warnMu sync.Mutex
+	opts := sweep.Options{
+		Scan: scanner.Options{
+			Engine:        detectors.New(cfg),
+			Jobs:          max(1, runtime.NumCPU()/o.Parallel),
+			MaxFileSize:   o.MaxFileSize,
+			DecodeDepth:   o.DecodeDepth,
+			ArchiveLimits: archive.Limits{MaxDepth: archiveDepth(o.ArchiveDepth)},
+			Warn: func(err error) {
+				warnMu.Lock()
+				defer warnMu.Unlock()
+				fmt.Fprintf(errOut, "achilles: warning: %v\n", err)
+			},
+		},
+		Git:      scanner.GitOptions{Backend: o.GitBackend},
+		CacheDir: cache,
+		Parallel: o.Parallel,
+		Verifier: verifier,
+	}
+	var bar *sweepBar
+	if !o.NoProgress && isTerminal(errOut) {
+		bar = &sweepBar{out: errOut}
+		opts.Progress = bar
+	}
+	sum, err := sweep.Run(ctx, st, ts, opts)
+	if bar != nil {
+		bar.finish()
+	}
+	repos, rerr := st.Repos(context.WithoutCancel(ctx))
+	if rerr == nil {
+		for _, r := range repos {
+			if r.Status == store.StatusFailed && inTargets(ts, r.Key) {
+				fmt.Fprintf(errOut, "achilles: %s failed (will be retried): %s\n", r.Key, r.Error)
+			}
+		}
+	}
+	fmt.Fprintf(errOut, "achilles: swept %d repositories in %s: %d scanned, %d unchanged, %d failed, %d interrupted; %d findings, %s; %d live secrets in %s\n",
+		sum.Repos, sum.Duration.Round(time.Millisecond), sum.Scanned, sum.Skipped, sum.Failed, sum.Interrupted, sum.Findings, humanSize(sum.Bytes), sum.Live, o.DB)
+	return err
+}
+
+func inTargets(ts []targets.Target, key string) bool {
+	i := sort.Search(len(ts), func(i int) bool { return ts[i].Key >= key })
+	return i < len(ts) && ts[i].Key == key
+}
+
+// targets gathers, filters, deduplicates and shards the targets.
+func (o *sweepOptions) targets(ctx context.Context) ([]targets.Target, error) {
+	var shard targets.Shard
+	if o.Shard != "" {
+		s, err := targets.ParseShard(o.Shard)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		shard = s
+	}
+	ghToken := os.Getenv("GITHUB_TOKEN")
+	if ghToken == "" {
+		ghToken = os.Getenv("GH_TOKEN")
+	}
+	glToken := os.Getenv("GITLAB_TOKEN")
+	lister := &targets.Lister{Notify: func(msg string) { fmt.Fprintf(o.IO.ErrOut, "achilles: %s\n", msg) }}
+	var ts []targets.Target
+	if o.Repos != "" {
+		list, err := targets.ReadFile(o.Repos)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		creds := targets.Credentials{GitHubHost: cloneHost(o.GitHubAPI, "github.com"), GitHubToken: ghToken, GitLabHost: cloneHost(o.GitLabURL, "gitlab.com"), GitLabToken: glToken}
+		for i := range list {
+			list[i].Auth = creds.AuthFor(list[i].URL)
+		}
+		ts = append(ts, list...)
+	}
+	for kind, name := range map[string]string{"org": o.GitHubOrg, "user": o.GitHubUser} {
+		if name == "" {
+			continue
+		}
+		list, err := lister.GitHub(ctx, o.GitHubAPI, ghToken, kind, name)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, list...)
+	}
+	if o.GitLabGroup != "" {
+		list, err := lister.GitLab(ctx, o.GitLabURL, glToken, o.GitLabGroup)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, list...)
+	}
+	if o.Repos == "" && o.GitHubOrg == "" && o.GitHubUser == "" && o.GitLabGroup == "" {
+		return nil, usageError{targets.ErrNoTargets}
+	}
+	ts = targets.Dedupe(targets.Filter(ts, o.IncludeForks, o.IncludeArchived))
+	if shard.N > 0 {
+		ts = shard.Take(ts)
+	}
+	return ts, nil
+}
+
+// cloneHost is the host clone URLs of an API have: api.github.com clones
+// from github.com; a self-hosted API clones from its own host.
+func cloneHost(apiURL, public string) string {
+	h := hostOf(apiURL)
+	if h == "" || h == "api.github.com" {
+		return public
+	}
+	return h
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
+// sweepBar is the one progress bar of a sweep: repositories done of all,
+// bytes scanned and live keys so far.
+type sweepBar struct {
+	out   interface{ Write([]byte) (int, error) }
+	mu    sync.Mutex
+	bar   *progressbar.ProgressBar
+	bytes atomic.Int64
+	live  atomic.Int64
+	last  atomic.Int64 // unix nanos of the last description update
+}
+
+func (b *sweepBar) Start(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bar = progressbar.NewOptions(n,
+		progressbar.OptionSetWriter(b.out),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetItsString("repos"),
+		progressbar.OptionSetDescription("sweeping"),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100*time.Millisecond),
+	)
+}
+
+func (b *sweepBar) describe() {
+	b.bar.Describe(fmt.Sprintf("%s scanned, %d live keys", humanSize(b.bytes.Load()), b.live.Load()))
+}
+
+func (b *sweepBar) Bytes(n int64) {
+	b.bytes.Add(n)
+	now := time.Now().UnixNano()
+	if now-b.last.Load() < int64(200*time.Millisecond) {
+		return
+	}
+	b.last.Store(now)
+	b.mu.Lock()
+	b.describe()
+	b.mu.Unlock()
+}
+
+func (b *sweepBar) RepoDone(_ sweep.Outcome, live int) {
+	b.live.Store(int64(live))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.describe()
+	_ = b.bar.Add(1)
+}
+
+func (b *sweepBar) finish() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bar != nil {
+		_ = b.bar.Finish()
+	}
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// sweepVerifier adapts detectors/verify to the sweep: one batch through
+// verify.Run, so each unique secret goes to one provider once (the
+// client's cache holds across batches of one run).
+type sweepVerifier struct {
+	client     *verify.Client
+	verifiers  map[string]verify.Verifier
+	rules      []verify.RuleVerifier
+	verifierOf map[string]string
+}
+
+func newSweepVerifier(c *verify.Client, vs map[string]verify.Verifier, rules []verify.RuleVerifier) *sweepVerifier {
+	of := map[string]string{}
+	for _, r := range rules {
+		if _, ok := of[r.Rule]; !ok {
+			of[r.Rule] = r.Verifier
+		}
+	}
+	return &sweepVerifier{client: c, verifiers: vs, rules: rules, verifierOf: of}
+}
+
+func (v *sweepVerifier) Verify(ctx context.Context, reqs []sweep.Request) []*finding.Verification {
+	vreqs := make([]verify.Request, len(reqs))
+	for i, r := range reqs {
+		vreqs[i] = verify.Request{RuleID: r.RuleID, Secret: r.Secret, Parts: r.Parts}
+	}
+	res := verify.Run(ctx, v.client, v.verifiers, v.rules, vreqs, 16)
+	out := make([]*finding.Verification, len(reqs))
+	for i, r := range reqs {
+		id := v.verifierOf[r.RuleID]
+		if id == "" || v.verifiers[id] == nil {
+			continue // nothing was asked
+		}
+		if by := res[i].Extra["verified_by"]; by != "" {
+			id = by
+		}
+		out[i] = toVerification(id, res[i])
+	}
+	return out
+}
