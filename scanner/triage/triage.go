@@ -152,13 +152,26 @@ func (f *Filter) Apply(fs []finding.Finding) ([]finding.Finding, int) {
 	return out, n
 }
 
-// AppendIgnore adds fingerprints to an ignore file, creating it.
+// AppendIgnore adds fingerprints to an ignore file, creating it. A file
+// whose last line has no newline gets one first, so the first new entry is
+// not glued to the last old one.
 func AppendIgnore(path string, fingerprints []string) error {
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	for _, fp := range fingerprints {
+		if fp = strings.TrimSpace(fp); fp == "" || strings.ContainsAny(fp, "\n\r") || strings.HasPrefix(fp, "#") {
+			return fmt.Errorf("%q is not a fingerprint", fp)
+		}
+	}
+	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriter(file)
+	if st, err := file.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := file.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			w.WriteByte('\n')
+		}
+	}
 	for _, fp := range fingerprints {
 		fmt.Fprintln(w, strings.TrimSpace(fp))
 	}

@@ -45,7 +45,7 @@ func newHookCmd(io *IO) *cobra.Command {
 			if old, err := os.ReadFile(path); err == nil && !bytes.Contains(old, []byte(hookMarker)) && !force {
 				return usageError{fmt.Errorf("%s exists and was not written by achilles; use --force to replace it", path)}
 			}
-			script := fmt.Sprintf("#!/bin/sh\n%s\n# Blocks the %s when achilles finds a secret.\nexec %q %s\n", hookMarker, strings.TrimPrefix(name, "pre-"), exe, run)
+			script := hookScript(name, exe, run)
 			if err := os.MkdirAll(hooks, 0o755); err != nil {
 				return err
 			}
@@ -62,6 +62,24 @@ func newHookCmd(io *IO) *cobra.Command {
 	f.StringVar(&dir, "repo", ".", "repository")
 	cmd.AddCommand(install)
 	return cmd
+}
+
+// hookScript is the hook git runs: achilles where it was when the hook was
+// installed, or the one on PATH when that binary has gone (a `go run`
+// build, an upgrade that moved it).
+func hookScript(name, exe, run string) string {
+	return fmt.Sprintf(`#!/bin/sh
+%s
+# Blocks the %s when achilles finds a secret.
+achilles=%s
+[ -x "$achilles" ] || achilles=achilles
+exec "$achilles" %s
+`, hookMarker, strings.TrimPrefix(name, "pre-"), shellQuote(exe), run)
+}
+
+// shellQuote quotes s as one word for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // newPrecommitCmd builds `achilles precommit [FILE...]`, the entry of the

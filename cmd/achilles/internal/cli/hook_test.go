@@ -276,3 +276,26 @@ func TestCIRange(t *testing.T) {
 		t.Fatalf("github: %q", r)
 	}
 }
+
+// TestHookScriptQuoting runs the generated hook with a binary whose path
+// holds shell metacharacters, and with that binary gone.
+func TestHookScriptQuoting(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), `it's $HOME "x"`)
+	os.MkdirAll(dir, 0o755)
+	exe := filepath.Join(dir, "achilles")
+	os.WriteFile(exe, []byte("#!/bin/sh\necho ran \"$@\"\n"), 0o755)
+	hook := filepath.Join(t.TempDir(), "pre-commit")
+	os.WriteFile(hook, []byte(hookScript("pre-commit", exe, "git --staged --no-progress")), 0o755)
+	out, err := exec.Command(hook).CombinedOutput()
+	if err != nil || string(out) != "ran git --staged --no-progress\n" {
+		t.Fatalf("%v %q", err, out)
+	}
+	os.Remove(exe)
+	onPath := t.TempDir()
+	os.WriteFile(filepath.Join(onPath, "achilles"), []byte("#!/bin/sh\necho from PATH\n"), 0o755)
+	cmd := exec.Command(hook)
+	cmd.Env = append(os.Environ(), "PATH="+onPath+":/usr/bin:/bin")
+	if out, err := cmd.CombinedOutput(); err != nil || string(out) != "from PATH\n" {
+		t.Fatalf("fallback: %v %q", err, out)
+	}
+}

@@ -90,3 +90,51 @@ func TestGitleaksIgnoreAndBaseline(t *testing.T) {
 		t.Fatalf("a bad baseline: %+v", r)
 	}
 }
+
+// TestBaselineInStagedAndPrePush: a baseline from an earlier full scan
+// suppresses the old secret and keeps the new one when the commit is
+// checked before it is made and before it is pushed.
+func TestBaselineInStagedAndPrePush(t *testing.T) {
+	const tokB = "tok_H7k2Lm9pR4sT1uW3yZ5aB8cd"
+	r := newGitRepo(t)
+	r.write("a.env", "T="+tokA+"\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "old leak")
+	base := filepath.Join(t.TempDir(), "base.json")
+	if res := runCLI(t, "", "git", r.dir, "-c", r.config(), "-f", "json", "-o", base, "--no-progress"); res.code != ExitFindings {
+		t.Fatalf("%+v", res)
+	}
+	r.run("git", "rm", "-q", "a.env")
+	r.run("git", "commit", "-qm", "remove it")
+	pushed := strings.TrimSpace(r.run("git", "rev-parse", "HEAD"))
+
+	// A revert brings the old secret back, next to a new one.
+	r.write("a.env", "T="+tokA+"\nU="+tokB+"\n")
+	r.run("git", "add", "a.env")
+	staged := func(extra ...string) []finding.Finding {
+		return scanJSON(t, append([]string{"git", r.dir, "--staged", "-c", r.config(), "-f", "json", "--no-progress"}, extra...)...)
+	}
+	if fs := staged(); len(fs) != 2 {
+		t.Fatalf("staged without a baseline: %+v", fs)
+	}
+	if fs := staged("--baseline", base); len(fs) != 1 || fs[0].Secret != tokB || fs[0].Line != 2 {
+		t.Fatalf("staged with a baseline: %+v", fs)
+	}
+
+	r.run("git", "commit", "-qm", "revert and add")
+	head := strings.TrimSpace(r.run("git", "rev-parse", "HEAD"))
+	in := "refs/heads/main " + head + " refs/heads/main " + pushed + "\n"
+	prePush := func(extra ...string) result {
+		return runCLI(t, in, append([]string{"git", r.dir, "--pre-push", "-c", r.config(), "-f", "jsonl", "--no-progress"}, extra...)...)
+	}
+	if res := prePush(); res.code != ExitFindings || strings.Count(res.stdout, "\n") != 2 {
+		t.Fatalf("pre-push without a baseline: %+v", res)
+	}
+	res := prePush("--baseline", base)
+	if res.code != ExitFindings || strings.Count(res.stdout, "\n") != 1 || !strings.Contains(res.stdout, tokB) {
+		t.Fatalf("pre-push with a baseline: %+v", res)
+	}
+	if !strings.Contains(res.stderr, "1 findings suppressed") {
+		t.Errorf("the suppression is not counted: %s", res.stderr)
+	}
+}

@@ -1,0 +1,83 @@
+package triage
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+)
+
+func TestFilter(t *testing.T) {
+	const commit = "0123456789abcdef0123456789abcdef01234567"
+	a := finding.Finding{RuleID: "aws-key", Secret: "AKIAEXAMPLE", Path: "deploy/a:b.env", Line: 7, Commit: commit}
+	a.Fingerprint = finding.MakeFingerprint(a.RuleID, a.Secret, a.Path)
+	other := a
+	other.Secret = "AKIAOTHER"
+	other.Fingerprint = finding.MakeFingerprint(other.RuleID, other.Secret, other.Path)
+	for _, tc := range []struct {
+		name, entry string
+		want        bool
+	}{
+		{"achilles fingerprint", a.Fingerprint, true},
+		{"fingerprint with blanks", "  " + a.Fingerprint + "\t", true},
+		{"comment", "# " + a.Fingerprint, false},
+		{"gitleaks commit:path:rule:line", commit + ":deploy/a:b.env:aws-key:7", true},
+		{"gitleaks path:rule:line", "deploy/a:b.env:aws-key:7", true},
+		{"gitleaks, other commit", "1123456789abcdef0123456789abcdef01234567:deploy/a:b.env:aws-key:7", false},
+		{"gitleaks, other line", commit + ":deploy/a:b.env:aws-key:8", false},
+		{"gitleaks, other rule", commit + ":deploy/a:b.env:gcp-key:7", false},
+	} {
+		f := NewFilter()
+		f.Add(tc.entry)
+		if got := f.Suppressed(a); got != tc.want {
+			t.Errorf("%s: suppressed %v, want %v", tc.name, got, tc.want)
+		}
+		// A fingerprint names one secret; a positional entry names a line.
+		if positional := f.Len() > len(f.exact); tc.want && !positional && f.Suppressed(other) {
+			t.Errorf("%s: another secret was suppressed", tc.name)
+		}
+	}
+}
+
+func TestAppendIgnore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".achillesignore")
+	// An existing file without a final newline.
+	if err := os.WriteFile(path, []byte("# reviewed\nrule:1111:a.env"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := AppendIgnore(path, []string{"rule:2222:b.env", " rule:3333:c.env "}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	if want := "# reviewed\nrule:1111:a.env\nrule:2222:b.env\nrule:3333:c.env\n"; string(got) != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	f := NewFilter()
+	if err := f.LoadFile(path); err != nil || f.Len() != 3 {
+		t.Fatalf("loaded %d entries, %v", f.Len(), err)
+	}
+	if err := AppendIgnore(path, []string{"a\nb"}); err == nil {
+		t.Error("a fingerprint with a newline was accepted")
+	}
+}
+
+func TestBaseline(t *testing.T) {
+	const commit = "c0ffee0000000000000000000000000000000000"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "old.json")
+	// achilles' own report and gitleaks' report keys are both read.
+	os.WriteFile(path, []byte(`[{"fingerprint":"r:1:a"},{"Fingerprint":"`+commit+`:b.env:r:3"}]`), 0o644)
+	f := NewFilter()
+	if err := f.LoadBaseline(path); err != nil {
+		t.Fatal(err)
+	}
+	kept, n := f.Apply([]finding.Finding{{Fingerprint: "r:1:a"}, {Fingerprint: "r:2:a"}, {RuleID: "r", Path: "b.env", Line: 3, Commit: commit}})
+	if n != 2 || len(kept) != 1 || kept[0].Fingerprint != "r:2:a" {
+		t.Fatalf("kept %+v, suppressed %d", kept, n)
+	}
+	os.WriteFile(path, []byte(`{"not":"a report"}`), 0o644)
+	if err := NewFilter().LoadBaseline(path); err == nil {
+		t.Error("a baseline that is not a report was accepted")
+	}
+}
