@@ -165,7 +165,48 @@ func (e *Engine) Scan(data []byte) []Match {
 		return out[i].Rule.ID < out[j].Rule.ID
 	})
 	addLines(data, out)
-	return applyComposites(out)
+	return applyComposites(dropShadowed(out))
+}
+
+// dropShadowed removes a match whose secret overlaps the secret of a match
+// of a more confident rule: a generic "token = ..." rule must not report a
+// GitHub token the GitHub rule already reports. Matches of equal confidence
+// (two providers) both stay; companions (skipReport) neither shadow nor are
+// shadowed. ms is sorted by Start.
+func dropShadowed(ms []Match) []Match {
+	if len(ms) < 2 {
+		return ms
+	}
+	shadowed := make([]bool, len(ms))
+	any := false
+	for i := range ms {
+		a := &ms[i]
+		if a.Rule.SkipReport {
+			continue
+		}
+		for j := i + 1; j < len(ms) && ms[j].Start < a.End; j++ {
+			b := &ms[j]
+			if b.Rule.SkipReport || a.SecretEnd <= b.SecretStart || b.SecretEnd <= a.SecretStart {
+				continue
+			}
+			switch {
+			case a.Confidence < b.Confidence:
+				shadowed[i], any = true, true
+			case b.Confidence < a.Confidence:
+				shadowed[j], any = true, true
+			}
+		}
+	}
+	if !any {
+		return ms
+	}
+	out := ms[:0]
+	for i, m := range ms {
+		if !shadowed[i] {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // windowFor returns the part of data a match containing the keyword hit at

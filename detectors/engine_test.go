@@ -279,3 +279,23 @@ func TestInlineAllowComments(t *testing.T) {
 		t.Errorf("a marker on another line suppressed the match")
 	}
 }
+
+func TestGenericMatchShadowedBySpecificRule(t *testing.T) {
+	e := New(load(t, tokenRule+`
+confidence = "high"
+
+[[rules]]
+id = "generic-token"
+description = "generic"
+regex = '''(?i)token[ \t]{0,3}[:=][ \t]{0,3}([A-Za-z0-9_]{16,64})'''
+keywords = ["token"]
+confidence = "low"
+`))
+	ms := e.Scan([]byte("token: tok_Q2x9LmP4vR7sT1uW3yZ5aB8c\ntoken = Zq8Lm2Xp9Rv4Ts7Uw1Yb\n"))
+	if len(ms) != 2 || ms[0].Rule.ID != "tok" || ms[1].Rule.ID != "generic-token" || ms[1].Line != 2 {
+		for _, m := range ms {
+			t.Logf("%s %d %q", m.Rule.ID, m.Line, m.Secret)
+		}
+		t.Fatalf("got %d matches", len(ms))
+	}
+}
