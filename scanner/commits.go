@@ -21,6 +21,9 @@ import (
 func ScanCommits(ctx context.Context, opts Options, dir string, revArgs []string) (*Result, error) {
 	start := time.Now()
 	var c counters
+	if out, err := gitCommand(ctx, dir, "rev-parse", "--is-shallow-repository").Output(); err == nil && strings.TrimSpace(string(out)) == "true" {
+		opts.warn(&c, fmt.Errorf("%s: shallow clone: a commit at the shallow boundary looks as if it added every file it holds, so secrets from before the range may be reported; fetch the history behind the range (actions/checkout: fetch-depth: 0)", dir))
+	}
 	args := append([]string{"log", "--raw", "--root", "--no-renames", "--no-abbrev", "-c", "--format=%x01%H%x00%an%x00%ae%x00%at%x00%s"}, revArgs...)
 	args = append(args, "--")
 	cmd, err := startGit(ctx, dir, nil, args...)

@@ -83,3 +83,20 @@ func TestPrePushRevisions(t *testing.T) {
 		t.Error("a malformed line was accepted")
 	}
 }
+
+func TestScanCommitsWarnsOnShallowClone(t *testing.T) {
+	r := newRepo(t)
+	r.write("a.env", "x\n")
+	r.commit("one")
+	r.write("b.env", "y\n")
+	r.commit("two")
+	clone := t.TempDir()
+	r.git("clone", "-q", "--depth=1", "file://"+r.dir, clone)
+	var w warnings
+	if _, err := ScanCommits(context.Background(), testOptions(t, &w), clone, []string{"HEAD"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(w.joined(), "shallow clone") {
+		t.Fatalf("no shallow warning: %q", w.joined())
+	}
+}
