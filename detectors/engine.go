@@ -50,6 +50,9 @@ type Engine struct {
 	always   []int32   // regex rules without keywords
 	regexIdx []*rules.Rule
 	pool     sync.Pool
+	// keepShadowed keeps matches a more confident rule shadows; rule
+	// example checks judge each rule's own regex.
+	keepShadowed bool
 }
 
 // maxUnboundedSpan bounds the window around a keyword for a rule whose
@@ -165,7 +168,10 @@ func (e *Engine) Scan(data []byte) []Match {
 		return out[i].Rule.ID < out[j].Rule.ID
 	})
 	addLines(data, out)
-	return applyComposites(dropShadowed(out))
+	if !e.keepShadowed {
+		out = dropShadowed(out)
+	}
+	return applyComposites(out)
 }
 
 // dropShadowed removes a match whose secret overlaps the secret of a match
