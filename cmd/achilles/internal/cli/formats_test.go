@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReportFormatsToFilesAndDevices writes every format through -o: a
+// regular file is replaced whole with mode 0600 (an older, wider report at
+// the path included), a device is written through and stays a device.
+func TestReportFormatsToFilesAndDevices(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "report.tmpl")
+	os.WriteFile(tmpl, []byte("{{range .}}{{.RuleID}} {{.Path}}:{{.Line}}\n{{end}}"), 0o644)
+	parse := map[string]func([]byte) error{
+		"sarif": func(b []byte) error {
+			var v struct {
+				Version string `json:"version"`
+				Runs    []struct {
+					Results []json.RawMessage `json:"results"`
+				} `json:"runs"`
+			}
+			if err := json.Unmarshal(b, &v); err != nil {
+				return err
+			}
+			if v.Version != "2.1.0" || len(v.Runs) != 1 || len(v.Runs[0].Results) != 1 {
+				return fmt.Errorf("unexpected SARIF: %s", b)
+			}
+			return nil
+		},
+		"csv": func(b []byte) error {
+			recs, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+			if err == nil && len(recs) != 2 {
+				err = fmt.Errorf("want a header and one row: %q", recs)
+			}
+			return err
+		},
+		"junit": func(b []byte) error {
+			var v struct {
+				XMLName xml.Name
+			}
+			if err := xml.Unmarshal(b, &v); err != nil {
+				return err
+			}
+			if !strings.Contains(string(b), "test-token") {
+				return fmt.Errorf("no finding in %s", b)
+			}
+			return nil
+		},
+		"template=" + tmpl: func(b []byte) error {
+			if string(b) != "test-token stdin:1\n" {
+				return fmt.Errorf("template output %q", b)
+			}
+			return nil
+		},
+	}
+	for format, check := range parse {
+		out := filepath.Join(dir, "report.out")
+		os.WriteFile(out, []byte("an older report\n"), 0o644)
+		r := runCLI(t, tokA+"\n", "stdin", "-c", testConfig, "-f", format, "-o", out)
+		if r.code != ExitFindings || r.stdout != "" {
+			t.Fatalf("%s: %+v", format, r)
+		}
+		st, err := os.Stat(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: report mode %v, want 0600", format, st.Mode().Perm())
+		}
+		b, _ := os.ReadFile(out)
+		if err := check(b); err != nil {
+			t.Errorf("%s: %v", format, err)
+		}
+		if r := runCLI(t, tokA+"\n", "stdin", "-c", testConfig, "-f", format, "-o", os.DevNull); r.code != ExitFindings {
+			t.Fatalf("%s to %s: %+v", format, os.DevNull, r)
+		}
+		if st, err := os.Stat(os.DevNull); err != nil || st.Mode().IsRegular() {
+			t.Fatalf("%s: %s was replaced", format, os.DevNull)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
