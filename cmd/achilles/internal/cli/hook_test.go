@@ -246,12 +246,20 @@ func TestPreCommitFramework(t *testing.T) {
 	}
 }
 
-// TestPreCommitHooksFile checks the published hook definition names a
-// command that exists.
+// TestPreCommitHooksFile checks the published hook definition: the
+// framework accepts it, and it names a command that exists.
 func TestPreCommitHooksFile(t *testing.T) {
-	b, err := os.ReadFile("../../../../.pre-commit-hooks.yaml")
+	const manifest = "../../../../.pre-commit-hooks.yaml"
+	b, err := os.ReadFile(manifest)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("pre-commit"); err == nil {
+		if out, err := exec.Command("pre-commit", "validate-manifest", manifest).CombinedOutput(); err != nil {
+			t.Fatalf("pre-commit rejects %s: %v\n%s", manifest, err, out)
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Fatal("pre-commit is not installed (.ci/run installs it)")
 	}
 	if !strings.Contains(string(b), "entry: achilles precommit") || !strings.Contains(string(b), "language: golang") {
 		t.Fatalf("%s", b)
