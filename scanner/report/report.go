@@ -29,6 +29,17 @@ type Options struct {
 	Incomplete bool
 	// Rules lists the rule set, for formats that describe rules (SARIF).
 	Rules []RuleInfo
+	// Repository names the scanned repository, when it is one with a
+	// remote, for formats that record it (SARIF versionControlProvenance).
+	Repository *Repository
+}
+
+// Repository is the scanned repository: its remote as an absolute URI
+// without credentials, the commit at HEAD and the branch.
+type Repository struct {
+	URI      string
+	Revision string
+	Branch   string
 }
 
 // Formats lists the names New accepts (template takes "template=FILE").
@@ -45,7 +56,7 @@ func New(format string, opts Options) (Writer, error) {
 	case "jsonl":
 		w = jsonlWriter{}
 	case "sarif":
-		w = sarifWriter{version: opts.Version, rules: opts.Rules, incomplete: opts.Incomplete}
+		w = sarifWriter{version: opts.Version, rules: opts.Rules, incomplete: opts.Incomplete, repo: opts.Repository}
 	case "csv":
 		w = csvWriter{}
 	case "junit":

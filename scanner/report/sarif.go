@@ -26,6 +26,7 @@ type sarifWriter struct {
 	version    string
 	rules      []RuleInfo
 	incomplete bool
+	repo       *Repository
 }
 
 type sarifLog struct {
@@ -38,6 +39,15 @@ type sarifRun struct {
 	Tool        sarifTool         `json:"tool"`
 	Results     []sarifResult     `json:"results"`
 	Invocations []sarifInvocation `json:"invocations"`
+	// VCS says which repository and commit the relative paths of the
+	// results are in.
+	VCS []sarifVCS `json:"versionControlProvenance,omitempty"`
+}
+
+type sarifVCS struct {
+	RepositoryURI string `json:"repositoryUri"`
+	RevisionID    string `json:"revisionId,omitempty"`
+	Branch        string `json:"branch,omitempty"`
 }
 
 type sarifInvocation struct {
@@ -121,6 +131,9 @@ func (s sarifWriter) Write(w io.Writer, fs []finding.Finding) error {
 		Tool:        sarifTool{Driver: sarifDriver{Name: "achilles", Version: s.version, InformationURI: "https://github.com/achilles-sec/achilles"}},
 		Results:     []sarifResult{},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: !s.incomplete}},
+	}
+	if s.repo != nil && s.repo.URI != "" {
+		run.VCS = []sarifVCS{{RepositoryURI: s.repo.URI, RevisionID: s.repo.Revision, Branch: s.repo.Branch}}
 	}
 	for i, r := range rules {
 		index[r.ID] = i

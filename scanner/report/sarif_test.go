@@ -48,7 +48,12 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 		t.Fatalf("loading the SARIF schema: %v", err)
 	}
 	for _, incomplete := range []bool{false, true} {
-		w, err := New("sarif", Options{Version: "1.2.3", Incomplete: incomplete, Rules: []RuleInfo{{ID: "aws-access-key-id", Description: "AWS access key ID", Confidence: "high", Verifiable: true}}})
+		opts := Options{Version: "1.2.3", Incomplete: incomplete, Rules: []RuleInfo{{ID: "aws-access-key-id", Description: "AWS access key ID", Confidence: "high", Verifiable: true}}}
+		if incomplete {
+			// The repository is recorded when known (here in one of the two runs).
+			opts.Repository = &Repository{URI: "ssh://git@github.com/achilles-sec/achilles.git", Revision: "0123456789abcdef0123456789abcdef01234567", Branch: "main"}
+		}
+		w, err := New("sarif", opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,6 +90,10 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 				Invocations []struct {
 					ExecutionSuccessful bool `json:"executionSuccessful"`
 				} `json:"invocations"`
+				VCS []struct {
+					RepositoryURI string `json:"repositoryUri"`
+					RevisionID    string `json:"revisionId"`
+				} `json:"versionControlProvenance"`
 			} `json:"runs"`
 		}
 		json.Unmarshal(buf.Bytes(), &log)
@@ -99,6 +108,9 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 		}
 		if run.Results[0].Properties["commit"] != "0123456789abcdef0123456789abcdef01234567" {
 			t.Errorf("no commit in properties: %v", run.Results[0].Properties)
+		}
+		if hasVCS := len(run.VCS) == 1 && run.VCS[0].RevisionID != ""; hasVCS != incomplete {
+			t.Errorf("versionControlProvenance %+v with repository given = %v", run.VCS, incomplete)
 		}
 		if run.Invocations[0].ExecutionSuccessful == incomplete {
 			t.Errorf("executionSuccessful = %v for incomplete = %v", run.Invocations[0].ExecutionSuccessful, incomplete)

@@ -90,3 +90,24 @@ func TestReportFormatsToFilesAndDevices(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
+
+// TestSARIFNamesTheRepository: a git scan's SARIF records the origin
+// remote (without its credentials) and HEAD.
+func TestSARIFNamesTheRepository(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("a.env", "T="+tokA+"\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "leak")
+	r.run("git", "remote", "add", "origin", "https://ci:glpat-notreal0123456789@gitlab.example.com/g/p.git")
+	head := strings.TrimSpace(r.run("git", "rev-parse", "HEAD"))
+	res := runCLI(t, "", "git", r.dir, "-c", r.config(), "-f", "sarif", "--no-progress")
+	if res.code != ExitFindings {
+		t.Fatalf("%+v", res)
+	}
+	want := `"repositoryUri": "https://gitlab.example.com/g/p.git",
+          "revisionId": "` + head + `",
+          "branch": "main"`
+	if !strings.Contains(res.stdout, want) || strings.Contains(res.stdout, "glpat") {
+		t.Fatalf("versionControlProvenance:\n%s", res.stdout)
+	}
+}

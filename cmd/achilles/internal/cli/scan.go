@@ -39,6 +39,8 @@ type scanOptions struct {
 	DecodeDepth   int
 	ArchiveDepth  int
 	verifyOptions
+	// repository is the scanned git repository, for reports that record it.
+	repository *report.Repository
 }
 
 func addScanFlags(cmd *cobra.Command, o *scanOptions) {
@@ -222,7 +224,7 @@ func ruleInfos(cfg *rules.Config) []report.RuleInfo {
 
 func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool, ruleSet []report.RuleInfo) error {
 	color := o.Output == "" && isTerminal(o.IO.Out)
-	w, err := report.New(o.Format, report.Options{Redact: o.Redact, Color: color, Version: Version, Incomplete: incomplete, Rules: ruleSet})
+	w, err := report.New(o.Format, report.Options{Redact: o.Redact, Color: color, Version: Version, Incomplete: incomplete, Rules: ruleSet, Repository: o.repository})
 	if err != nil {
 		return usageError{err}
 	}
@@ -329,6 +331,11 @@ func runGit(ctx context.Context, o *gitOptions) error {
 	}
 	if modes > 1 {
 		return usageError{fmt.Errorf("--staged, --pre-push, --since and --range do not combine")}
+	}
+	if o.Format == "sarif" {
+		if info := scanner.RepositoryInfo(ctx, o.Path); info.URI != "" {
+			o.repository = &report.Repository{URI: info.URI, Revision: info.Revision, Branch: info.Branch}
+		}
 	}
 	return runScan(ctx, &o.scanOptions, o.Path, func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
 		switch {

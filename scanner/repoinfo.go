@@ -1,0 +1,69 @@
+package scanner
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// RepoInfo names a repository for reports that record where a scan came
+// from (SARIF's versionControlProvenance). Fields are empty when unknown.
+type RepoInfo struct {
+	// URI is the origin remote as a URI, with any credentials removed.
+	URI string
+	// Revision is the commit at HEAD; Branch the branch checked out.
+	Revision string
+	Branch   string
+}
+
+// RepositoryInfo reads the origin remote, HEAD and its branch of the
+// repository at dir. It never fails: what git cannot tell is left empty.
+func RepositoryInfo(ctx context.Context, dir string) RepoInfo {
+	out := func(args ...string) string {
+		b, err := gitCommand(ctx, dir, args...).Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	}
+	return RepoInfo{
+		URI:      remoteURI(out("config", "--get", "remote.origin.url")),
+		Revision: out("rev-parse", "--verify", "-q", "HEAD"),
+		Branch:   out("symbolic-ref", "-q", "--short", "HEAD"),
+	}
+}
+
+// scpLike is git's "user@host:path" remote form.
+var scpLike = regexp.MustCompile(`^(?:([A-Za-z0-9._-]+)@)?([A-Za-z0-9.-]+):([^/].*)$`)
+
+// remoteURI turns a git remote into an absolute URI without credentials:
+// "git@github.com:o/r.git" becomes "ssh://git@github.com/o/r.git", and a
+// token in "https://x:TOKEN@host/o/r" is dropped. A local path or anything
+// else that is not a URI gives "".
+func remoteURI(remote string) string {
+	if remote == "" {
+		return ""
+	}
+	if !strings.Contains(remote, "://") {
+		m := scpLike.FindStringSubmatch(remote)
+		if m == nil {
+			return ""
+		}
+		u := url.URL{Scheme: "ssh", Host: m[2], Path: "/" + m[3]}
+		if m[1] != "" {
+			u.User = url.User(m[1])
+		}
+		return u.String()
+	}
+	u, err := url.Parse(remote)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	if u.Scheme == "ssh" && u.User != nil {
+		u.User = url.User(u.User.Username()) // an ssh user name is not a secret
+	} else {
+		u.User = nil
+	}
+	return u.String()
+}
