@@ -173,6 +173,15 @@ func TestHookBlocksCommit(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("a clean commit was blocked: %v\n%s", err, out)
 	}
+	// `git commit -a` stages into a temporary index (GIT_INDEX_FILE) that
+	// the hook must read.
+	r.write("key.env", "TOKEN="+tokA+"\n")
+	cmd = exec.Command("git", "commit", "-qam", "leak via -a")
+	cmd.Dir = r.dir
+	cmd.Env = append(r.env(), "ACHILLES_CONFIG="+r.config())
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "key.env:1") {
+		t.Fatalf("commit -a was not blocked: %v\n%s", err, out)
+	}
 }
 
 func TestPrePushScansOnlyPushedCommits(t *testing.T) {

@@ -138,3 +138,38 @@ func TestBaselineInStagedAndPrePush(t *testing.T) {
 		t.Errorf("the suppression is not counted: %s", res.stderr)
 	}
 }
+
+// TestIgnoreSurvivesRealRebase: `git rebase` replays the commit that added
+// the secret onto a new base; the .achillesignore entry still holds, in a
+// history scan and in a range scan of the rebased branch.
+func TestIgnoreSurvivesRealRebase(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("README", "hello\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "base")
+	r.run("git", "checkout", "-qb", "feature")
+	r.write("a.env", "T="+tokA+"\n")
+	r.run("git", "add", "a.env")
+	r.run("git", "commit", "-qm", "leak")
+	fs := scanJSON(t, "git", r.dir, "--range", "main..feature", "-c", r.config(), "-f", "json", "--no-progress")
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if res := runCLI(t, "", "ignore", "add", "--file", filepath.Join(r.dir, ".achillesignore"), fs[0].Fingerprint); res.code != 0 {
+		t.Fatalf("%+v", res)
+	}
+	r.run("git", "checkout", "-q", "main")
+	r.write("other.txt", "x\n")
+	r.run("git", "add", "other.txt")
+	r.run("git", "commit", "-qm", "main moves on")
+	r.run("git", "checkout", "-q", "feature")
+	r.run("git", "rebase", "-q", "main")
+	if head := strings.TrimSpace(r.run("git", "rev-parse", "HEAD")); head == fs[0].Commit {
+		t.Fatal("the rebase did not rewrite the commit")
+	}
+	for _, args := range [][]string{{"git", r.dir}, {"git", r.dir, "--range", "main..feature"}} {
+		if after := scanJSON(t, append(args, "-c", r.config(), "-f", "json", "--no-progress")...); len(after) != 0 {
+			t.Fatalf("%v: the ignored finding came back after the rebase: %+v", args, after)
+		}
+	}
+}
