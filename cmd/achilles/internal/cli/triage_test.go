@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -171,5 +172,22 @@ func TestIgnoreSurvivesRealRebase(t *testing.T) {
 		if after := scanJSON(t, append(args, "-c", r.config(), "-f", "json", "--no-progress")...); len(after) != 0 {
 			t.Fatalf("%v: the ignored finding came back after the rebase: %+v", args, after)
 		}
+	}
+}
+
+// TestIgnoreAddFromSubfolder: run from a subfolder of a work tree, `ignore
+// add` writes the root's .achillesignore, the one scans read.
+func TestIgnoreAddFromSubfolder(t *testing.T) {
+	bin := achillesBinary(t)
+	r := newGitRepo(t)
+	os.MkdirAll(filepath.Join(r.dir, "sub", "deep"), 0o755)
+	cmd := exec.Command(bin, "ignore", "add", "test-token:963d0552220ff385:a.env")
+	cmd.Dir = filepath.Join(r.dir, "sub", "deep")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(r.dir, ".achillesignore"))
+	if err != nil || string(b) != "test-token:963d0552220ff385:a.env\n" {
+		t.Fatalf("%q %v", b, err)
 	}
 }
