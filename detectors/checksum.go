@@ -5,4 +5,5 @@ package detectors
 // token without any network request.
 var Checksums = map[string]func(secret string) bool{
 	"github": GitHubChecksum,
+	"npm":    NpmChecksum,
 }
