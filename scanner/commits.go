@@ -13,12 +13,13 @@ import (
 	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
-// ScanCommits scans only what the commits selected by revArgs (as `git log`
+// scanCommits scans only what the commits selected by revArgs (as `git log`
 // takes them: "A..B", "REF..HEAD", "SHA --not --remotes") introduced: every
 // blob they wrote, once, with the commit in the range that first wrote it
-// at that path. It is the CI and pre-push mode: nothing outside the range
-// is read.
-func ScanCommits(ctx context.Context, opts Options, dir string, revArgs []string) (*Result, error) {
+// at that path, less the secrets the file already held before. It is the CI
+// and pre-push mode of ScanGit: only the range's blobs, and the parents'
+// versions of those with matches, are read.
+func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string) (*Result, error) {
 	start := time.Now()
 	var c counters
 	if out, err := gitCommand(ctx, dir, "rev-parse", "--is-shallow-repository").Output(); err == nil && strings.TrimSpace(string(out)) == "true" {

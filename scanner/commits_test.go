@@ -26,7 +26,7 @@ func TestScanCommitsOnlyWhatTheRangeAdded(t *testing.T) {
 	c2 := r.commit("second in range")
 
 	var w warnings
-	res, err := ScanCommits(context.Background(), testOptions(t, &w), r.dir, []string{base + "..HEAD"})
+	res, err := ScanGit(context.Background(), testOptions(t, &w), GitOptions{Revisions: []string{base + "..HEAD"}}, r.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestScanCommitsOnlyWhatTheRangeAdded(t *testing.T) {
 	}
 
 	// The whole history from the root, as a new branch is pushed.
-	res, err = ScanCommits(context.Background(), testOptions(t, &w), r.dir, []string{"HEAD"})
+	res, err = ScanGit(context.Background(), testOptions(t, &w), GitOptions{Revisions: []string{"HEAD"}}, r.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestScanCommitsWarnsOnShallowClone(t *testing.T) {
 	clone := t.TempDir()
 	r.git("clone", "-q", "--depth=1", "file://"+r.dir, clone)
 	var w warnings
-	if _, err := ScanCommits(context.Background(), testOptions(t, &w), clone, []string{"HEAD"}); err != nil {
+	if _, err := ScanGit(context.Background(), testOptions(t, &w), GitOptions{Revisions: []string{"HEAD"}}, clone); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(w.joined(), "shallow clone") {

@@ -31,6 +31,11 @@ type GitOptions struct {
 	// Backend is "auto" (git binary when present, else go-git), "git" or
 	// "go-git".
 	Backend string
+	// Revisions, when set, limit the scan to what the commits they select
+	// introduced, given as `git log` takes them ("A..B", "REF..HEAD",
+	// "SHA --not --remotes"): the CI and pre-push mode. It needs the git
+	// binary.
+	Revisions []string
 }
 
 // blob is one unique blob of the history, with the first path it was seen
@@ -75,8 +80,15 @@ type history interface {
 }
 
 // ScanGit scans the full history of every ref of the repository at path:
-// every unique blob once, then provenance for the blobs with matches.
+// every unique blob once, then provenance for the blobs with matches. With
+// gopts.Revisions it scans only what those commits introduced (commits.go).
 func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (*Result, error) {
+	if len(gopts.Revisions) > 0 {
+		if gopts.Backend == "go-git" {
+			return nil, fmt.Errorf("a commit range needs the git binary (--git-backend git or auto)")
+		}
+		return scanCommits(ctx, opts, path, gopts.Revisions)
+	}
 	start := time.Now()
 	repo, err := git.PlainOpen(path) // a work tree's root, or a bare repository
 	if err != nil {

@@ -338,16 +338,17 @@ func runGit(ctx context.Context, o *gitOptions) error {
 		}
 	}
 	return runScan(ctx, &o.scanOptions, o.Path, func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
+		gopts := scanner.GitOptions{Backend: o.Backend}
 		switch {
 		case o.Staged:
 			return scanner.ScanStaged(ctx, opts, o.Path)
 		case o.Since != "":
-			return scanner.ScanCommits(ctx, opts, o.Path, []string{o.Since + "..HEAD"})
+			gopts.Revisions = []string{o.Since + "..HEAD"}
 		case o.Range != "":
 			if !strings.Contains(o.Range, "..") {
 				return nil, usageError{fmt.Errorf("--range %q: want A..B", o.Range)}
 			}
-			return scanner.ScanCommits(ctx, opts, o.Path, []string{o.Range})
+			gopts.Revisions = []string{o.Range}
 		case o.PrePush:
 			revs, err := scanner.PrePushRevisions(ctx, o.Path, o.IO.In)
 			if err != nil {
@@ -356,9 +357,9 @@ func runGit(ctx context.Context, o *gitOptions) error {
 			if len(revs) == 0 {
 				return &scanner.Result{Stats: scanner.Stats{What: "nothing to push"}}, nil
 			}
-			return scanner.ScanCommits(ctx, opts, o.Path, revs)
+			gopts.Revisions = revs
 		}
-		return scanner.ScanGit(ctx, opts, scanner.GitOptions{Backend: o.Backend}, o.Path)
+		return scanner.ScanGit(ctx, opts, gopts, o.Path)
 	})
 }
 
