@@ -36,7 +36,10 @@ func ScanStaged(ctx context.Context, opts Options, dir string) (*Result, error) 
 	var want []string
 	for _, f := range files {
 		c.objects.Add(1)
-		res.Findings = append(res.Findings, pathFindings(cfg, place{path: f.path})...)
+		if f.isNew {
+			// A path-only rule flags adding the file, not every edit to it.
+			res.Findings = append(res.Findings, pathFindings(cfg, place{path: f.path})...)
+		}
 		if pathIgnored(cfg, f.path) {
 			c.skipped.Add(1)
 			continue
@@ -84,6 +87,7 @@ func StagedPaths(ctx context.Context, dir string) ([]string, error) {
 type stagedFile struct {
 	path   string
 	hash   string
+	isNew  bool // not in HEAD (a new file, or a rename's new path)
 	binary bool
 	added  []lineRange
 }
@@ -191,6 +195,8 @@ func parseStagedDiff(r io.Reader) ([]stagedFile, error) {
 				cur = &stagedFile{path: p}
 			case cur == nil:
 				// Nothing before the first file header is expected.
+			case strings.HasPrefix(text, "new file mode "):
+				cur.isNew = true
 			case strings.HasPrefix(text, "index "):
 				cur.hash = indexNewBlob(text)
 			case strings.HasPrefix(text, "Binary files "):

@@ -48,6 +48,7 @@ func TestStagedChanges(t *testing.T) {
 	r.write("gone.env", "T="+tokC+"\n")
 	r.write("key.pem", key)
 	r.write("bin.dat", "\x00\x01T="+tokB+"\n")
+	r.write("app/.env.production", "X=1\n")
 	r.commit("base")
 
 	// An edit next to a committed secret: the old secret is not staged.
@@ -60,6 +61,9 @@ func TestStagedChanges(t *testing.T) {
 	r.write("key.pem", key+"-----END RSA PRIVATE KEY-----\n")
 	// A binary file changed: skipped, as in every other source.
 	r.write("bin.dat", "\x00\x02T="+tokC+"\n")
+	// A path-only rule flags a file when it is added, not when it is edited.
+	r.write("app/.env.production", "X=2\n")
+	r.write("web/.env.production", "Y=1\n")
 	// A new archive: its entries are scanned and reported in full.
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
@@ -75,6 +79,7 @@ func TestStagedChanges(t *testing.T) {
 		"key.pem:1 test-private-key " + strings.TrimSpace(key+"-----END RSA PRIVATE KEY-----"),
 		"old secret.env:4 test-password Hx7!pQ2@zL9#",
 		"renamed.env:1 test-token " + tokB,
+		"web/.env.production:0 test-env-file ",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got\n%q\nwant\n%q", got, want)
@@ -125,8 +130,8 @@ func TestParseStagedDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fmt.Sprintf("%+v", files)
-	want := "[{path:x y hash:2222222222222222222222222222222222222222 binary:false added:[{first:3 last:4} {first:12 last:12}]} " +
-		"{path:tab\there hash:3333333333333333333333333333333333333333 binary:true added:[]}]"
+	want := "[{path:x y hash:2222222222222222222222222222222222222222 isNew:false binary:false added:[{first:3 last:4} {first:12 last:12}]} " +
+		"{path:tab\there hash:3333333333333333333333333333333333333333 isNew:true binary:true added:[]}]"
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
