@@ -83,9 +83,11 @@ func shellQuote(s string) string {
 }
 
 // newPrecommitCmd builds `achilles precommit [FILE...]`, the entry of the
-// pre-commit framework hook: it scans the staged changes, and also scans in
-// full every file it is given that has nothing staged (as with
-// `pre-commit run --all-files`), so it never passes without looking.
+// pre-commit framework hook. Without files it scans the staged changes.
+// With files (the framework passes those its filters select) it scans the
+// staged changes of those files, and every given file that has nothing
+// staged in full (as with `pre-commit run --all-files`), so it never passes
+// without looking and never looks at what the framework's filters left out.
 func newPrecommitCmd(io *IO) *cobra.Command {
 	o := &scanOptions{IO: io}
 	cmd := &cobra.Command{
@@ -94,39 +96,54 @@ func newPrecommitCmd(io *IO) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.NoProgress = true
 			return runScan(cmd.Context(), o, ".", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
-				res, err := scanner.ScanStaged(ctx, opts, ".")
-				if err != nil {
-					return nil, err
-				}
-				paths, err := scanner.StagedPaths(ctx, ".")
-				if err != nil {
-					return nil, err
-				}
-				staged := map[string]bool{}
-				for _, p := range paths {
-					staged[p] = true
-				}
-				var rest []string
-				for _, a := range args {
-					if !staged[filepath.ToSlash(filepath.Clean(a))] {
-						rest = append(rest, a)
-					}
-				}
-				if len(rest) == 0 {
-					return res, nil
-				}
-				more, err := scanner.ScanPaths(ctx, opts, rest)
-				if err != nil {
-					return nil, err
-				}
-				res.Findings = append(res.Findings, more.Findings...)
-				res.Stats.Objects += more.Stats.Objects
-				res.Stats.Bytes += more.Stats.Bytes
-				res.Stats.What = fmt.Sprintf("staged changes and %d files", len(rest))
-				return res, nil
+				return scanPrecommit(ctx, opts, args)
 			})
 		},
 	}
 	addScanFlags(cmd, o)
 	return cmd
+}
+
+func scanPrecommit(ctx context.Context, opts scanner.Options, files []string) (*scanner.Result, error) {
+	res, err := scanner.ScanStaged(ctx, opts, ".")
+	if err != nil || len(files) == 0 {
+		return res, err
+	}
+	paths, err := scanner.StagedPaths(ctx, ".")
+	if err != nil {
+		return nil, err
+	}
+	staged := map[string]bool{}
+	for _, p := range paths {
+		staged[p] = true
+	}
+	given := map[string]bool{}
+	var rest []string
+	for _, f := range files {
+		p := filepath.ToSlash(filepath.Clean(f))
+		given[p] = true
+		if !staged[p] {
+			rest = append(rest, f)
+		}
+	}
+	kept := res.Findings[:0]
+	for _, f := range res.Findings {
+		outer, _, _ := strings.Cut(f.Path, "!") // an archive's entries go with the archive
+		if given[outer] {
+			kept = append(kept, f)
+		}
+	}
+	res.Findings = kept
+	if len(rest) == 0 {
+		return res, nil
+	}
+	more, err := scanner.ScanPaths(ctx, opts, rest)
+	if err != nil {
+		return nil, err
+	}
+	res.Findings = append(res.Findings, more.Findings...)
+	res.Stats.Objects += more.Stats.Objects
+	res.Stats.Bytes += more.Stats.Bytes
+	res.Stats.What = fmt.Sprintf("staged changes and %d files", len(rest))
+	return res, nil
 }

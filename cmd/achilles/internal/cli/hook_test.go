@@ -235,7 +235,7 @@ func TestPreCommitFramework(t *testing.T) {
 	}
 	bin := achillesBinary(t)
 	r := newGitRepo(t)
-	r.write(".pre-commit-config.yaml", "repos:\n- repo: local\n  hooks:\n  - id: achilles\n    name: achilles\n    entry: "+bin+" precommit -c "+r.config()+"\n    language: system\n    pass_filenames: true\n")
+	r.write(".pre-commit-config.yaml", "repos:\n- repo: local\n  hooks:\n  - id: achilles\n    name: achilles\n    entry: "+bin+" precommit -c "+r.config()+"\n    language: system\n    pass_filenames: true\n    exclude: ^fixtures/\n")
 	r.write("committed.env", "T="+tokA+"\n")
 	r.run("git", "add", "-A")
 	r.run("git", "commit", "-qm", "before the hook")
@@ -252,6 +252,15 @@ func TestPreCommitFramework(t *testing.T) {
 	out, code = r.try("git", "commit", "-qm", "leak")
 	if code == 0 || !strings.Contains(out, "staged.env") {
 		t.Fatalf("commit through the framework was not blocked: %d\n%s", code, out)
+	}
+	// What the hook's filters leave out is not scanned, staged or not.
+	r.run("git", "rm", "-q", "--cached", "staged.env")
+	os.Remove(filepath.Join(r.dir, "staged.env"))
+	r.write("fixtures/sample.env", "T=tok_Z1y2X3w4V5u6T7s8R9q0P1o2\n")
+	r.write("ok.txt", "fine\n")
+	r.run("git", "add", "fixtures/sample.env", "ok.txt")
+	if out, code := r.try("git", "commit", "-qm", "fixture"); code != 0 {
+		t.Fatalf("an excluded fixture blocked the commit: %d\n%s", code, out)
 	}
 }
 
