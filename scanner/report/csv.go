@@ -28,9 +28,9 @@ func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
 		if v := f.Verification; v != nil {
 			status, identity, scopes, expires = v.Status, v.Identity, strings.Join(v.Scopes, " "), v.ExpiresAt
 		}
-		row := []string{f.RuleID, f.Description, f.Confidence, f.Path, strconv.Itoa(f.Line), strconv.Itoa(f.Column),
+		row := []string{f.RuleID, f.Description, f.Confidence, csvSafe(f.Path), strconv.Itoa(f.Line), strconv.Itoa(f.Column),
 			csvSafe(f.Secret), csvSafe(f.Match), strconv.FormatFloat(f.Entropy, 'f', 3, 64), f.Fingerprint,
-			f.Commit, csvSafe(f.Author), f.Email, f.Date, present, status, csvSafe(identity), scopes, expires}
+			f.Commit, csvSafe(f.Author), csvSafe(f.Email), f.Date, present, status, csvSafe(identity), scopes, expires}
 		if err := cw.Write(row); err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ func TestCSV(t *testing.T) {
 	var buf bytes.Buffer
 	fs := sampleFindings()
 	fs[1].Author = "=HYPERLINK(\"x\")"
+	fs[1].Path = "@SUM(1+1)*cmd|' /C calc'!A0" // file names come from the scanned repository
 	if err := w.Write(&buf, fs); err != nil {
 		t.Fatal(err)
 	}
@@ -25,8 +26,8 @@ func TestCSV(t *testing.T) {
 	if len(rows) != 3 || rows[0][0] != "rule_id" || rows[1][0] != "aws-access-key-id" || rows[1][4] != "3" || rows[1][15] != "live" {
 		t.Fatalf("%v", rows)
 	}
-	if !strings.HasPrefix(rows[2][11], "'=") {
-		t.Errorf("a formula-looking cell was not neutralised: %q", rows[2][11])
+	if !strings.HasPrefix(rows[2][11], "'=") || !strings.HasPrefix(rows[2][3], "'@") {
+		t.Errorf("a formula-looking cell was not neutralised: %q", rows[2])
 	}
 }
 
