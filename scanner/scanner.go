@@ -82,7 +82,7 @@ func (s Stats) Summary(findings int) string {
 	if s.Commits > 0 {
 		unit = fmt.Sprintf("blobs in %d commits", s.Commits)
 	}
-	msg := fmt.Sprintf("scanned %s: %d %s, %s in %s; %d findings", s.What, s.Objects, unit, humanBytes(s.Bytes), s.Duration.Round(time.Millisecond), findings)
+	msg := fmt.Sprintf("scanned %s: %d %s, %s in %s; %d findings", s.What, s.Objects, unit, HumanBytes(s.Bytes), s.Duration.Round(time.Millisecond), findings)
 	if s.Binary > 0 {
 		msg += fmt.Sprintf("; %d binary skipped", s.Binary)
 	}
@@ -95,7 +95,8 @@ func (s Stats) Summary(findings int) string {
 	return msg
 }
 
-func humanBytes(n int64) string {
+// HumanBytes formats a byte count for people: "3.2 MiB".
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))

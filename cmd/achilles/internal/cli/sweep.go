@@ -184,7 +184,7 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 		}
 	}
 	fmt.Fprintf(errOut, "achilles: swept %d repositories in %s: %d scanned, %d unchanged, %d failed, %d interrupted; %d findings, %s; %d live secrets in %s\n",
-		sum.Repos, sum.Duration.Round(time.Millisecond), sum.Scanned, sum.Skipped, sum.Failed, sum.Interrupted, sum.Findings, humanSize(sum.Bytes), sum.Live, o.DB)
+		sum.Repos, sum.Duration.Round(time.Millisecond), sum.Scanned, sum.Skipped, sum.Failed, sum.Interrupted, sum.Findings, scanner.HumanBytes(sum.Bytes), sum.Live, o.DB)
 	return err
 }
 
@@ -291,7 +291,7 @@ func (b *sweepBar) Start(n int) {
 }
 
 func (b *sweepBar) describe() {
-	b.bar.Describe(fmt.Sprintf("%s scanned, %d live keys", humanSize(b.bytes.Load()), b.live.Load()))
+	b.bar.Describe(fmt.Sprintf("%s scanned, %d live keys", scanner.HumanBytes(b.bytes.Load()), b.live.Load()))
 }
 
 func (b *sweepBar) Bytes(n int64) {
@@ -320,18 +320,6 @@ func (b *sweepBar) finish() {
 	if b.bar != nil {
 		_ = b.bar.Finish()
 	}
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // sweepVerifier adapts detectors/verify to the sweep: one batch through
