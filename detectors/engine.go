@@ -295,6 +295,9 @@ func isTokenByte(c byte) bool {
 }
 
 func (e *Engine) runRegex(out []Match, r *rules.Rule, data []byte, lo, hi int) []Match {
+	if !hasRequired(data[lo:hi], r.MustContain) {
+		return out
+	}
 	for _, loc := range r.Regex.FindAllSubmatchIndex(data[lo:hi], -1) {
 		ss, se := secretSpan(r, loc)
 		if ss < 0 || se <= ss {
@@ -331,6 +334,60 @@ func (e *Engine) runRegex(out []Match, r *rules.Rule, data []byte, lo, hi int) [
 		out = append(out, m)
 	}
 	return out
+}
+
+// hasRequired reports whether the window holds every text a match must
+// contain: a cheap memchr-speed test that spares the regex most windows of
+// rules keyed on common words.
+func hasRequired(w []byte, req []rules.RequiredText) bool {
+	for _, t := range req {
+		switch {
+		case t.Literal == "":
+			if bytes.IndexAny(w, t.AnyOf) < 0 {
+				return false
+			}
+		case !t.Fold:
+			if !bytes.Contains(w, []byte(t.Literal)) {
+				return false
+			}
+		default:
+			if !containsFold(w, t.Literal) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// containsFold reports whether w contains the ASCII literal lit, ignoring
+// ASCII case.
+func containsFold(w []byte, lit string) bool {
+	if lit == "" {
+		return true
+	}
+	c := lit[0]
+	lower, upper := c, c
+	if 'a' <= c && c <= 'z' {
+		upper = c - ('a' - 'A')
+	} else if 'A' <= c && c <= 'Z' {
+		lower = c + ('a' - 'A')
+	}
+	for i := 0; i+len(lit) <= len(w); {
+		j := bytes.IndexByte(w[i:len(w)-len(lit)+1], lower)
+		if upper != lower {
+			if k := bytes.IndexByte(w[i:len(w)-len(lit)+1], upper); k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
+		}
+		if j < 0 {
+			return false
+		}
+		if bytes.EqualFold(w[i+j:i+j+len(lit)], []byte(lit)) {
+			return true
+		}
+		i += j + 1
+	}
+	return false
 }
 
 // AllowMarkers on the line of a match suppress it: achilles' own, and the

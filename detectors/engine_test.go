@@ -299,3 +299,21 @@ confidence = "low"
 		t.Fatalf("got %d matches", len(ms))
 	}
 }
+
+func TestMustContainSkipsWindowsButNotMatches(t *testing.T) {
+	e := New(load(t, `
+[[rules]]
+id = "url"
+description = "password in URL"
+regex = '''\b[a-z]{2,8}://[^\s:@]{1,20}:([^\s:@]{3,40})@[a-z.]{1,40}'''
+keywords = ["://"]
+`))
+	data := "see https://example.com/docs\nDB=postgres://app:Zk8vQ2pX7rLm@db.internal\nhttp://x.org\n"
+	ms := e.Scan([]byte(data))
+	if len(ms) != 1 || ms[0].Secret != "Zk8vQ2pX7rLm" || ms[0].Line != 2 {
+		t.Fatalf("%+v", ms)
+	}
+	if containsFold([]byte("xx VaLuE=1"), "value") != true || containsFold([]byte("valu"), "value") {
+		t.Fatal("containsFold")
+	}
+}

@@ -107,6 +107,10 @@ type Rule struct {
 	MaxNewlines int
 	// Multiline reports whether a match can span lines.
 	Multiline bool
+	// Required lists text every match contains (a literal, or one byte of a
+	// small set such as a quote): the engine skips a window that lacks one
+	// before running the regex.
+	MustContain []RequiredText
 	// StartsWithKeyword is set when every match begins (after at most one
 	// boundary character) with a literal that each keyword is a prefix of:
 	// the engine then scans only forward from a keyword hit.
@@ -239,6 +243,69 @@ func shapeOf(re *syntax.Regexp) shape {
 	}
 	// Empty-width assertions and empty matches.
 	return shape{}
+}
+
+// RequiredText is one piece of text every match of a regex holds: a literal
+// (compared ignoring ASCII case when Fold is set) or, when Literal is empty,
+// any one of the bytes in AnyOf.
+type RequiredText struct {
+	Literal string
+	Fold    bool
+	AnyOf   string
+}
+
+// requiredTexts walks the top-level sequence of a regex (through capture
+// groups) and returns its mandatory literals and small byte sets.
+func requiredTexts(re *syntax.Regexp) []RequiredText {
+	var out []RequiredText
+	var walk func(re *syntax.Regexp)
+	walk = func(re *syntax.Regexp) {
+		switch re.Op {
+		case syntax.OpCapture:
+			walk(re.Sub[0])
+		case syntax.OpConcat:
+			for _, s := range re.Sub {
+				walk(s)
+			}
+		case syntax.OpPlus:
+			walk(re.Sub[0])
+		case syntax.OpRepeat:
+			if re.Min > 0 {
+				walk(re.Sub[0])
+			}
+		case syntax.OpLiteral:
+			lit := string(re.Rune)
+			fold := re.Flags&syntax.FoldCase != 0
+			if len(lit) >= 1 && isASCII(lit) {
+				out = append(out, RequiredText{Literal: lit, Fold: fold})
+			}
+		case syntax.OpCharClass:
+			var set []byte
+			for i := 0; i+1 < len(re.Rune); i += 2 {
+				lo, hi := re.Rune[i], re.Rune[i+1]
+				if hi-lo > 3 || hi >= 0x80 || len(set) > 4 {
+					return
+				}
+				for r := lo; r <= hi; r++ {
+					set = append(set, byte(r))
+				}
+			}
+			if len(set) > 0 && len(set) <= 4 {
+				out = append(out, RequiredText{AnyOf: string(set)})
+			}
+		}
+	}
+	walk(re)
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // leadingLiteral returns the literal every match starts with, skipping a

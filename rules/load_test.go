@@ -230,3 +230,36 @@ func TestStartsWithKeyword(t *testing.T) {
 		}
 	}
 }
+
+func TestMustContain(t *testing.T) {
+	cfg, err := LoadBytes("m.toml", []byte(`
+[[rules]]
+id = "url"
+regex = '''\b[a-z]{2,8}://[^\s:@]{1,20}:([^\s:@]{3,40})@[a-z.]{1,40}'''
+keywords = ["://"]
+[[rules]]
+id = "xml"
+regex = '''(?i:key)=["'](?:password|secret)["'][ \t]{1,4}(?i:value)=["']([^"']{4,64})["']'''
+keywords = ["password", "secret"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := func(id string) string {
+		var parts []string
+		for _, m := range cfg.ByID(id).MustContain {
+			if m.Literal != "" {
+				parts = append(parts, m.Literal)
+			} else {
+				parts = append(parts, "["+m.AnyOf+"]")
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	if g := got("url"); g != ":// : @" {
+		t.Errorf("url: %q", g)
+	}
+	if g := strings.ToLower(got("xml")); !strings.Contains(g, "key") || !strings.Contains(g, "value") || !strings.Contains(g, `["']`) {
+		t.Errorf("xml: %q", g)
+	}
+}
