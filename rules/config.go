@@ -279,6 +279,26 @@ func requiredTexts(re *syntax.Regexp) []RequiredText {
 			if len(lit) >= 1 && isASCII(lit) {
 				out = append(out, RequiredText{Literal: lit, Fold: fold})
 			}
+		case syntax.OpAlternate:
+			// Every alternative starts with one of a few bytes: one of
+			// them must be there ("=", ":" or "," in an assignment).
+			seen := map[byte]bool{}
+			var set []byte
+			for _, sub := range re.Sub {
+				first, ok := firstBytes(sub)
+				if !ok {
+					return
+				}
+				for _, b := range first {
+					if !seen[b] {
+						seen[b] = true
+						set = append(set, b)
+					}
+				}
+			}
+			if len(set) > 0 && len(set) <= 4 {
+				out = append(out, RequiredText{AnyOf: string(set)})
+			}
 		case syntax.OpCharClass:
 			var set []byte
 			for i := 0; i+1 < len(re.Rune); i += 2 {
@@ -298,6 +318,43 @@ func requiredTexts(re *syntax.Regexp) []RequiredText {
 	walk(re)
 	return out
 }
+
+// firstBytes returns the bytes a match of re can start with, when they are
+// few, ASCII and not letters (a letter would need both cases).
+func firstBytes(re *syntax.Regexp) ([]byte, bool) {
+	switch re.Op {
+	case syntax.OpCapture:
+		return firstBytes(re.Sub[0])
+	case syntax.OpConcat:
+		if len(re.Sub) == 0 {
+			return nil, false
+		}
+		return firstBytes(re.Sub[0])
+	case syntax.OpLiteral:
+		if len(re.Rune) == 0 || re.Rune[0] >= 0x80 || isLetter(re.Rune[0]) {
+			return nil, false
+		}
+		return []byte{byte(re.Rune[0])}, true
+	case syntax.OpCharClass:
+		var set []byte
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			lo, hi := re.Rune[i], re.Rune[i+1]
+			if hi-lo > 3 || hi >= 0x80 {
+				return nil, false
+			}
+			for r := lo; r <= hi; r++ {
+				if isLetter(r) {
+					return nil, false
+				}
+				set = append(set, byte(r))
+			}
+		}
+		return set, len(set) > 0 && len(set) <= 4
+	}
+	return nil, false
+}
+
+func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
