@@ -47,7 +47,6 @@ type Options struct {
 // Progress is told how much has been scanned; it must be safe for
 // concurrent use.
 type Progress interface {
-	SetTotal(bytes int64)
 	Add(bytes int64, objects int)
 }
 

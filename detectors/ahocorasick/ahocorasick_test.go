@@ -2,6 +2,7 @@ package ahocorasick
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand"
 	"sort"
 	"testing"
@@ -34,6 +35,24 @@ func sorted(h []hit) []hit {
 	return h
 }
 
+// sameAsNaive fails the test unless the matcher reports exactly the
+// occurrences brute force finds.
+func sameAsNaive(t *testing.T, m *Matcher, keywords []string, data []byte, label string) {
+	t.Helper()
+	var got []hit
+	m.Scan(data, func(p, start int) { got = append(got, hit{p, start}) })
+	want := naive(keywords, data)
+	got, want = sorted(got), sorted(want)
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d hits, want %d", label, len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("%s: hit %d = %v, want %v", label, i, got[i], want[i])
+		}
+	}
+}
+
 func TestMatchesBruteForce(t *testing.T) {
 	keywords := []string{"he", "she", "his", "hers", "AKIA", "akia", "ghp_", "xoxb-", "a", "aa"}
 	m := New(keywords)
@@ -44,18 +63,7 @@ func TestMatchesBruteForce(t *testing.T) {
 		for i := range data {
 			data[i] = alphabet[rng.Intn(len(alphabet))]
 		}
-		var got []hit
-		m.Scan(data, func(p, start int) { got = append(got, hit{p, start}) })
-		want := naive(keywords, data)
-		got, want = sorted(got), sorted(want)
-		if len(got) != len(want) {
-			t.Fatalf("round %d: %d hits, want %d", round, len(got), len(want))
-		}
-		for i := range got {
-			if got[i] != want[i] {
-				t.Fatalf("round %d: hit %d = %v, want %v", round, i, got[i], want[i])
-			}
-		}
+		sameAsNaive(t, m, keywords, data, fmt.Sprintf("round %d", round))
 	}
 }
 
@@ -89,18 +97,7 @@ func TestLargeInputMatchesBruteForce(t *testing.T) {
 		for k := 1; k < 4; k++ {
 			copy(data[k*(n/4)-4:], "secret-key")
 		}
-		var got []hit
-		m.Scan(data, func(p, start int) { got = append(got, hit{p, start}) })
-		want := naive(keywords, data)
-		got, want = sorted(got), sorted(want)
-		if len(got) != len(want) {
-			t.Fatalf("n=%d: %d hits, want %d", n, len(got), len(want))
-		}
-		for i := range got {
-			if got[i] != want[i] {
-				t.Fatalf("n=%d: hit %d = %v, want %v", n, i, got[i], want[i])
-			}
-		}
+		sameAsNaive(t, m, keywords, data, fmt.Sprintf("n=%d", n))
 	}
 }
 

@@ -245,12 +245,6 @@ type barProgress struct {
 	bar *progressbar.ProgressBar
 }
 
-func (p *barProgress) SetTotal(n int64) {
-	p.mu.Lock()
-	p.bar.ChangeMax64(n)
-	p.mu.Unlock()
-}
-
 func (p *barProgress) Add(n int64, _ int) {
 	p.mu.Lock()
 	_ = p.bar.Add64(n)
