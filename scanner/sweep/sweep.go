@@ -252,7 +252,6 @@ func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options
 // bytesProgress forwards a scan's bytes to the sweep's progress.
 type bytesProgress struct{ p Progress }
 
-func (b bytesProgress) SetTotal(int64) {}
 func (b bytesProgress) Add(n int64, _ int) {
 	if b.p != nil && n > 0 {
 		b.p.Bytes(n)
