@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/achilles-sec/achilles/detectors/ahocorasick"
+	"github.com/achilles-sec/achilles/detectors/dfa"
 	"github.com/achilles-sec/achilles/rules"
 )
 
@@ -49,7 +50,10 @@ type Engine struct {
 	kwRules  [][]int32 // keyword index -> indices into regexRules
 	always   []int32   // regex rules without keywords
 	regexIdx []*rules.Rule
-	pool     sync.Pool
+	// prefilters[i] decides, byte by byte, whether regexIdx[i] can match
+	// in a window at all (nil: no prefilter).
+	prefilters []*dfa.Prog
+	pool       sync.Pool
 	// keepShadowed keeps matches a more confident rule shadows; rule
 	// example checks judge each rule's own regex.
 	keepShadowed bool
@@ -71,6 +75,12 @@ func New(cfg *rules.Config) *Engine {
 		}
 		ri := int32(len(e.regexIdx))
 		e.regexIdx = append(e.regexIdx, r)
+		var pf *dfa.Prog
+		if r.Prefilter != nil {
+			// A regex too big for a prefilter just runs without one.
+			pf, _ = dfa.Compile(r.Prefilter)
+		}
+		e.prefilters = append(e.prefilters, pf)
 		if len(r.Keywords) == 0 {
 			e.always = append(e.always, ri)
 			continue
@@ -100,8 +110,24 @@ type window struct {
 }
 
 type scratch struct {
-	windows []window
-	seen    []uint64 // (rule, hit) pairs already windowed, to skip repeats
+	windows  []window
+	matchers []*dfa.Matcher // per regex rule, built on first use
+}
+
+// prefilter returns the scratch's DFA matcher for regex rule ri, or nil.
+func (e *Engine) prefilter(sc *scratch, ri int32) *dfa.Matcher {
+	if e.prefilters[ri] == nil {
+		return nil
+	}
+	if sc.matchers == nil {
+		sc.matchers = make([]*dfa.Matcher, len(e.regexIdx))
+	}
+	m := sc.matchers[ri]
+	if m == nil {
+		m = e.prefilters[ri].NewMatcher()
+		sc.matchers[ri] = m
+	}
+	return m
 }
 
 // Scan returns every match in data that passes the rule's entropy, checksum
@@ -142,7 +168,7 @@ func (e *Engine) Scan(data []byte) []Match {
 	var out []Match
 	cur := sc.windows[0]
 	flush := func(w window) {
-		out = e.runRegex(out, e.regexIdx[w.rule], data, w.lo, w.hi)
+		out = e.runRegex(out, e.regexIdx[w.rule], e.prefilter(sc, w.rule), data, w.lo, w.hi)
 	}
 	for _, w := range sc.windows[1:] {
 		if w.rule == cur.rule && w.lo <= cur.hi {
@@ -294,11 +320,15 @@ func isTokenByte(c byte) bool {
 		c == '_' || c == '-' || c == '+' || c == '/' || c == '=' || c == '.' || c >= 0x80
 }
 
-func (e *Engine) runRegex(out []Match, r *rules.Rule, data []byte, lo, hi int) []Match {
-	if !hasRequired(data[lo:hi], r.MustContain) {
+func (e *Engine) runRegex(out []Match, r *rules.Rule, pf *dfa.Matcher, data []byte, lo, hi int) []Match {
+	w := data[lo:hi]
+	if !hasRequired(w, r.MustContain) || !hasRuns(w, r.MustHaveRuns) {
 		return out
 	}
-	for _, loc := range r.Regex.FindAllSubmatchIndex(data[lo:hi], -1) {
+	if pf != nil && !pf.Match(w) {
+		return out
+	}
+	for _, loc := range r.Regex.FindAllSubmatchIndex(w, -1) {
 		ss, se := secretSpan(r, loc)
 		if ss < 0 || se <= ss {
 			continue
@@ -354,6 +384,29 @@ func hasRequired(w []byte, req []rules.RequiredText) bool {
 			if !containsFold(w, t.Literal) {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// hasRuns reports whether w holds each run of bytes a match must contain.
+func hasRuns(w []byte, runs []rules.ByteRun) bool {
+	for i := range runs {
+		r := &runs[i]
+		n := 0
+		found := false
+		for _, c := range w {
+			if !r.Class[c] {
+				n = 0
+				continue
+			}
+			if n++; n >= r.Min {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
 		}
 	}
 	return true

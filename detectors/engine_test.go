@@ -317,3 +317,17 @@ keywords = ["://"]
 		t.Fatal("containsFold")
 	}
 }
+
+// Every default rule gets a DFA prefilter: none is too big for one.
+func TestDefaultRulesHavePrefilters(t *testing.T) {
+	cfg, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(cfg)
+	for i, r := range e.regexIdx {
+		if e.prefilters[i] == nil {
+			t.Errorf("%s: no prefilter", r.ID)
+		}
+	}
+}

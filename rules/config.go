@@ -111,6 +111,12 @@ type Rule struct {
 	// small set such as a quote): the engine skips a window that lacks one
 	// before running the regex.
 	MustContain []RequiredText
+	// MustHaveRuns lists runs of bytes every match holds (a 40-character
+	// hex token is a run of 40 hex digits). Prefilter is a relaxed copy of
+	// the regex that matches wherever Regex does and compiles far smaller.
+	// A window failing either holds no match.
+	MustHaveRuns []ByteRun
+	Prefilter    *syntax.Regexp
 	// StartsWithKeyword is set when every match begins (after at most one
 	// boundary character) with a literal that each keyword is a prefix of:
 	// the engine then scans only forward from a keyword hit.

@@ -406,6 +406,8 @@ func compileRule(r rawRule) (*Rule, error) {
 		sh := regexShape(parsed)
 		rule.MaxLen, rule.MaxNewlines, rule.Multiline = sh.maxLen, sh.maxNL, sh.maxNL != 0
 		rule.MustContain = requiredTexts(parsed.Simplify())
+		rule.MustHaveRuns = requiredRuns(parsed)
+		rule.Prefilter = prefilterRegex(parsed)
 		// Keyword hits ignore case, so the comparison does too; the regex
 		// still decides case when it runs.
 		lit := strings.ToLower(leadingLiteral(parsed.Simplify()))

@@ -263,3 +263,41 @@ keywords = ["password", "secret"]
 		t.Errorf("xml: %q", g)
 	}
 }
+
+func TestPrefilterShape(t *testing.T) {
+	cfg, err := LoadBytes("p.toml", []byte(`
+[[rules]]
+id = "hex"
+regex = '''(?i)github[\w.\-]{0,20}token\s*=\s*["']?([a-f0-9]{40})'''
+keywords = ["github"]
+[[rules]]
+id = "short"
+regex = '''key=([a-z]{3,6})'''
+keywords = ["key"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hex := cfg.ByID("hex")
+	if len(hex.MustHaveRuns) != 1 || hex.MustHaveRuns[0].Min != 40 {
+		t.Fatalf("hex: runs %+v, want one run of 40", hex.MustHaveRuns)
+	}
+	run := hex.MustHaveRuns[0]
+	for _, c := range []byte("0123456789abcdefABCDEF") {
+		if !run.Class[c] {
+			t.Errorf("hex run lacks %q (the regex ignores case)", c)
+		}
+	}
+	if run.Class['g'] || run.Class['"'] {
+		t.Error("hex run holds bytes outside [a-fA-F0-9]")
+	}
+	if n := len(cfg.ByID("short").MustHaveRuns); n != 0 {
+		t.Errorf("short: %d runs; repeats under %d are not worth a check", n, minRunLen)
+	}
+	// The prefilter drops captures and large counts but keeps the rest.
+	// U+017F and the Kelvin sign fold with s and k.
+	want := "(?i:GITHUB[\\-\\.0-9A-Z_a-z\u017f\u212a]{0,}TOKEN[\\t\\n\\f\\r ]*=[\\t\\n\\f\\r ]*[\"']?[0-9A-Fa-f]{4,})"
+	if got := hex.Prefilter.String(); got != want {
+		t.Errorf("prefilter\n %s, want\n %s", got, want)
+	}
+}

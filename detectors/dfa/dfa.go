@@ -1,0 +1,331 @@
+// Package dfa answers one question fast: can a regex match anywhere in a
+// buffer? Go's regexp has no DFA, and on the windows the engine hands it the
+// backtracker and the NFA cost time in proportion to the window's length
+// times the program's size. Most windows hold no match, so the engine first
+// asks this package, whose lazily built DFA reads each byte once.
+//
+// The language it decides is a superset of the regex's: empty-width
+// assertions (\b, ^, $) are dropped, and any rune beyond ASCII is read as a
+// run of bytes 0x80-0xFF. A "no" is therefore proof that the regex cannot
+// match; a "yes" sends the window to the real regex.
+package dfa
+
+import (
+	"errors"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// byteSet is a set of bytes.
+type byteSet [4]uint64
+
+func (s *byteSet) add(lo, hi int) {
+	for b := lo; b <= hi && b < 256; b++ {
+		s[b>>6] |= 1 << (b & 63)
+	}
+}
+
+func (s *byteSet) has(b byte) bool { return s[b>>6]&(1<<(b&63)) != 0 }
+
+// nstate is a Thompson NFA state: it consumes one byte of set and moves to
+// out, or (set nil) moves without input to out and out1 (-1: none).
+type nstate struct {
+	set       *byteSet
+	out, out1 int
+	match     bool
+}
+
+// Prog is a compiled prefilter. It is immutable; each goroutine asks through
+// its own Matcher.
+type Prog struct {
+	states  []nstate
+	start   int
+	classes [256]uint8 // byte -> equivalence class
+	reps    []byte     // class -> a byte of it
+}
+
+// maxNFAStates bounds the NFA; a bigger regex gets no prefilter (the
+// largest default rule needs about 350 states).
+const maxNFAStates = 5000
+
+// ErrTooBig is returned for a regex whose NFA would exceed the bound.
+var ErrTooBig = errors.New("dfa: regex too large for a prefilter")
+
+// Compile builds a prefilter for re.
+func Compile(re *syntax.Regexp) (*Prog, error) {
+	c := &compiler{}
+	f, err := c.build(re.Simplify())
+	if err != nil {
+		return nil, err
+	}
+	m := c.add(nstate{out: -1, out1: -1, match: true})
+	c.patch(f.holes, m)
+	p := &Prog{states: c.states, start: f.start}
+	p.computeClasses()
+	return p, nil
+}
+
+// frag is a piece of NFA under construction: its entry state and the
+// dangling exits to patch.
+type frag struct {
+	start int
+	holes []hole
+}
+
+type hole struct {
+	state int
+	alt   bool // out1 rather than out
+}
+
+type compiler struct {
+	states []nstate
+}
+
+func (c *compiler) add(s nstate) int {
+	c.states = append(c.states, s)
+	return len(c.states) - 1
+}
+
+func (c *compiler) patch(hs []hole, to int) {
+	for _, h := range hs {
+		if h.alt {
+			c.states[h.state].out1 = to
+		} else {
+			c.states[h.state].out = to
+		}
+	}
+}
+
+func (c *compiler) byteFrag(set *byteSet) frag {
+	s := c.add(nstate{set: set, out: -1, out1: -1})
+	return frag{s, []hole{{s, false}}}
+}
+
+func (c *compiler) empty() frag {
+	s := c.add(nstate{out: -1, out1: -1})
+	return frag{s, []hole{{s, false}}}
+}
+
+func (c *compiler) concat(a, b frag) frag {
+	c.patch(a.holes, b.start)
+	return frag{a.start, b.holes}
+}
+
+func (c *compiler) alt(a, b frag) frag {
+	s := c.add(nstate{out: a.start, out1: b.start})
+	return frag{s, append(append([]hole(nil), a.holes...), b.holes...)}
+}
+
+func (c *compiler) star(a frag) frag {
+	s := c.add(nstate{out: a.start, out1: -1})
+	c.patch(a.holes, s)
+	return frag{s, []hole{{s, true}}}
+}
+
+func (c *compiler) plus(a frag) frag {
+	s := c.add(nstate{out: a.start, out1: -1})
+	c.patch(a.holes, s)
+	return frag{a.start, []hole{{s, true}}}
+}
+
+func (c *compiler) quest(a frag) frag {
+	s := c.add(nstate{out: a.start, out1: -1})
+	return frag{s, append([]hole{{s, true}}, a.holes...)}
+}
+
+// highRun is one or more bytes of 0x80-0xFF: a stand-in for any non-ASCII
+// rune (and for invalid bytes, which Go's regexp reads as U+FFFD).
+func (c *compiler) highRun() frag {
+	var set byteSet
+	set.add(0x80, 0xFF)
+	return c.plus(c.byteFrag(&set))
+}
+
+// runeSet turns rune ranges into a fragment: one byte of the ASCII part, or a
+// run of high bytes when any rune is beyond ASCII.
+func (c *compiler) runeSet(ranges []rune) frag {
+	var set byteSet
+	ascii, high := false, false
+	for i := 0; i+1 < len(ranges); i += 2 {
+		lo, hi := ranges[i], ranges[i+1]
+		if lo < 0x80 {
+			set.add(int(lo), int(min(hi, 0x7F)))
+			ascii = true
+		}
+		if hi >= 0x80 {
+			high = true
+		}
+	}
+	switch {
+	case ascii && high:
+		return c.alt(c.byteFrag(&set), c.highRun())
+	case high:
+		return c.highRun()
+	case ascii:
+		return c.byteFrag(&set)
+	}
+	// An empty class matches nothing: a byte state with an empty set.
+	return c.byteFrag(&byteSet{})
+}
+
+func (c *compiler) literalRune(r rune, fold bool) frag {
+	ranges := []rune{r, r}
+	if fold {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			ranges = append(ranges, f, f)
+		}
+	}
+	if r >= 0x80 && !fold {
+		// Exact UTF-8 bytes of a non-ASCII literal.
+		var out frag
+		for i, b := range []byte(string(r)) {
+			var set byteSet
+			set.add(int(b), int(b))
+			f := c.byteFrag(&set)
+			if i == 0 {
+				out = f
+			} else {
+				out = c.concat(out, f)
+			}
+		}
+		return out
+	}
+	return c.runeSet(ranges)
+}
+
+func (c *compiler) build(re *syntax.Regexp) (frag, error) {
+	if len(c.states) > maxNFAStates {
+		return frag{}, ErrTooBig
+	}
+	switch re.Op {
+	case syntax.OpNoMatch:
+		return c.byteFrag(&byteSet{}), nil
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText,
+		syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return c.empty(), nil
+	case syntax.OpLiteral:
+		fold := re.Flags&syntax.FoldCase != 0
+		var out frag
+		for i, r := range re.Rune {
+			f := c.literalRune(r, fold)
+			if i == 0 {
+				out = f
+			} else {
+				out = c.concat(out, f)
+			}
+		}
+		if len(re.Rune) == 0 {
+			return c.empty(), nil
+		}
+		return out, nil
+	case syntax.OpCharClass:
+		return c.runeSet(re.Rune), nil
+	case syntax.OpAnyCharNotNL:
+		return c.runeSet([]rune{0, '\n' - 1, '\n' + 1, unicode.MaxRune}), nil
+	case syntax.OpAnyChar:
+		return c.runeSet([]rune{0, unicode.MaxRune}), nil
+	case syntax.OpCapture:
+		return c.build(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest:
+		sub, err := c.build(re.Sub[0])
+		if err != nil {
+			return frag{}, err
+		}
+		switch re.Op {
+		case syntax.OpStar:
+			return c.star(sub), nil
+		case syntax.OpPlus:
+			return c.plus(sub), nil
+		}
+		return c.quest(sub), nil
+	case syntax.OpRepeat:
+		// Simplify leaves none; expand defensively.
+		return c.build(expandRepeat(re))
+	case syntax.OpConcat:
+		if len(re.Sub) == 0 {
+			return c.empty(), nil
+		}
+		var out frag
+		for i, s := range re.Sub {
+			f, err := c.build(s)
+			if err != nil {
+				return frag{}, err
+			}
+			if i == 0 {
+				out = f
+			} else {
+				out = c.concat(out, f)
+			}
+		}
+		return out, nil
+	case syntax.OpAlternate:
+		var out frag
+		for i, s := range re.Sub {
+			f, err := c.build(s)
+			if err != nil {
+				return frag{}, err
+			}
+			if i == 0 {
+				out = f
+			} else {
+				out = c.alt(out, f)
+			}
+		}
+		return out, nil
+	}
+	return frag{}, errors.New("dfa: unsupported regex operator " + strconv.Itoa(int(re.Op)))
+}
+
+func expandRepeat(re *syntax.Regexp) *syntax.Regexp {
+	cp := *re
+	cp.Op = syntax.OpConcat
+	cp.Sub = nil
+	for i := 0; i < re.Min; i++ {
+		cp.Sub = append(cp.Sub, re.Sub[0])
+	}
+	switch {
+	case re.Max == -1:
+		cp.Sub = append(cp.Sub, &syntax.Regexp{Op: syntax.OpStar, Sub: []*syntax.Regexp{re.Sub[0]}})
+	default:
+		for i := re.Min; i < re.Max; i++ {
+			cp.Sub = append(cp.Sub, &syntax.Regexp{Op: syntax.OpQuest, Sub: []*syntax.Regexp{re.Sub[0]}})
+		}
+	}
+	return &cp
+}
+
+// computeClasses partitions the 256 bytes into classes no state's set
+// splits, so a DFA row has one entry per class.
+func (p *Prog) computeClasses() {
+	// Signature of a byte: which distinct sets contain it.
+	var sets []*byteSet
+	seen := map[byteSet]bool{}
+	for _, s := range p.states {
+		if s.set != nil && !seen[*s.set] {
+			seen[*s.set] = true
+			sets = append(sets, s.set)
+		}
+	}
+	ids := map[string]uint8{}
+	var sig strings.Builder
+	for b := 0; b < 256; b++ {
+		sig.Reset()
+		for _, s := range sets {
+			if s.has(byte(b)) {
+				sig.WriteByte('1')
+			} else {
+				sig.WriteByte('0')
+			}
+		}
+		k := sig.String()
+		id, ok := ids[k]
+		if !ok {
+			id = uint8(len(ids))
+			ids[k] = id
+			p.reps = append(p.reps, byte(b))
+		}
+		p.classes[b] = id
+	}
+}

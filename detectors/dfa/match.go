@@ -1,0 +1,148 @@
+package dfa
+
+import (
+	"encoding/binary"
+	"slices"
+)
+
+// maxDFAStates bounds a Matcher's cache; past it the cache is dropped and
+// rebuilt as the input needs it, so memory stays bounded on any input.
+const maxDFAStates = 2048
+
+// Matcher runs a Prog with a lazily built DFA. It is not safe for concurrent
+// use; give each goroutine its own.
+type Matcher struct {
+	p      *Prog
+	nc     int
+	trans  []int32 // state*nc + class -> next state + 1 (0: not built yet)
+	accept []bool
+	sets   [][]int32 // DFA state -> its NFA states (consuming or match)
+	index  map[string]int32
+	start  int32
+	resets int // times the cache overflowed and was dropped
+
+	// scratch for closures
+	stack []int
+	mark  []uint32
+	gen   uint32
+	buf   []int32
+	key   []byte
+}
+
+// NewMatcher returns a Matcher with an empty cache.
+func (p *Prog) NewMatcher() *Matcher {
+	m := &Matcher{p: p, nc: len(p.reps), mark: make([]uint32, len(p.states))}
+	m.reset()
+	return m
+}
+
+func (m *Matcher) reset() {
+	m.trans = m.trans[:0]
+	m.accept = m.accept[:0]
+	m.sets = m.sets[:0]
+	m.index = map[string]int32{}
+	m.buf = m.buf[:0]
+	m.nextGen()
+	m.closure(m.p.start)
+	m.start = m.intern()
+}
+
+// nextGen starts a new closure batch; marks of older batches are stale.
+func (m *Matcher) nextGen() {
+	m.gen++
+	if m.gen == 0 {
+		clear(m.mark)
+		m.gen = 1
+	}
+}
+
+// closure adds the states reachable from s without input to m.buf.
+func (m *Matcher) closure(s int) {
+	m.stack = append(m.stack[:0], s)
+	for len(m.stack) > 0 {
+		i := m.stack[len(m.stack)-1]
+		m.stack = m.stack[:len(m.stack)-1]
+		if i < 0 || m.mark[i] == m.gen {
+			continue
+		}
+		m.mark[i] = m.gen
+		st := &m.p.states[i]
+		if st.set != nil || st.match {
+			m.buf = append(m.buf, int32(i))
+			continue
+		}
+		m.stack = append(m.stack, st.out1, st.out)
+	}
+}
+
+// intern returns the DFA state for the NFA states in m.buf.
+func (m *Matcher) intern() int32 {
+	slices.Sort(m.buf)
+	m.key = m.key[:0]
+	for _, s := range m.buf {
+		m.key = binary.AppendUvarint(m.key, uint64(s))
+	}
+	if id, ok := m.index[string(m.key)]; ok {
+		return id
+	}
+	id := int32(len(m.sets))
+	m.index[string(m.key)] = id
+	set := slices.Clone(m.buf)
+	m.sets = append(m.sets, set)
+	acc := false
+	for _, s := range set {
+		if m.p.states[s].match {
+			acc = true
+		}
+	}
+	m.accept = append(m.accept, acc)
+	m.trans = append(m.trans, make([]int32, m.nc)...)
+	return id
+}
+
+// step builds the transition of DFA state d on byte class c. The NFA start
+// joins every state: the search is unanchored.
+func (m *Matcher) step(d int32, c uint8) int32 {
+	b := m.p.reps[c]
+	m.nextGen()
+	m.buf = m.buf[:0]
+	for _, s := range m.sets[d] {
+		st := &m.p.states[s]
+		if st.set != nil && st.set.has(b) {
+			m.closure(st.out)
+		}
+	}
+	m.closure(m.p.start)
+	next := m.intern()
+	m.trans[int(d)*m.nc+int(c)] = next + 1
+	return next
+}
+
+// Match reports whether the prefilter's language matches anywhere in data.
+func (m *Matcher) Match(data []byte) bool {
+	d := m.start
+	if m.accept[d] {
+		return true
+	}
+	classes := &m.p.classes
+	for _, b := range data {
+		c := classes[b]
+		next := m.trans[int(d)*m.nc+int(c)] - 1
+		if next < 0 {
+			if len(m.sets) >= maxDFAStates {
+				// Drop the cache, keeping only the state we are in.
+				cur := slices.Clone(m.sets[d])
+				m.reset()
+				m.resets++
+				m.buf = append(m.buf[:0], cur...)
+				d = m.intern()
+			}
+			next = m.step(d, c)
+		}
+		d = next
+		if m.accept[d] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,134 @@
+package rules
+
+import "regexp/syntax"
+
+// A rule's regex runs only in windows around keyword hits, but Go's regexp
+// engine costs time in proportion to the window's length times the size of
+// the compiled program, and a counted repeat such as [A-Za-z0-9]{16,128} is
+// compiled into 128 copies of its body. Most windows hold no match, so before
+// the regex the engine asks two cheaper questions whose "no" proves there is
+// no match: does the window hold a long enough run of the bytes a mandatory
+// repeat consumes, and does a relaxed copy of the regex (Prefilter, which
+// the engine runs as a DFA) match at all.
+
+// ByteRun is a mandatory stretch of every match: at least Min consecutive
+// bytes each in Class.
+type ByteRun struct {
+	Class [256]bool
+	Min   int
+}
+
+// minRunLen is the shortest mandatory repeat worth a run check: shorter runs
+// occur in almost any window.
+const minRunLen = 8
+
+// requiredRuns returns the runs every match holds, walking the mandatory
+// top-level sequence of the unsimplified regex (through capture groups and
+// repeats with a minimum).
+func requiredRuns(re *syntax.Regexp) []ByteRun {
+	var out []ByteRun
+	var walk func(re *syntax.Regexp)
+	walk = func(re *syntax.Regexp) {
+		switch re.Op {
+		case syntax.OpCapture:
+			walk(re.Sub[0])
+		case syntax.OpConcat:
+			for _, s := range re.Sub {
+				walk(s)
+			}
+		case syntax.OpPlus:
+			walk(re.Sub[0])
+		case syntax.OpRepeat:
+			if re.Min == 0 {
+				return
+			}
+			if class, ok := byteClass(re.Sub[0]); ok && re.Min >= minRunLen {
+				out = append(out, ByteRun{Class: class, Min: re.Min})
+				return
+			}
+			walk(re.Sub[0])
+		}
+	}
+	walk(re)
+	return out
+}
+
+// byteClass returns the bytes a one-character regex can consume; a rune
+// beyond ASCII counts as any byte of 0x80-0xFF (its UTF-8 encoding).
+func byteClass(re *syntax.Regexp) (class [256]bool, ok bool) {
+	mark := func(lo, hi rune) {
+		for r := lo; r <= hi && r < 0x80; r++ {
+			class[r] = true
+		}
+		if hi >= 0x80 {
+			for b := 0x80; b < 0x100; b++ {
+				class[b] = true
+			}
+		}
+	}
+	switch re.Op {
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			mark(re.Rune[i], re.Rune[i+1])
+		}
+		return class, true
+	case syntax.OpAnyCharNotNL:
+		mark(0, 0x10FFFF)
+		class['\n'] = false
+		return class, true
+	case syntax.OpAnyChar:
+		mark(0, 0x10FFFF)
+		return class, true
+	case syntax.OpLiteral:
+		if len(re.Rune) != 1 {
+			return class, false
+		}
+		mark(re.Rune[0], re.Rune[0])
+		if re.Flags&syntax.FoldCase != 0 {
+			for r := re.Rune[0]; ; {
+				r = foldRune(r)
+				if r == re.Rune[0] {
+					break
+				}
+				mark(r, r)
+			}
+		}
+		return class, true
+	}
+	return class, false
+}
+
+// foldRune is the next rune in r's ASCII case-folding orbit.
+func foldRune(r rune) rune {
+	switch {
+	case r >= 'a' && r <= 'z':
+		return r - 'a' + 'A'
+	case r >= 'A' && r <= 'Z':
+		return r - 'A' + 'a'
+	}
+	return r
+}
+
+// relaxCap is the largest repeat kept as written in the prefilter.
+const relaxCap = 4
+
+// prefilterRegex returns a regex that matches wherever re matches and is
+// far smaller: counted repeats with a large bound become unbounded (keeping
+// at most relaxCap mandatory copies) and groups do not capture.
+func prefilterRegex(re *syntax.Regexp) *syntax.Regexp {
+	out := *re
+	out.Sub = nil
+	for _, s := range re.Sub {
+		out.Sub = append(out.Sub, prefilterRegex(s))
+	}
+	switch re.Op {
+	case syntax.OpCapture:
+		return out.Sub[0]
+	case syntax.OpRepeat:
+		if re.Max == -1 || re.Max > relaxCap {
+			out.Min = min(re.Min, relaxCap)
+			out.Max = -1
+		}
+	}
+	return &out
+}
