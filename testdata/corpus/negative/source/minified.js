@@ -1,0 +1,1 @@
+!function(e){var t={};function n(r){if(t[r])return t[r].exports;var o=t[r]={i:r,l:!1,exports:{}};return e[r].call(o.exports,o,o.exports,n),o.l=!0,o.exports}n.m=e,n.c=t,n.d=function(e,t,r){n.o(e,t)||Object.defineProperty(e,t,{enumerable:!0,get:r})},n.p="/static/",n.h="52c03f55cee60b79dd8a"}([function(e,t){e.exports={token:null,password:"",apiKey:void 0}}]);

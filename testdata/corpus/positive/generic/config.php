@@ -1,0 +1,4 @@
+<?php
+$config['db_host'] = 'localhost';
+$config['db_user'] = 'shop';
+$config['db_password'] = 'Ojmp7fJRWDq432kK';

@@ -1,0 +1,3 @@
+GITHUB_APP_ID = 318442
+GITHUB_OAUTH_TOKEN = "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"
+REPO = "acme/infra"

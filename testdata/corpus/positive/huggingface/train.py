@@ -1,0 +1,3 @@
+from huggingface_hub import login
+
+login(token="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")

@@ -1,0 +1,5 @@
+Rails.configuration.stripe = {
+  publishable_key: "pk_live_wW7gA19eTOkIlONF2FMcQOgtS52gTB8amQWawFueeUmobYnTF7KgsdLNdbTHRzG0zDG5FBA2TaNQLjmUqFodFTr9jlrZE1VcWq6",
+  secret_key: "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"
+}
+Stripe.api_key = Rails.configuration.stripe[:secret_key]
