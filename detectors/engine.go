@@ -8,7 +8,9 @@ package detectors
 
 import (
 	"bytes"
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -111,6 +113,7 @@ type window struct {
 
 type scratch struct {
 	windows  []window
+	lastHit  []int
 	matchers []*dfa.Matcher // per regex rule, built on first use
 }
 
@@ -138,31 +141,37 @@ func (e *Engine) Scan(data []byte) []Match {
 	defer e.pool.Put(sc)
 	sc.windows = sc.windows[:0]
 
-	lastHit := map[int32]int{}
+	// lastHit[ri] is the end of rule ri's latest window, +1 (0: none yet).
+	if len(sc.lastHit) < len(e.regexIdx) {
+		sc.lastHit = make([]int, len(e.regexIdx))
+	}
+	lastHit := sc.lastHit
 	e.ac.Scan(data, func(k int, start int) {
 		klen := len(e.ac.Patterns()[k])
 		for _, ri := range e.kwRules[k] {
 			// A hit inside the previous window of the same rule adds nothing.
-			if end, ok := lastHit[ri]; ok && start+klen <= end {
+			if end := lastHit[ri]; end > 0 && start+klen <= end-1 {
 				continue
 			}
 			lo, hi := e.windowFor(e.regexIdx[ri], data, start, klen)
-			lastHit[ri] = hi
+			lastHit[ri] = hi + 1
 			sc.windows = append(sc.windows, window{ri, lo, hi})
 		}
 	})
+	for _, w := range sc.windows {
+		lastHit[w.rule] = 0
+	}
 	for _, ri := range e.always {
 		sc.windows = append(sc.windows, window{ri, 0, len(data)})
 	}
 	if len(sc.windows) == 0 {
 		return nil
 	}
-	sort.Slice(sc.windows, func(i, j int) bool {
-		a, b := sc.windows[i], sc.windows[j]
+	slices.SortFunc(sc.windows, func(a, b window) int {
 		if a.rule != b.rule {
-			return a.rule < b.rule
+			return cmp.Compare(a.rule, b.rule)
 		}
-		return a.lo < b.lo
+		return cmp.Compare(a.lo, b.lo)
 	})
 
 	var out []Match
