@@ -4,6 +4,7 @@ package detectors
 // A format that embeds a checksum lets a look-alike be told from a real
 // token without any network request.
 var Checksums = map[string]func(secret string) bool{
-	"github": GitHubChecksum,
-	"npm":    NpmChecksum,
+	"github":  GitHubChecksum,
+	"npm":     NpmChecksum,
+	"grafana": GrafanaChecksum,
 }
