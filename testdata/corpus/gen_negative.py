@@ -853,3 +853,193 @@ neg("source/vars.tf", """variable "github_token" {
 """)
 neg("source/metrics.csv", "timestamp,request_id,latency_ms\n" + "".join(f"2024-03-0{i}T10:00:00Z,{hx(32)},{R.randint(5, 900)}\n" for i in range(1, 9)))
 neg("source/log.txt", "".join(f"2024-03-04T10:0{i}:00Z INFO request_id={uuid.UUID(int=R.getrandbits(128))} trace={hx(32)} user=42 path=/api/orders status=200\n" for i in range(8)))
+
+# ======== batch 2: harder look-alikes ========
+neg("vendor-docs/stripe-quickstart.md", """Set your secret key. Remember to switch to your live secret key in production.
+
+```python
+stripe.api_key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+```
+""")
+neg("vendor-docs/slack-app.md", """```js
+const web = new WebClient("xoxb-not-a-real-token-this-will-not-work");
+```
+""")
+neg("vendor-docs/twilio.md", """```
+TWILIO_ACCOUNT_SID=ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX
+TWILIO_AUTH_TOKEN=your_auth_token
+```
+""")
+neg("vendor-docs/public-keys.js", f"""// Publishable keys are safe to ship to the browser.
+const stripe = Stripe("pk_live_{rs(24, AL)}");
+mapboxgl.accessToken = "pk.eyJ1IjoiYWNtZSIsImEiOiJ{rs(20, AL)}.{rs(22, AL)}";
+const recaptchaSiteKey = "6Lc{rs(37, AL + '_-')}";
+const sentryDsn = "https://{hx(32)}@o{R.randint(100000, 999999)}.ingest.sentry.io/{R.randint(1000000, 9999999)}";
+""")
+neg("vendor-docs/github-app.yml", f"""# GitHub App settings (public)
+app_id: {R.randint(100000, 999999)}
+client_id: Iv1.{hx(16)}
+webhook_url: https://ci.acme-widgets.com/github/events
+""")
+neg("code/crypto_test_vectors.go", """package aes
+
+var vectors = []struct{ key, plaintext, ciphertext string }{
+	{"000102030405060708090a0b0c0d0e0f", "00112233445566778899aabbccddeeff", "69c4e0d86a7b0430d8cdb78070b4c55a"},
+	{"2b7e151628aed2a6abf7158809cf4f3c", "6bc1bee22e409f96e93d7e117393172a", "3ad77bb40d7a3660a89ecaf32466ef97"},
+}
+""")
+neg("code/cache-keys.yml", """steps:
+  - restore_cache:
+      keys:
+        - v1-deps-{{ checksum "package-lock.json" }}
+        - v1-deps-
+  - save_cache:
+      key: v1-deps-{{ checksum "package-lock.json" }}
+""")
+neg("code/nulls.py", """password = None
+api_key = ""
+secret = get_secret("db")
+token: str | None = None
+AUTH_TOKEN_HEADER = "Authorization"
+""")
+neg("code/types.ts", """export interface Credentials {
+  username: string;
+  password: string;
+  apiKey?: string;
+  secretAccessKey: string;
+}
+export type TokenResponse = { access_token: string; token_type: "bearer"; expires_in: number };
+""")
+neg("code/oauth.py", """data = {
+    "grant_type": "password",
+    "username": username,
+    "password": password,
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
+}
+""")
+neg("code/password_gen.py", """import secrets, string
+
+def generate_password(length=20):
+    alphabet = string.ascii_letters + string.digits + string.punctuation
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+""")
+neg("code/gitignore", """.env
+.env.*
+!.env.example
+credentials.json
+*.pem
+id_rsa*
+terraform.tfstate*
+""")
+neg("code/travis.yml", f"""language: node_js
+env:
+  global:
+    - secure: "{b64(256)}"
+deploy:
+  provider: npm
+  api_key:
+    secure: "{b64(256)}"
+""")
+neg("code/jenkins-credentials.xml", f"""<com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>
+  <id>deploy</id>
+  <username>deploy</username>
+  <password>{{AQAAABAAAAAQ{b64(40)}}}</password>
+</com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>
+""")
+neg("code/settings-security.xml", f"""<settingsSecurity>
+  <master>{{{b64(36)}}}</master>
+</settingsSecurity>
+""")
+neg("code/urls.txt", """git@github.com:acme/widgets.git
+https://deploy@github.com/acme/widgets.git
+postgres://localhost/app_dev
+http://localhost:8080/login?next=/dashboard
+mongodb://mongo:27017/app
+redis://redis:6379/0
+""")
+neg("code/ansible-inline-vault.yml", "db_password: !vault |\n          $ANSIBLE_VAULT;1.1;AES256\n" + "".join("          " + hx(64) + "\n" for _ in range(5)))
+neg("code/user_factory.rb", """FactoryBot.define do
+  factory :user do
+    email { Faker::Internet.email }
+    password { "password123" }
+    password_confirmation { password }
+  end
+end
+""")
+neg("code/seeds.sql", """INSERT INTO users (email, password_hash) VALUES
+  ('admin@acme.local', crypt('admin', gen_salt('bf')));
+""")
+neg("code/keycloak.env", """KEYCLOAK_ADMIN=admin
+KEYCLOAK_ADMIN_PASSWORD=${KEYCLOAK_ADMIN_PASSWORD}
+KC_DB_PASSWORD_FILE=/run/secrets/kc_db
+""")
+neg("code/idempotency.js", f"""const idempotencyKey = crypto.randomUUID();
+const cacheKey = "user:" + userId;
+const publicKey = fs.readFileSync("public.pem");
+const primaryKey = "id";
+const sessionKey = "sess:{hx(8)}";
+""")
+neg("code/font.css", "@font-face { font-family: 'Icons'; src: url(data:font/woff2;base64," + base64.b64encode(b"wOF2" + rbytes(600)).decode() + ") format('woff2'); }\n")
+neg("code/emoji-map.json", json.dumps({k: hx(8) for k in ["smile", "heart", "key", "lock", "token"]}) + "\n")
+neg("code/kms.tf", f"""resource "aws_kms_key" "main" {{
+  description = "app key"
+}}
+output "key_arn" {{ value = "arn:aws:kms:us-east-1:{R.randint(10**11, 10**12)}:key/{uuid.UUID(int=R.getrandbits(128))}" }}
+""")
+neg("code/tfstate-clean.tfstate", json.dumps({"version": 4, "terraform_version": "1.6.2", "serial": 3, "lineage": str(uuid.UUID(int=R.getrandbits(128))), "outputs": {"vpc_id": {"value": "vpc-" + hx(17), "type": "string"}}, "resources": [{"mode": "managed", "type": "aws_subnet", "name": "a", "instances": [{"attributes": {"id": "subnet-" + hx(17), "arn": "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-" + hx(17), "cidr_block": "10.0.1.0/24"}}]}]}, indent=2) + "\n")
+neg("code/k8s-secret-empty.yaml", """apiVersion: v1
+kind: Secret
+metadata:
+  name: app
+type: Opaque
+data: {}
+""")
+neg("code/serviceaccount-token-ref.yaml", """apiVersion: v1
+kind: Secret
+metadata:
+  name: ci-token
+  annotations:
+    kubernetes.io/service-account.name: ci
+type: kubernetes.io/service-account-token
+""")
+neg("code/aws-config", """[default]
+region = us-east-1
+output = json
+
+[profile prod]
+role_arn = arn:aws:iam::123456789012:role/Admin
+source_profile = default
+sso_start_url = https://acme.awsapps.com/start
+""")
+neg("code/phpunit.xml", """<phpunit>
+  <php>
+    <env name="APP_KEY" value=""/>
+    <env name="DB_PASSWORD" value=""/>
+    <env name="CACHE_DRIVER" value="array"/>
+  </php>
+</phpunit>
+""")
+neg("code/changelog-security.md", """## 2.4.1
+- Rotate the leaked Slack webhook (the old URL is revoked).
+- `password` fields are now redacted in logs as `[REDACTED]`.
+- Tokens are stored as SHA-256 digests.
+""")
+neg("code/htpasswd-doc.md", """Create the file with `htpasswd -c /etc/nginx/.htpasswd admin` and reload nginx.
+""")
+neg("code/hex_ids.py", f"""TRACE_IDS = ["{hx(32)}", "{hx(32)}"]
+COMMIT = "{hx(40)}"
+BUILD_HASH = "{hx(64)}"
+""")
+neg("code/base64_payload.json", json.dumps({"event": "upload", "thumbnail": base64.b64encode(b"\xff\xd8\xff\xe0" + rbytes(400)).decode(), "checksum": hx(64)}) + "\n")
+neg("code/webpack.config.js", """module.exports = {
+  output: { filename: "[name].[contenthash].js" },
+  plugins: [new webpack.DefinePlugin({ "process.env.API_URL": JSON.stringify(process.env.API_URL) })],
+};
+""")
+neg("code/secrets-doc.yaml", """# Required secrets (create them with kubectl):
+#   kubectl create secret generic db --from-literal=password=<db password>
+#   kubectl create secret generic api --from-literal=token=<api token>
+replicas: 3
+image: acme/api:1.4.2
+""")

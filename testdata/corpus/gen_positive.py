@@ -1147,3 +1147,312 @@ pos("saas", "okta.yaml", f"""okta:
     orgUrl: https://acme.okta.com
     token: 00{rs(40, AL + '-_')}
 """)
+
+# ======== batch 2: more contexts per format ========
+def upw(): return rs(18, AL)  # url-safe password
+pos("generic", "db.py", f"""import psycopg2
+
+conn = psycopg2.connect(host="10.2.0.7", dbname="orders", user="orders_rw", password="{word_pw()}")
+""")
+pos("generic", "db.js", f"""const pool = mysql.createPool({{
+  host: "mysql.internal",
+  user: "shop",
+  pass: "{upw()}",
+  database: "shop",
+}});
+""")
+pos("generic", "store.go", f"""package store
+
+var dbCfg = mysql.Config{{
+	User:   "ledger",
+	Passwd: "{upw()}",
+	Net:    "tcp",
+	Addr:   "10.0.3.9:3306",
+	DBName: "ledger",
+}}
+""")
+pos("generic", "database.php", f"""<?php
+return [
+    'mysql' => [
+        'host' => '10.0.0.12',
+        'username' => 'forge',
+        'password' => '{upw()}',
+    ],
+];
+""")
+pos("generic", "mailer.rb", f"""ActionMailer::Base.smtp_settings = {{
+  address: "smtp.mailgun.org",
+  user_name: "postmaster@mg.acme-widgets.com",
+  password: "{upw()}",
+  authentication: :plain
+}}
+""")
+pos("generic", "Mailer.java", f"""Session session = Session.getInstance(props, new Authenticator() {{
+    protected PasswordAuthentication getPasswordAuthentication() {{
+        return new PasswordAuthentication("alerts@acme-widgets.com", "{word_pw()}");
+    }}
+}});
+""")
+pos("generic", "DataSourceConfig.java", f"""HikariConfig config = new HikariConfig();
+config.setJdbcUrl("jdbc:postgresql://db.prod.internal:5432/app");
+config.setUsername("app");
+config.setPassword("{upw()}");
+""")
+pos("generic", "run_db.sh", f"""docker run -d --name pg -e POSTGRES_PASSWORD={upw()} -p 5432:5432 postgres:16
+""")
+pos("generic", "sync.sh", f"""sshpass -p '{word_pw()}' rsync -avz ./site/ deploy@web01.corp.local:/var/www/
+""")
+pos("generic", "tomcat-users.xml", f"""<tomcat-users>
+  <role rolename="manager-gui"/>
+  <user username="manager" password="{upw()}" roles="manager-gui,manager-script"/>
+</tomcat-users>
+""")
+pos("generic", "msmtprc", f"""account default
+host smtp.gmail.com
+port 587
+auth on
+user reports.acme@gmail.com
+password {rs(16, string.ascii_lowercase)}
+""")
+pos("generic", "wpa_supplicant.conf", f"""network={{
+    ssid="Acme-Office"
+    psk="{word_pw()}"
+}}
+""")
+pos("generic", "Office.nmconnection", f"""[connection]
+id=Acme-Office
+type=wifi
+[wifi-security]
+key-mgmt=wpa-psk
+psk={word_pw()}
+""")
+pos("generic", "settings.yaml", f"""smtp:
+  host: smtp.office365.com
+  username: noreply@acme-widgets.com
+  pwd: {word_pw()}
+""")
+pos("generic", "client_creds.json", f"""{{
+  "client_id": "orders-service",
+  "client_secret": "{rs(32, AL)}",
+  "token_url": "https://auth.corp.internal/oauth/token"
+}}
+""")
+pos("generic", "auth.yaml", f"""oidc:
+  issuer: https://keycloak.corp.internal/realms/prod
+  client_id: grafana
+  client_secret: {rs(32, AL)}
+""")
+pos("generic", "api.go", f"""package partner
+
+const apiToken = "{hx(40)}"
+
+func auth(r *http.Request) {{ r.Header.Set("Authorization", "Token "+apiToken) }}
+""")
+pos("generic", "sync_job.py", f"""ACCESS_TOKEN = "{rs(64, AL)}"
+headers = {{"Authorization": f"Bearer {{ACCESS_TOKEN}}"}}
+""")
+pos("generic", "appsettings.json", f"""{{
+  "Smtp": {{ "Host": "smtp.sendgrid.net", "User": "apikey", "Password": "{word_pw()}" }},
+  "Jwt": {{ "Issuer": "acme", "SigningKey": "{rs(44, AL)}" }}
+}}
+""")
+pos("generic", "bitbucket-pipelines.yml", f"""pipelines:
+  default:
+    - step:
+        script:
+          - pipe: atlassian/ftp-deploy:0.3.7
+            variables:
+              USER: deploy
+              PASSWORD: '{word_pw()}'
+              SERVER: ftp.acme-widgets.com
+""")
+pos("generic", "provision.ps1", f"""$password = ConvertTo-SecureString "{word_pw()}" -AsPlainText -Force
+$cred = New-Object System.Management.Automation.PSCredential ("CORP\\svc-deploy", $password)
+Invoke-Command -ComputerName web01 -Credential $cred -ScriptBlock {{ iisreset }}
+""")
+pos("generic", "Unattend.xml", f"""<UserAccounts>
+  <AdministratorPassword>
+    <Value>{word_pw()}</Value>
+    <PlainText>true</PlainText>
+  </AdministratorPassword>
+</UserAccounts>
+""")
+pos("generic", "mosquitto.conf", f"""connection bridge-01
+address mqtt.cloud-iot.net:8883
+remote_username gateway-07
+remote_password {upw()}
+""")
+pos("generic", "ldap.conf", f"""BASE dc=corp,dc=local
+URI ldaps://ldap.corp.local
+BINDDN cn=readonly,dc=corp,dc=local
+BINDPW {upw()}
+""")
+pos("generic", "sasl_passwd", f"""[smtp.gmail.com]:587 relay.acme@gmail.com:{rs(16, string.ascii_lowercase)}
+""")
+pos("conn-url", "App.config", f"""<connectionStrings>
+  <add name="Db" connectionString="Server=mysql01;Port=3306;Database=crm;Uid=crm;Pwd={upw()};" providerName="MySql.Data.MySqlClient" />
+</connectionStrings>
+""")
+pos("conn-url", "redis.py", f"""import redis
+r = redis.from_url("rediss://default:{upw()}@redis-12345.c1.us-east-1-2.ec2.cloud.redislabs.com:12345")
+""")
+pos("conn-url", "mongo_replica.yaml", f"""mongodb:
+  uri: mongodb://svc_api:{upw()}@mongo-0.mongo:27017,mongo-1.mongo:27017,mongo-2.mongo:27017/app?replicaSet=rs0&authSource=admin
+""")
+pos("conn-url", "mssql.properties", f"""db.url=jdbc:sqlserver://sql01.corp.local:1433;databaseName=Payroll;user=payroll;password={upw()};encrypt=true
+""")
+pos("conn-url", "sqlalchemy.py", f"""engine = create_engine("mssql+pyodbc://etl:{upw()}@dw-prod/warehouse?driver=ODBC+Driver+18+for+SQL+Server")
+""")
+pos("conn-url", "amqp.env", f"""RABBITMQ_URL=amqps://orders:{upw()}@b-1234abcd.mq.us-east-1.amazonaws.com:5671
+""")
+pos("conn-url", "git-config", f"""[remote "origin"]
+	url = https://oauth2:{rs(20, AL)}@git.corp.internal/platform/api.git
+	fetch = +refs/heads/*:refs/remotes/origin/*
+""")
+pos("conn-url", "proxy.sh", f"""export https_proxy=http://jsmith:{upw()}@proxy.corp.local:3128
+""")
+pos("conn-url", "elastic.yml", f"""output.elasticsearch:
+  hosts: ["https://elastic:{upw()}@es.corp.internal:9200"]
+""")
+pos("conn-url", "clickhouse.xml", f"""<clickhouse><remote_servers><cluster><shard><replica><host>ch1</host><port>9000</port><user>replicator</user><password>{upw()}</password></replica></shard></cluster></remote_servers></clickhouse>
+""")
+pos("aws", "serverless.yml", f"""provider:
+  name: aws
+  environment:
+    AWS_KEY: {aws_id()}
+    AWS_SECRET: {aws_secret()}
+""")
+pos("aws", "S3Config.java", f"""AWSCredentials credentials = new BasicAWSCredentials("{aws_id()}", "{aws_secret()}");
+AmazonS3 s3 = AmazonS3ClientBuilder.standard().withCredentials(new AWSStaticCredentialsProvider(credentials)).build();
+""")
+pos("aws", "filesystems.php", f"""<?php
+return ['disks' => ['s3' => [
+    'driver' => 's3',
+    'key' => '{aws_id()}',
+    'secret' => '{aws_secret()}',
+    'region' => 'eu-west-1',
+]]];
+""")
+pos("aws", "aws.rb", f"""Aws.config.update(credentials: Aws::Credentials.new('{aws_id()}', '{aws_secret()}'), region: 'us-east-1')
+""")
+pos("aws", "home/.boto", f"""[Credentials]
+aws_access_key_id = {aws_id()}
+aws_secret_access_key = {aws_secret()}
+""")
+pos("aws", "secret_only.yaml", f"""s3:
+  bucket: exports
+  aws_secret_access_key: {aws_secret()}
+""")
+pos("azure-storage", "azuredeploy.parameters.json", f"""{{
+  "parameters": {{
+    "storageAccountName": {{ "value": "diagstore01" }},
+    "storageAccountKey": {{ "value": "{az_key()}" }}
+  }}
+}}
+""")
+pos("azure-ad", "provider.tf", f"""provider "azurerm" {{
+  features {{}}
+  client_id     = "{uuid.UUID(int=R.getrandbits(128))}"
+  client_secret = "{rs(3, AL)}8Q~{rs(34, AL + '_-.~')}"
+  tenant_id     = "{uuid.UUID(int=R.getrandbits(128))}"
+}}
+""")
+pos("azure-devops", "nuget-feed/.npmrc", f"""registry=https://pkgs.dev.azure.com/acme/_packaging/web/npm/registry/
+always-auth=true
+//pkgs.dev.azure.com/acme/_packaging/web/npm/registry/:username=acme
+//pkgs.dev.azure.com/acme/_packaging/web/npm/registry/:_password={base64.b64encode(rs(52, string.ascii_lowercase + '234567').encode()).decode()}
+//pkgs.dev.azure.com/acme/_packaging/web/npm/registry/:email=ci@acme-widgets.com
+""")
+pos("azure-devops", "clone.sh", f"""AZURE_DEVOPS_PAT={rs(52, string.ascii_lowercase + '234567')}
+git clone https://build:$AZURE_DEVOPS_PAT@dev.azure.com/acme/web/_git/web
+""")
+pos("github", "gh/hosts.yml", f"""github.com:
+    user: octo-dev
+    oauth_token: {gh('gho_')}
+    git_protocol: https
+""")
+pos("github", "composer/auth.json", f"""{{
+    "github-oauth": {{
+        "github.com": "{gh('ghp_')}"
+    }}
+}}
+""")
+pos("github", "clone_private.py", f"""subprocess.run(["git", "clone", "https://x-access-token:{gh('ghs_')}@github.com/acme/private-models.git"])
+""")
+pos("gitlab", "git-remote.txt", f"""origin  https://oauth2:glpat-{rs(20, AL + '-_')}@gitlab.com/acme/platform.git (fetch)
+""")
+pos("slack", "workflow.sh", f"""curl -X POST -H 'Content-Type: application/json' -d '{{"msg":"done"}}' https://hooks.slack.com/workflows/T{rs(8, UP)}/A{rs(10, UP)}/{R.randint(10**17,10**18)}/{rs(24, AL)}
+""")
+pos("slack", "oauth.json", f"""{{"ok": true, "access_token": "xoxe.xoxp-1-{rs(160, AL)}", "refresh_token": "xoxe-1-{rs(146, AL)}", "expires_in": 43200}}
+""")
+pos("npm", "legacy/.npmrc", f"""//registry.npmjs.org/:_authToken={uuid.UUID(int=R.getrandbits(128))}
+""")
+pos("docker", "gcr/config.json", f"""{{"auths":{{"https://us-docker.pkg.dev":{{"auth":"{dauth('oauth2accesstoken', 'ya29.' + rs(150, AL + '-_'))}"}}}}}}
+""")
+pos("private-key", "helm/tls-values.yaml", "ingress:\n  tls:\n    crt: |\n" + "".join("      " + l + "\n" for l in cert()[0].splitlines()) + "    key: |\n" + "".join("      " + l + "\n" for l in openssl_key("rsa").splitlines()))
+pos("private-key", "k8s/tls-secret.yaml", f"""apiVersion: v1
+kind: Secret
+type: kubernetes.io/tls
+metadata:
+  name: web-tls
+data:
+  tls.crt: {base64.b64encode(cert()[0].encode()).decode()}
+  tls.key: {base64.b64encode(openssl_key('ec').encode()).decode()}
+""")
+pos("private-key", "dsa/id_dsa", run(["openssl", "dsaparam", "-genkey", "-noout", "1024"]) if False else "-----BEGIN DSA PRIVATE KEY-----\n" + "\n".join(b64(48) for _ in range(8)) + "\n" + b64(30) + "\n-----END DSA PRIVATE KEY-----\n")
+pos("private-key", "id_rsa", openssl_key("rsa"))
+pos("private-key", "app/keys.py", 'SIGNING_KEY = """' + openssl_key("ec") + '"""\n')
+pos("private-key", "ios/AuthKey_7F3K2L9QX1.p8", openssl_key("ec").replace("EC PRIVATE KEY", "PRIVATE KEY"))
+pos("gcp-oauth", "adc/application_default_credentials.json", f"""{{
+  "client_id": "{R.randint(10**11,10**12)}-{rs(32, LO)}.apps.googleusercontent.com",
+  "client_secret": "GOCSPX-{rs(28, AL + '-_')}",
+  "refresh_token": "1//0{rs(100, AL + '-_')}",
+  "type": "authorized_user"
+}}
+""")
+pos("saas", "kaggle.json", f"""{{"username":"jdoe42","key":"{hx(32)}"}}
+""")
+pos("saas", "cargo/credentials.toml", f"""[registry]
+token = "cio{rs(32, AL)}"
+""")
+pos("saas", "vault-token", f"hvs.CAESI{rs(90, AL + '_-')}\n")
+pos("saas", "pulumi/credentials.json", f"""{{"current":"https://api.pulumi.com","accessTokens":{{"https://api.pulumi.com":"pul-{hx(40)}"}}}}
+""")
+pos("saas", "doctl/config.yaml", f"""access-token: dop_v1_{hx(64)}
+context: default
+""")
+pos("saas", "hcloud/cli.toml", f"""active_context = "prod"
+[[contexts]]
+  name = "prod"
+  token = "{rs(64, AL)}"
+""")
+pos("saas", "sentryclirc", f"""[auth]
+token={hx(64)}
+""")
+pos("saas", "firebase-tools.json", f"""{{"tokens": {{"refresh_token": "1//0{rs(100, AL + '-_')}", "access_token": "ya29.{rs(150, AL + '-_')}"}}}}
+""")
+pos("saas", "mapbox.js", f"""mapboxgl.accessToken = "pk.eyJ1IjoiYWNtZSIsImEiOiJ{rs(40, AL)}.{rs(22, AL)}";
+const SECRET = "sk.eyJ1IjoiYWNtZSIsImEiOiJ{rs(40, AL)}.{rs(22, AL)}";
+""")
+pos("saas", "paypal.env", f"""PAYPAL_CLIENT_ID=A{rs(79, AL + '-_')}
+PAYPAL_CLIENT_SECRET=E{rs(79, AL + '-_')}
+""")
+pos("saas", "algolia.js", f"""const client = algoliasearch("{rs(10, UP)}", process.env.ALGOLIA_SEARCH_KEY);
+const ALGOLIA_ADMIN_KEY = "{hx(32)}";
+""")
+pos("saas", "discord_bot.py", f"""client.run("M{rs(23, AL)}.{rs(6, AL + '-_')}.{rs(38, AL + '-_')}")
+""")
+pos("saas", "bundle/config", f"""---
+BUNDLE_GEMS__CONTRIBSYS__COM: "{hx(8)}:{hx(8)}"
+BUNDLE_RUBYGEMS__PKG__GITHUB__COM: "octo-dev:{gh('ghp_')}"
+""")
+pos("twilio", "appsettings.json", f"""{{ "Twilio": {{ "AccountSid": "AC{hx(32)}", "AuthToken": "{hx(32)}" }} }}
+""")
+pos("stripe", "payments.go", f"""func init() {{ stripe.Key = "sk_live_{rs(24, AL)}" }}
+""")
+pos("sendgrid", "notify.yaml", f"""email:
+  provider: sendgrid
+  api_key: {sg()}
+""")
+pos("openai", "app.js", f"""const openai = new OpenAI({{ apiKey: "sk-proj-{rs(156, AL + '-_')}" }});
+""")

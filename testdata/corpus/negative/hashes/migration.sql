@@ -1,3 +1,3 @@
 -- seed roles
-INSERT INTO roles (id, name) VALUES ('6333e96e-f7ac-5006-99fd-7cfe9e903729', 'admin');
-INSERT INTO roles (id, name) VALUES ('376d9561-fd6b-c371-70e1-e3776dca25ca', 'viewer');
+INSERT INTO roles (id, name) VALUES ('5b4e018b-5ded-b671-bd92-8abd3cff255f', 'admin');
+INSERT INTO roles (id, name) VALUES ('570b4e3d-0313-8bda-0416-651a2491b6db', 'viewer');

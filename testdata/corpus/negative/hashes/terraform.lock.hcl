@@ -2,8 +2,8 @@ provider "registry.terraform.io/hashicorp/aws" {
   version     = "5.40.0"
   constraints = "~> 5.0"
   hashes = [
-    "h1:xYz1i3rz0VBexgcTjDUqsSeEdKqqd1rFn4LQxzK+qCU=",
-    "zh:8d397ac1e85b86fbee207013eb37c1f3af7fdb149fbecb4bbe469f066195e79f",
-    "zh:93af2825025a734f7ea7dd607a8998d0f929e7ebdf5e2acbfa3ba043cb813250",
+    "h1:ojJ3H/2WVM1ftBHnGNVeNYvU0Ol6/iqi78Mrt2vkzFg=",
+    "zh:952a231ebf92e9a78c84296ff83317ede6e115bc79af22eddc5c33cf1c2fa84b",
+    "zh:8088c2b1e79d8a491cb21778dd01062f5e2d6613b4fff103ccf1ec69925cd2ac",
   ]
 }

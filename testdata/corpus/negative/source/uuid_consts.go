@@ -2,7 +2,7 @@ package ids
 
 // Well-known object ids.
 const (
-	RootFolderID = "34465e95-83b9-9b5f-f7e1-0345c5cac933"
-	SystemUserID = "b42052ba-06d3-b0ef-0bd8-282e71e6399e"
-	TraceSampleID = "e85d548e73384ced396def2d99d4439a"
+	RootFolderID = "1ea08d18-b6e3-1022-1c57-101f95e572d0"
+	SystemUserID = "e809efbf-dbe9-9efc-bb74-e0dc7ae86a3f"
+	TraceSampleID = "984af11d0c46c500b0ebd2eba98ff50b"
 )

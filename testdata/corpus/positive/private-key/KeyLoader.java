@@ -1,31 +1,31 @@
 public class KeyLoader {
     static final String PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\n" +
-        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCgN0+2Ox4RZZS9\n" +
-        "pL2tk/kHXKYTwqO/tabcqpylGaoi14cewGOLgzJuFactp8YS9OCFvcrw7EzHvPc4\n" +
-        "gdQEcG4fyFBwk5zwyD8sFBon0XrdW4GrYaF/LI8MmOj58SX6ADx2W7SvfV5gxGrl\n" +
-        "nu2RlhLsjHK+Dfrw8JppMPB38iBhljO2D78ntKqqdVD64Vi+DzfDHolt9JshlfPW\n" +
-        "xjzZNEyE2IuLXdGfYKwB+KHk5oRaDrLStL91YjeSSDobFkSI/cEulxV3hSBpS1yk\n" +
-        "ANc6VHur0nXcb8gM3Bw/owKJ/xyscVd2R23xLkP/xYZ/sqIAfJ8y+d9zlrC2OSPC\n" +
-        "0MvyLPWzAgMBAAECggEAS9oT85cmg57/ng9mO80gK/OZryZJ50QFpVhjBClT6t32\n" +
-        "W0FDf7QUBplaxls1hBkKSVdTQt/k8/WLZ+XTbmyaPpLUPpAsT7TGb8Ruo6ZiEHW3\n" +
-        "vN9imbaLXS/xsQ+R5rwA5BpDv4fPzGmBoIevOut9tx9BXah5w2Nt/1pLpsXrvbci\n" +
-        "bh8bCdsm5d3qLVIe3Hz+qzNweKgGvG4ur+4l/drmXeW+cUCpXvjQgpfNqzT9kg45\n" +
-        "K54ntQV7OVxyrQR9/8DSxeW4CX+2FByrIzs5hTPSeYW/LethyN8tS2w+1FjqmPdI\n" +
-        "SGQEmjLgi3tcj1zBqY7FXtV7GfeVmxkkylK6shRuBQKBgQDVEk3bJWb6ew1q9z5P\n" +
-        "GLrcCcg4pNyJnkdWvhq4HqaUfV7wWHDzPAVgOULqtjxIZcj0Bea0B/u1/op2oIxq\n" +
-        "RVdo9WTj8Efc8eMVNYbHjLFgW/qPs+CIJU+Kne3wEA1PiWCs4xSXHUdqlfSReKdT\n" +
-        "brlv98FDVvhYpXtlwBYKU4dBhwKBgQDAftsKr0ddtegsJt+TdhQlRHbnk0p6K3uS\n" +
-        "LPKTFLO+peFS1Og8IclS8TsUFNr3BeCKMMF+GU+3MAiha3zclbaRyoqQSUppFDPU\n" +
-        "w3Xq07DdBBMu4Q7f5Y+crbhWXvd5Ynb+fvtWIoxLmtWuKxOht8H2x2Pgk7AIcsU1\n" +
-        "x1xyLuCldQKBgG4TG7eoNfAXHBJzknQIYZiFUTO6L9jEtTQh1+ngo8w4jJB8EDYI\n" +
-        "fvp7+o8JAFGii9NNLSc6rJYT3vJz9LZ+Bi9J/womuulw6RCu62cxzvzp56LPmaKc\n" +
-        "K+B/wElx8X5yiUgntB5xWNC+kW+Jtl/K5u/qPaSNTJV3QC2Ls5c4GbsHAoGBAKF2\n" +
-        "xs0DkV0thH3kbY0HcoaAEyzUA5jOeGx4f1CYAN1dzs7n/5TQ0kpcRi3mAHVL3LiN\n" +
-        "hP/8wzzpcZPU0XtFqUpJFklI8L2LUJ6bBYHf5268SEr+RLfRmtDVdtYb+oE68o0u\n" +
-        "fiwV9pBEZBAf2evAc1ZIkaKCvxmXC4y8mPK+F3kxAoGATa2TfP7dJbWc6gxA2h3W\n" +
-        "OZUcz6xFN8M72ZntNRwwnwPf07Ad/fGRWrlswaJlBcupHZI38v7x9FJ3+ZHnZRP6\n" +
-        "/r5Qz8bReOSntWz3Wh0c9Si7uQTqlsAdF3eGq6sP8ujI6h/oZRohXFXLnQlrOJqr\n" +
-        "9YcJXIyS4GcRtgaO+QdVc7U=\n" +
+        "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQD0iEbCwy7o8tsu\n" +
+        "8spE5+b6aaD8mY2Nl4XYAsp4yiKakYDzwDrPcD4uW2ml+klsooD3NNKpBcB/Cykr\n" +
+        "+gv55XtctWItzftpCXKOiEeNxKgUmZDJN2GJY+13Xhb6qL+1iGsOLHWqPcgEdGG1\n" +
+        "Ki8QjDkRtcFVDYx7AObaXa6PwUmZ65M7JXa4fCBxdG8oxKGgU/scOQZsVDmouVuf\n" +
+        "AgAWAfhfUhl/NQQ3loELD7ampijZR8R43BS3/VtV9s/7NSge0xerZXvCreGvITBw\n" +
+        "xtblOmSr3Cu4l+BPIVX5yND851TOJHVVctZVH+QgVsnWTXb0WWEmiFIvdNezfa7S\n" +
+        "Gl4+bvHRAgMBAAECggEAM+KhjwxOrQ9wufS6veWt4SbeCZMEUc2bkPLApuIO9xiW\n" +
+        "EcJRSDgi/X+YemcRwsr1Td7HryUBDAPge8wN0/uhEhILj7gD1yzxwXQBqL9YQay2\n" +
+        "57cIS1hoZ9pPSmbZbKmSO5rr6ZA721Qdck0N2PdD2bHk4IjkLKpLkXxswGRtG0sS\n" +
+        "jeMx9/iCk/GpcIetDRvdR5NMLf1MaodATAfwPrO318eGcD8LpF2dEX+NTJM9JpDA\n" +
+        "QVN1ItiNd0VuOK5XRc9/Dy3T04bHPnx1Yfm80Cd8FQzRy8Z761f+eEVnISvsL4FH\n" +
+        "nQVUK4wUDbebcZfXO9QWCVt659HYJ0WduuivW7q85QKBgQD9gHaelpdejMA4wz+H\n" +
+        "XzSyr+J7gIV7v+II1dYtTSIZ1W5X49ZZ5kXxGyr844w0bK5nlBiQyoOeuFO55zus\n" +
+        "b9QO/O6pwsYVNDy3U/zm79Fc0ah/ggSIm9Odk1rCqGgPyccNA3181ZDX+zJMWhp9\n" +
+        "lSClF0DPt6szmeWYnqeBMgpVlQKBgQD28S9M3WyDjMjE3YVnolTQzGOUybtSRq5k\n" +
+        "ipVPaSsB6ID/kG9Lvon/OdjwH5vzS64JHU4YPUl/bOK2+MJjdVKy73FuSCb3a5hN\n" +
+        "DNgGTP0b4/9iB53Yp2rK5sslbZ7p78dnSvpEHPdGw+LQvTZQZVdvaFTDrIpfRM0a\n" +
+        "FJFsVRFkTQKBgQDq9FP87MpjIcVPVvfcuksXipk5qocNiW0wjzExT5pZo03gPBWB\n" +
+        "wUH2FB4lwalDNa/35HVYTbrsMx+24DCYxBUhxyBVS2dYY9AagseWK5Q6mT+43oLh\n" +
+        "MrxSAi9O19OLPpM05pU6TJ8w72tRBPokh0F4gjLZ0vvkmbEJYZMS1ZRqeQKBgQDo\n" +
+        "SdgEpgT9eeEhzn8/DSRbhOfnfhwHORWy3em12WfrU5qEzIjk50dIHlJDDnjUU8xS\n" +
+        "Jo7fnkcU5ogdNcMla6dvSm2ZH6YH9948HGjZBHLTWZVR0XhZ5KJAWvmdK5Dg3fzk\n" +
+        "3VKt39F7b6hcUqBU3/9vfOS/a/59v2pvrgldrme9wQKBgCE6KYtdYUoPkwHaMkDK\n" +
+        "fsAu0H3c4pOQzmlKGasf1kgMWzS8y36IJB+qqfm/LgTY8XHWgRHPi42ZlDZ9QkBi\n" +
+        "G5CnC4XzKdPWVMPtADxFFNqqzbAl5zgkOEX2DiC2Mk+DCRxU3DP2kTSsTRY6RmYw\n" +
+        "byTc79C2TITKRTGr106kHhVU\n" +
         "-----END PRIVATE KEY-----\n" +
         "";
 }

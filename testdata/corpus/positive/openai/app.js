@@ -1,0 +1,1 @@
+const openai = new OpenAI({ apiKey: "sk-proj-Q3HMc_QhI5ovUiDQy2P10LWKgc595sRf8y5FA5-22c8FrAeWWQE8YbWKLQJS9YdfVYNy8WoWcMHy04IGR1Qt0aKCR_Ppwvh69xCXBUbH8lFuIPtM2DfJMsCUwG-E70-GXD2vwed7uQoHevgVF_K5V_oC1NRc" });

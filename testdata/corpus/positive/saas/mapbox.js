@@ -1,0 +1,2 @@
+mapboxgl.accessToken = "pk.eyJ1IjoiYWNtZSIsImEiOiJDFnaDQ6dYUO1XeLqvBgqOpl3EUzqkARHIz3l5PNb.CUKBRIsDwS5BP60stvYdQ8";
+const SECRET = "sk.eyJ1IjoiYWNtZSIsImEiOiJD7hTrN5NDOg1pR8NLESgx6rILFCZ7lFsGQCBu6P5.uIEeZIFFHNNrwziBvcj47a";

@@ -1,0 +1,1 @@
+func init() { stripe.Key = "sk_live_NVnm7FtKiAtt8ktQWWTE9Zrs" }
