@@ -5,9 +5,11 @@ package triage
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -51,8 +53,8 @@ func (f *Filter) Add(entry string) {
 	if i < 0 {
 		return
 	}
-	line, err := strconv.Atoi(entry[i+1:])
-	if err != nil {
+	line, ok := lineNumber(entry[i+1:])
+	if !ok {
 		return
 	}
 	rest := entry[:i]
@@ -61,10 +63,30 @@ func (f *Filter) Add(entry string) {
 		return
 	}
 	p := positional{rule: rest[j+1:], line: line, path: rest[:j]}
-	if k := strings.IndexByte(p.path, ':'); k == 40 || k == 64 {
+	if k := strings.IndexByte(p.path, ':'); k >= 0 && isCommit(p.path[:k]) {
 		p.commit, p.path = p.path[:k], p.path[k+1:]
 	}
 	f.positional = append(f.positional, p)
+}
+
+// lineNumber reads the line of a gitleaks entry: decimal digits only (no
+// sign), at least 1.
+func lineNumber(s string) (int, bool) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 1
+}
+
+// isCommit reports whether s is a full SHA-1 or SHA-256 object name, so a
+// folder path whose first part happens to be 40 bytes long is not taken
+// for a commit.
+func isCommit(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
 }
 
 // LoadFile adds every entry of an ignore file; a missing file is fine.
@@ -77,15 +99,31 @@ func (f *Filter) LoadFile(path string) error {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
 	defer file.Close()
-	sc := bufio.NewScanner(file)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		f.Add(sc.Text())
-	}
-	if err := sc.Err(); err != nil {
+	if err := f.Read(file); err != nil {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
 	return nil
+}
+
+// utf8BOM is what some Windows editors write at the start of a text file.
+const utf8BOM = "\ufeff"
+
+// Read adds every entry of an ignore file's content, one per line; blank
+// lines and lines starting with '#' are skipped. A line longer than 1 MiB
+// is an error.
+func (f *Filter) Read(r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	first := true
+	for sc.Scan() {
+		line := sc.Text()
+		if first {
+			line = strings.TrimPrefix(line, utf8BOM)
+			first = false
+		}
+		f.Add(line)
+	}
+	return sc.Err()
 }
 
 // LoadRoot reads the ignore files in a scanned folder or work tree.
@@ -108,18 +146,39 @@ func (f *Filter) LoadBaseline(path string) error {
 	if err != nil {
 		return fmt.Errorf("reading baseline: %w", err)
 	}
-	var entries []map[string]any
-	if err := json.Unmarshal(data, &entries); err != nil {
-		return fmt.Errorf("baseline %s is not a JSON report (an array of findings): %w", path, err)
+	fps, err := baselineFingerprints(data)
+	if err != nil {
+		return fmt.Errorf("baseline %s: %w", path, err)
 	}
-	for _, e := range entries {
-		for _, key := range []string{"fingerprint", "Fingerprint"} {
-			if s, ok := e[key].(string); ok {
-				f.Add(s)
-			}
-		}
+	for _, fp := range fps {
+		f.Add(fp)
 	}
 	return nil
+}
+
+// baselineFingerprints reads the fingerprints of a JSON report: an array of
+// findings, each with a string "fingerprint" (achilles) or "Fingerprint"
+// (gitleaks). A finding without one is an error rather than silently never
+// matching.
+func baselineFingerprints(data []byte) ([]string, error) {
+	data = bytes.TrimPrefix(data, []byte(utf8BOM))
+	var entries []map[string]json.RawMessage
+	if err := json.Unmarshal(data, &entries); err != nil {
+		return nil, fmt.Errorf("not a JSON report (an array of findings): %w", err)
+	}
+	fps := make([]string, 0, len(entries))
+	for i, e := range entries {
+		raw, ok := e["fingerprint"]
+		if !ok {
+			raw, ok = e["Fingerprint"]
+		}
+		var fp string
+		if !ok || json.Unmarshal(raw, &fp) != nil || strings.TrimSpace(fp) == "" {
+			return nil, fmt.Errorf("finding %d has no \"fingerprint\" (achilles) or \"Fingerprint\" (gitleaks) string", i+1)
+		}
+		fps = append(fps, fp)
+	}
+	return fps, nil
 }
 
 // Suppressed reports whether a finding is covered by an entry.
@@ -157,7 +216,8 @@ func (f *Filter) Apply(fs []finding.Finding) ([]finding.Finding, int) {
 // not glued to the last old one.
 func AppendIgnore(path string, fingerprints []string) error {
 	for _, fp := range fingerprints {
-		if fp = strings.TrimSpace(fp); fp == "" || strings.ContainsAny(fp, "\n\r") || strings.HasPrefix(fp, "#") {
+		// What Read would not give back as this entry is refused.
+		if fp = strings.TrimSpace(fp); fp == "" || strings.ContainsAny(fp, "\n\r") || strings.HasPrefix(fp, "#") || strings.HasPrefix(fp, utf8BOM) {
 			return fmt.Errorf("%q is not a fingerprint", fp)
 		}
 	}

@@ -3,6 +3,7 @@ package triage
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
@@ -27,6 +28,7 @@ func TestFilter(t *testing.T) {
 		{"gitleaks, other commit", "1123456789abcdef0123456789abcdef01234567:deploy/a:b.env:aws-key:7", false},
 		{"gitleaks, other line", commit + ":deploy/a:b.env:aws-key:8", false},
 		{"gitleaks, other rule", commit + ":deploy/a:b.env:gcp-key:7", false},
+		{"gitleaks, signed line", commit + ":deploy/a:b.env:aws-key:+7", false},
 	} {
 		f := NewFilter()
 		f.Add(tc.entry)
@@ -79,5 +81,30 @@ func TestBaseline(t *testing.T) {
 	os.WriteFile(path, []byte(`{"not":"a report"}`), 0o644)
 	if err := NewFilter().LoadBaseline(path); err == nil {
 		t.Error("a baseline that is not a report was accepted")
+	}
+}
+
+func TestReadIgnore(t *testing.T) {
+	// A folder whose name is 40 bytes but not hex is a path, not a commit.
+	dir := strings.Repeat("x", 40)
+	x := finding.Finding{RuleID: "r", Path: dir + ":a.env", Line: 2, Fingerprint: "r:1:a"}
+	f := NewFilter()
+	// A byte order mark before the first entry is not part of it.
+	if err := f.Read(strings.NewReader("\ufeffr:1:a\r\n" + dir + ":a.env:r:2\n")); err != nil {
+		t.Fatal(err)
+	}
+	if !f.exact["r:1:a"] || len(f.positional) != 1 || f.positional[0].commit != "" || !f.Suppressed(x) {
+		t.Fatalf("read %v %+v", f.exact, f.positional)
+	}
+}
+
+func TestBaselineWithoutFingerprints(t *testing.T) {
+	for _, in := range []string{`[{"rule_id":"r"}]`, `[null]`, `[{"Fingerprint":3}]`, `{"rule_id":"r"}` + "\n"} {
+		if _, err := baselineFingerprints([]byte(in)); err == nil {
+			t.Errorf("%s was read as a baseline", in)
+		}
+	}
+	if fps, err := baselineFingerprints([]byte("\ufeff[]")); err != nil || len(fps) != 0 {
+		t.Errorf("an empty report with a byte order mark: %q %v", fps, err)
 	}
 }
