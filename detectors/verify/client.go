@@ -241,7 +241,17 @@ func (c *Client) Verify(ctx context.Context, v Verifier, req Request) Result {
 	if res.Status != Live {
 		res.Identity, res.Scopes, res.ExpiresAt = "", nil, time.Time{}
 	}
+	// Everything here may quote the provider's answer, and a provider (or
+	// a proxy in front of it) can echo the request, secret included. The
+	// identity may name a companion (an e-mail, a shop, an account id):
+	// only the secret itself is taken out of it.
 	res.Reason = Scrub(res.Reason, req)
+	own := Request{Secret: req.Secret}
+	res.Identity = Scrub(res.Identity, own)
+	res.Kind = Scrub(res.Kind, own)
+	for i, s := range res.Scopes {
+		res.Scopes[i] = Scrub(s, own)
+	}
 	for k, x := range res.Extra {
 		res.Extra[k] = Scrub(x, req)
 	}

@@ -99,6 +99,11 @@ func Scrub(text string, req Request) string {
 				forms = append(forms, f)
 			}
 		}
+		// A secret that is a URL (a webhook) is secret in its path, which
+		// is what a request line or an echo of it quotes, without the host.
+		if u, err := url.Parse(s); err == nil && u.Host != "" && len(u.Path) >= 8 {
+			forms = append(forms, u.Path, u.EscapedPath())
+		}
 	}
 	// Longest first, so a part inside the secret cannot leave a remnant.
 	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
