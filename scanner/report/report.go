@@ -6,6 +6,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
@@ -83,11 +84,48 @@ func New(format string, opts Options) (Writer, error) {
 type redacting struct{ inner Writer }
 
 func (r redacting) Write(w io.Writer, fs []finding.Finding) error {
+	return r.inner.Write(w, RedactAll(fs))
+}
+
+// RedactAll returns the findings with every secret of the report hidden in
+// every finding: a commit message is shared by all the findings of its
+// commit, and a match can hold another rule's secret, so hiding each
+// finding's own secret is not enough.
+func RedactAll(fs []finding.Finding) []finding.Finding {
+	seen := map[string]bool{}
+	var secrets []string
+	add := func(s string) {
+		// Shorter strings would mangle text by chance more than they hide.
+		if len(s) >= 4 && !seen[s] {
+			seen[s] = true
+			secrets = append(secrets, s)
+		}
+	}
+	for _, f := range fs {
+		add(f.Secret)
+		for _, s := range f.Related {
+			add(s)
+		}
+	}
+	// Longest first: the replacer tries its pairs in order at each place.
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	pairs := make([]string, 0, 2*len(secrets))
+	for _, s := range secrets {
+		pairs = append(pairs, s, finding.Redact(s))
+	}
+	hide := strings.NewReplacer(pairs...)
 	out := make([]finding.Finding, len(fs))
 	for i, f := range fs {
+		f.Match = hide.Replace(f.Match)
+		f.Message = hide.Replace(f.Message)
+		if f.Verification != nil {
+			v := *f.Verification
+			v.Reason, v.Identity = hide.Replace(v.Reason), hide.Replace(v.Identity)
+			f.Verification = &v
+		}
 		out[i] = RedactFinding(f)
 	}
-	return r.inner.Write(w, out)
+	return out
 }
 
 // RedactFinding returns f with the secret hidden in every field that can
@@ -98,10 +136,21 @@ func RedactFinding(f finding.Finding) finding.Finding {
 	}
 	red := finding.Redact(f.Secret)
 	f.Match = strings.ReplaceAll(f.Match, f.Secret, red)
+	// A commit message can quote the secret ("remove leaked key ghp_...").
+	f.Message = strings.ReplaceAll(f.Message, f.Secret, red)
 	if f.Verification != nil {
 		v := *f.Verification
 		v.Reason = strings.ReplaceAll(v.Reason, f.Secret, red)
+		v.Identity = strings.ReplaceAll(v.Identity, f.Secret, red)
 		f.Verification = &v
+	}
+	// Companion parts are secrets too, and a template can reach them.
+	if len(f.Related) > 0 {
+		related := make(map[string]string, len(f.Related))
+		for rule, s := range f.Related {
+			related[rule] = finding.Redact(s)
+		}
+		f.Related = related
 	}
 	f.Secret = red
 	return f
