@@ -1043,3 +1043,85 @@ neg("code/secrets-doc.yaml", """# Required secrets (create them with kubectl):
 replicas: 3
 image: acme/api:1.4.2
 """)
+
+# ======== batch 3: look-alikes of the newer generic rules ========
+neg("code3/models.go", """package auth
+
+type Login struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	OTP      *string
+}
+
+type Win32Creds struct {
+	UserName *uint16
+	Password *uint16
+}
+""")
+neg("code3/UserService.java", """public void reset(User u, String newPassword) {
+    u.setPassword(passwordEncoder.encode(newPassword));
+    ds.setPassword(env.getProperty("db.password"));
+    mail.setPassword(config.getSmtpPassword());
+}
+""")
+neg("code3/Mail.cs", """var creds = new NetworkCredential(settings.User, settings.Password);
+var secure = ConvertTo(password);
+""")
+neg("code3/deploy.ps1", """$secure = ConvertTo-SecureString $env:ADMIN_PASSWORD -AsPlainText -Force
+$cred = Get-Credential -UserName "CORP\\\\svc-deploy" -Message "Password"
+""")
+neg("code3/run.sh", """docker run -d -e POSTGRES_PASSWORD="$POSTGRES_PASSWORD" -e POSTGRES_PASSWORD_FILE=/run/secrets/pg postgres:16
+docker run --env-file .env acme/api
+docker run -e API_TOKEN acme/worker
+""")
+neg("code3/msmtprc.example", """account default
+host smtp.example.com
+user you@example.com
+passwordeval "pass show mail/smtp"
+""")
+neg("code3/pam.d-login", """auth       required   pam_unix.so
+password   required   pam_unix.so sha512 shadow
+password   include    common-password
+""")
+neg("code3/test-results.txt", """PASS: addr2line
+PASS: objdump
+FAIL: strip_with_password_option
+PASS: readelf
+""")
+neg("code3/postgres.go", """dsn := fmt.Sprintf("host=%s user=%s password=%s dbname=%s sslmode=disable", host, user, pass, name)
+db, err := sql.Open("postgres", dsn)
+""")
+neg("code3/hibernate.cfg.xml", """<hibernate-configuration>
+  <session-factory>
+    <property name="connection.password">${db.password}</property>
+    <property name="connection.username">app</property>
+    <property name="hibernate.dialect">org.hibernate.dialect.PostgreSQLDialect</property>
+  </session-factory>
+</hibernate-configuration>
+""")
+neg("code3/unattend-template.xml", """<UserAccounts>
+  <AdministratorPassword>
+    <Value>%ADMIN_PASSWORD%</Value>
+    <PlainText>true</PlainText>
+  </AdministratorPassword>
+</UserAccounts>
+""")
+neg("code3/main.tf", """resource "random_password" "db" {
+  length  = 32
+  special = true
+}
+output "db_password" {
+  value     = random_password.db.result
+  sensitive = true
+}
+""")
+neg("code3/hpke-vectors.json", json.dumps([{"mode": 1, "psk_id": "456e6e796e20447572696e206172616e204d6f726961", "info": "4f6465206f6e2061204772656369616e2055726e"}]) + "\n")
+neg("code3/ldap-doc.md", """Set `BINDDN` and `BINDPW` in /etc/ldap/ldap.conf, e.g.
+
+    BINDPW <bind password>
+""")
+neg("code3/wifi.conf", """network={
+    ssid="Guest"
+    key_mgmt=NONE
+}
+""")

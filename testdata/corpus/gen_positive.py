@@ -1456,3 +1456,44 @@ pos("sendgrid", "notify.yaml", f"""email:
 """)
 pos("openai", "app.js", f"""const openai = new OpenAI({{ apiKey: "sk-proj-{rs(156, AL + '-_')}" }});
 """)
+
+# ======== batch 3 ========
+pos("generic", "fetchmailrc", f"""poll imap.gmail.com protocol IMAP
+  user "reports.acme@gmail.com" there with password "{word_pw()}" is reports here
+""")
+pos("generic", "mutt/muttrc", f"""set smtp_url = "smtps://ops@acme-widgets.com@smtp.gmail.com:465/"
+set smtp_pass = "{rs(16, string.ascii_lowercase)}"
+""")
+pos("generic", "rclone.conf", f"""[s3-backup]
+type = s3
+provider = AWS
+access_key_id = {aws_id()}
+secret_access_key = {aws_secret()}
+""")
+pos("generic", "keystore.properties", f"""storeFile=release.jks
+storePassword={upw()}
+keyAlias=release
+keyPassword={upw()}
+""")
+pos("generic", "jenkins-cli.sh", f"""java -jar jenkins-cli.jar -s https://jenkins.corp.local -auth admin:{hx(34)} build deploy-prod
+""")
+pos("conn-url", "knexfile.js", f"""module.exports = {{
+  production: {{
+    client: "pg",
+    connection: "postgresql://knex:{upw()}@pg.internal:5432/app",
+  }},
+}};
+""")
+pos("conn-url", "sentry.conf.py", f"""SENTRY_OPTIONS["system.secret-key"] = "{rs(50, string.ascii_lowercase + string.digits + '!@#%^&*(-_=+)')}"
+""")
+pos("private-key", "vault/unseal.txt", "Unseal Key 1: " + b64(33) + "\nUnseal Key 2: " + b64(33) + "\nInitial Root Token: hvs." + rs(24, AL) + "\n")
+pos("private-key", "wireguard/wg0.conf", f"""[Interface]
+PrivateKey = {b64(32)}
+Address = 10.8.0.2/24
+
+[Peer]
+PublicKey = {b64(32)}
+Endpoint = vpn.acme-widgets.com:51820
+""")
+pos("aws", "lambda_env.json", f"""{{"Variables": {{"ACCESS_KEY": "{aws_id()}", "SECRET_KEY": "{aws_secret()}"}}}}
+""")

@@ -2,4 +2,4 @@ const idempotencyKey = crypto.randomUUID();
 const cacheKey = "user:" + userId;
 const publicKey = fs.readFileSync("public.pem");
 const primaryKey = "id";
-const sessionKey = "sess:a1e3d517";
+const sessionKey = "sess:1ee4f2a0";

@@ -1,4 +1,4 @@
 resource "aws_kms_key" "main" {
   description = "app key"
 }
-output "key_arn" { value = "arn:aws:kms:us-east-1:515164059983:key/71d17387-55c1-65c4-7843-e883f5b138ef" }
+output "key_arn" { value = "arn:aws:kms:us-east-1:732395166686:key/add9cabc-1f8e-6774-6e87-abab83e77264" }

@@ -1,3 +1,3 @@
 -- seed roles
-INSERT INTO roles (id, name) VALUES ('5b4e018b-5ded-b671-bd92-8abd3cff255f', 'admin');
-INSERT INTO roles (id, name) VALUES ('570b4e3d-0313-8bda-0416-651a2491b6db', 'viewer');
+INSERT INTO roles (id, name) VALUES ('cb9a1bf2-f93f-a317-b218-792e3b9a2ff8', 'admin');
+INSERT INTO roles (id, name) VALUES ('707da6f6-7420-61a1-2e84-ab887f74764c', 'viewer');

@@ -2,8 +2,8 @@ provider "registry.terraform.io/hashicorp/aws" {
   version     = "5.40.0"
   constraints = "~> 5.0"
   hashes = [
-    "h1:ojJ3H/2WVM1ftBHnGNVeNYvU0Ol6/iqi78Mrt2vkzFg=",
-    "zh:952a231ebf92e9a78c84296ff83317ede6e115bc79af22eddc5c33cf1c2fa84b",
-    "zh:8088c2b1e79d8a491cb21778dd01062f5e2d6613b4fff103ccf1ec69925cd2ac",
+    "h1:1c3z4YW4xmo0LtC6xF3+2zYh2ZyLP1X7KtCXjXpNajE=",
+    "zh:b1fa4ad1f26ae3e135409d079ca9d0fb35079d386e8f88dc77b132e109f9c46c",
+    "zh:0f706c351567f5863b10f8dd1d8331104cb2b877bb400a83a27e9ba13722a927",
   ]
 }

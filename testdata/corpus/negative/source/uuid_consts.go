@@ -2,7 +2,7 @@ package ids
 
 // Well-known object ids.
 const (
-	RootFolderID = "1ea08d18-b6e3-1022-1c57-101f95e572d0"
-	SystemUserID = "e809efbf-dbe9-9efc-bb74-e0dc7ae86a3f"
-	TraceSampleID = "984af11d0c46c500b0ebd2eba98ff50b"
+	RootFolderID = "91a57d15-2a10-df82-5356-2f62ba7e060d"
+	SystemUserID = "72504333-c0e4-3567-9dff-354671474f7e"
+	TraceSampleID = "36ff47a3c22905364a192a26c7fbfd55"
 )

@@ -1,31 +1,31 @@
 public class KeyLoader {
     static final String PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\n" +
-        "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQD0iEbCwy7o8tsu\n" +
-        "8spE5+b6aaD8mY2Nl4XYAsp4yiKakYDzwDrPcD4uW2ml+klsooD3NNKpBcB/Cykr\n" +
-        "+gv55XtctWItzftpCXKOiEeNxKgUmZDJN2GJY+13Xhb6qL+1iGsOLHWqPcgEdGG1\n" +
-        "Ki8QjDkRtcFVDYx7AObaXa6PwUmZ65M7JXa4fCBxdG8oxKGgU/scOQZsVDmouVuf\n" +
-        "AgAWAfhfUhl/NQQ3loELD7ampijZR8R43BS3/VtV9s/7NSge0xerZXvCreGvITBw\n" +
-        "xtblOmSr3Cu4l+BPIVX5yND851TOJHVVctZVH+QgVsnWTXb0WWEmiFIvdNezfa7S\n" +
-        "Gl4+bvHRAgMBAAECggEAM+KhjwxOrQ9wufS6veWt4SbeCZMEUc2bkPLApuIO9xiW\n" +
-        "EcJRSDgi/X+YemcRwsr1Td7HryUBDAPge8wN0/uhEhILj7gD1yzxwXQBqL9YQay2\n" +
-        "57cIS1hoZ9pPSmbZbKmSO5rr6ZA721Qdck0N2PdD2bHk4IjkLKpLkXxswGRtG0sS\n" +
-        "jeMx9/iCk/GpcIetDRvdR5NMLf1MaodATAfwPrO318eGcD8LpF2dEX+NTJM9JpDA\n" +
-        "QVN1ItiNd0VuOK5XRc9/Dy3T04bHPnx1Yfm80Cd8FQzRy8Z761f+eEVnISvsL4FH\n" +
-        "nQVUK4wUDbebcZfXO9QWCVt659HYJ0WduuivW7q85QKBgQD9gHaelpdejMA4wz+H\n" +
-        "XzSyr+J7gIV7v+II1dYtTSIZ1W5X49ZZ5kXxGyr844w0bK5nlBiQyoOeuFO55zus\n" +
-        "b9QO/O6pwsYVNDy3U/zm79Fc0ah/ggSIm9Odk1rCqGgPyccNA3181ZDX+zJMWhp9\n" +
-        "lSClF0DPt6szmeWYnqeBMgpVlQKBgQD28S9M3WyDjMjE3YVnolTQzGOUybtSRq5k\n" +
-        "ipVPaSsB6ID/kG9Lvon/OdjwH5vzS64JHU4YPUl/bOK2+MJjdVKy73FuSCb3a5hN\n" +
-        "DNgGTP0b4/9iB53Yp2rK5sslbZ7p78dnSvpEHPdGw+LQvTZQZVdvaFTDrIpfRM0a\n" +
-        "FJFsVRFkTQKBgQDq9FP87MpjIcVPVvfcuksXipk5qocNiW0wjzExT5pZo03gPBWB\n" +
-        "wUH2FB4lwalDNa/35HVYTbrsMx+24DCYxBUhxyBVS2dYY9AagseWK5Q6mT+43oLh\n" +
-        "MrxSAi9O19OLPpM05pU6TJ8w72tRBPokh0F4gjLZ0vvkmbEJYZMS1ZRqeQKBgQDo\n" +
-        "SdgEpgT9eeEhzn8/DSRbhOfnfhwHORWy3em12WfrU5qEzIjk50dIHlJDDnjUU8xS\n" +
-        "Jo7fnkcU5ogdNcMla6dvSm2ZH6YH9948HGjZBHLTWZVR0XhZ5KJAWvmdK5Dg3fzk\n" +
-        "3VKt39F7b6hcUqBU3/9vfOS/a/59v2pvrgldrme9wQKBgCE6KYtdYUoPkwHaMkDK\n" +
-        "fsAu0H3c4pOQzmlKGasf1kgMWzS8y36IJB+qqfm/LgTY8XHWgRHPi42ZlDZ9QkBi\n" +
-        "G5CnC4XzKdPWVMPtADxFFNqqzbAl5zgkOEX2DiC2Mk+DCRxU3DP2kTSsTRY6RmYw\n" +
-        "byTc79C2TITKRTGr106kHhVU\n" +
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDcSeXJ7TlW9JWD\n" +
+        "5ooqAapMIBAYt/vX6jdK/h068wEG6WqFuGPqGkOEntZqbsjAwbciQlgL/XXJMTCV\n" +
+        "Cz79vA//NK/x/scZeXmKmI4jAOaWQCiDvzQTD3NHRoxpqQhfs/aPQfn8qvuriq0z\n" +
+        "slGfNEas6CiIDIbUDs7GBRAtGH3tQn/SvE2TgQ4DELpEU5c/ZCVamKLO962n96ah\n" +
+        "VZiBRYz3UHnmH9t8KIqtqB7zMkkx+nReFKvyn0XxMl9xLaQ3iZBYLdJbgfd9ldt1\n" +
+        "Yu56RrjnUW9zfIrAmOoSbhjdTW+WDE6Z3j0AXiVQIDU3xrvWc2P4dkTD9A75P2XR\n" +
+        "oGQWdjR7AgMBAAECggEABPz3YxcoETwAlrgFsOXQwWCIfMbNwRngnqYaa1dNUqa+\n" +
+        "bsC6InbtyHcAS/CuQw8f4nq2G69ll2SxwO48QuqbQiAjS8uFHqKNigHiVhCTKBvT\n" +
+        "zwfpWfUjmx2R2GKneeNNVfkcfAgzIrNFMMJ87qn0X73yDQKbmvmq3PkIYL0JPPIV\n" +
+        "yP36zHaaICnybfd4IvDtMFwF4i5onRGhoPzIolhAq90kyBaN1GYDAW7P/mC5j6r8\n" +
+        "8nQ6Yxg3uoDPcv/AVHqVcYZQW9FXciZ1Ii91F/5SZ1PA7xeqN0rLLCxfFn04TFsS\n" +
+        "rJiEwvXkjp3kqjU1SAs5q8aMe5c/9YzQWrikTteZQQKBgQDy01x66bUsEMW31fFW\n" +
+        "py6XXoxw9JdVsddRdmRk/zP2chNUhZgJOzzitfoyp+k7GSxQ1o0AUFPqFbpTz9sd\n" +
+        "B53ItGnK6OGOSzQzfVo5TLK0ofBgeoSKJxCmMM0K871vtqkG/APgVMpZHzk1BP+v\n" +
+        "WiB5udOq1M/M+E1MlbBA/UqweQKBgQDoPYRuMBwrTV0xXi+Efc4HNRxeUxSmBky4\n" +
+        "FHH03bB2wlaQzwyqaajTiPYhOIfbqDxv36aTmZCQhR9im0ADWjM2BntAWi6u+iky\n" +
+        "jar9CRuJ2g2FKowh5qQhjueQhiVBJ0JTZ3rndJt4nB+0981Y3NcauArANOFnII23\n" +
+        "VJtuZngXkwKBgHgmtV/sPEUtl2e7aMtjtd4YXo2VuTwh31TjrBF9ZYzQLVhpMi1/\n" +
+        "LkVPnhlqlDE154OoZeR92se9MJFADD91AVHKU36fdNwfwhioMfigRtyyNGrItMRX\n" +
+        "SBmzlAGTUWzxiPl3wcNCsU0f8gKWEp4FjoQsutuQqbHWOwlmF+xQaKChAoGAIh5H\n" +
+        "gliXCtWGx2Xq3TAOQIjQ7hqOggWS58g5JZwb/JZ4WTXRyodTQiBw6FiBvQduOZFF\n" +
+        "y5FX56NnBPmB4fwyYdF58e5NxW8C9mZRpHLeFNZv/gxOIfzcSAHSiyzp9DRsTgx5\n" +
+        "xd8fqAxnrBJrnI51G3vGOI6MPrZNm41WeFWddvkCgYEA7KrcRIkDFIJGvh+PNaC2\n" +
+        "vT8qnIK+tZ4g/1nDeCP7cUoqY5onokff6zinEXJWLVhmsDZ56vMwk+fr6AcOevlS\n" +
+        "HYcDuLji1cltvRvEPDITEC54ebGzbxzuTY6Qrwelye1x7tjFSaKVPsmwDkycXCmI\n" +
+        "i1b8g6+hq3hLKpyPALSjb6A=\n" +
         "-----END PRIVATE KEY-----\n" +
         "";
 }

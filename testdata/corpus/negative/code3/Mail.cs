@@ -1,0 +1,2 @@
+var creds = new NetworkCredential(settings.User, settings.Password);
+var secure = ConvertTo(password);
