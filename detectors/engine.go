@@ -113,7 +113,7 @@ type window struct {
 
 type scratch struct {
 	windows  []window
-	lastHit  []int
+	last     []window
 	matchers []*dfa.Matcher // per regex rule, built on first use
 }
 
@@ -141,25 +141,28 @@ func (e *Engine) Scan(data []byte) []Match {
 	defer e.pool.Put(sc)
 	sc.windows = sc.windows[:0]
 
-	// lastHit[ri] is the end of rule ri's latest window, +1 (0: none yet).
-	if len(sc.lastHit) < len(e.regexIdx) {
-		sc.lastHit = make([]int, len(e.regexIdx))
+	// last[ri] is rule ri's latest window; a window inside it adds nothing
+	// (hits arrive in order of their end, so windows mostly move forward).
+	if len(sc.last) < len(e.regexIdx) {
+		sc.last = make([]window, len(e.regexIdx))
+		for i := range sc.last {
+			sc.last[i].rule = -1
+		}
 	}
-	lastHit := sc.lastHit
+	last := sc.last
 	e.ac.Scan(data, func(k int, start int) {
 		klen := len(e.ac.Patterns()[k])
 		for _, ri := range e.kwRules[k] {
-			// A hit inside the previous window of the same rule adds nothing.
-			if end := lastHit[ri]; end > 0 && start+klen <= end-1 {
+			lo, hi := e.windowFor(e.regexIdx[ri], data, start, klen)
+			if p := last[ri]; p.rule >= 0 && p.lo <= lo && hi <= p.hi {
 				continue
 			}
-			lo, hi := e.windowFor(e.regexIdx[ri], data, start, klen)
-			lastHit[ri] = hi + 1
-			sc.windows = append(sc.windows, window{ri, lo, hi})
+			last[ri] = window{ri, lo, hi}
+			sc.windows = append(sc.windows, last[ri])
 		}
 	})
 	for _, w := range sc.windows {
-		lastHit[w.rule] = 0
+		last[w.rule].rule = -1
 	}
 	for _, ri := range e.always {
 		sc.windows = append(sc.windows, window{ri, 0, len(data)})

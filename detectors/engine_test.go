@@ -331,3 +331,24 @@ func TestDefaultRulesHavePrefilters(t *testing.T) {
 		}
 	}
 }
+
+// A keyword hit inside the window of an earlier hit of the same rule still
+// gets its own window when that one reaches further: the secret after the
+// second hit lies past the first window's end.
+func TestLaterHitInsideEarlierWindowExtendsIt(t *testing.T) {
+	e := New(load(t, `
+[[rules]]
+id = "kv"
+regex = '''kv[a-z_]{0,10}\s{0,3}=\s{0,3}"([a-f0-9]{32})"'''
+keywords = ["kv"]
+`))
+	secret := "0123456789abcdef0123456789abcdef"
+	data := "kv mentioned here, and kv again on this line\nkv_admin_key = \"" + secret + "\"\n"
+	if first := strings.Index(data, "kv_admin"); first+len("kv") > 54 {
+		t.Fatalf("bad case: the last hit (at %d) must lie inside the first hit's window", first)
+	}
+	ms := e.Scan([]byte(data))
+	if len(ms) != 1 || ms[0].Secret != secret {
+		t.Fatalf("got %+v, want the secret on line 2", ms)
+	}
+}
