@@ -52,9 +52,11 @@ type Engine struct {
 	kwRules  [][]int32 // keyword index -> indices into regexRules
 	always   []int32   // regex rules without keywords
 	regexIdx []*rules.Rule
-	// prefilters[i] decides, byte by byte, whether regexIdx[i] can match
-	// in a window at all (nil: no prefilter).
-	prefilters []*dfa.Prog
+	// prefilters[i] compiles, on first use, the DFA that decides byte by
+	// byte whether regexIdx[i] can match in a window at all (nil: none).
+	// Compiling lazily keeps start-up short for a staged scan that meets
+	// a handful of rules.
+	prefilters []func() *dfa.Prog
 	pool       sync.Pool
 	// keepShadowed keeps matches a more confident rule shadows; rule
 	// example checks judge each rule's own regex.
@@ -77,12 +79,14 @@ func New(cfg *rules.Config) *Engine {
 		}
 		ri := int32(len(e.regexIdx))
 		e.regexIdx = append(e.regexIdx, r)
-		var pf *dfa.Prog
-		if r.Prefilter != nil {
+		e.prefilters = append(e.prefilters, sync.OnceValue(func() *dfa.Prog {
+			if r.Prefilter == nil {
+				return nil
+			}
 			// A regex too big for a prefilter just runs without one.
-			pf, _ = dfa.Compile(r.Prefilter)
-		}
-		e.prefilters = append(e.prefilters, pf)
+			p, _ := dfa.Compile(r.Prefilter)
+			return p
+		}))
 		if len(r.Keywords) == 0 {
 			e.always = append(e.always, ri)
 			continue
@@ -119,15 +123,16 @@ type scratch struct {
 
 // prefilter returns the scratch's DFA matcher for regex rule ri, or nil.
 func (e *Engine) prefilter(sc *scratch, ri int32) *dfa.Matcher {
-	if e.prefilters[ri] == nil {
-		return nil
-	}
 	if sc.matchers == nil {
 		sc.matchers = make([]*dfa.Matcher, len(e.regexIdx))
 	}
 	m := sc.matchers[ri]
 	if m == nil {
-		m = e.prefilters[ri].NewMatcher()
+		p := e.prefilters[ri]()
+		if p == nil {
+			return nil
+		}
+		m = p.NewMatcher()
 		sc.matchers[ri] = m
 	}
 	return m
