@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -23,6 +24,15 @@ const (
 	ExitUsage       = 2
 	ExitInterrupted = 130
 )
+
+// MemoryBudget is a soft limit on achilles' own memory: as the heap nears it
+// the Go runtime collects garbage sooner and returns freed memory to the
+// system. What a scan keeps live is bounded on its own (files over
+// --max-file-size are streamed in windows, archives stop at their size,
+// ratio and entry limits, DFA caches are capped), so the limit trims the
+// garbage the collector would otherwise let pile up on large histories.
+// GOMEMLIMIT in the environment overrides it.
+const MemoryBudget = 192 << 20
 
 // interruptGrace is how long a scan has to wind down after SIGINT or
 // SIGTERM before the process exits regardless.
@@ -55,6 +65,9 @@ type IO struct {
 // Run runs achilles with args (without the program name) and returns the
 // exit status.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(MemoryBudget)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The scan stops at the signal and writes what it has; if something is
