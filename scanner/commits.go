@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -144,8 +145,9 @@ func parseRawLog(r io.Reader, fn func(hash string, in intro)) (int64, error) {
 		if len(line) > 0 {
 			switch {
 			case line[0] == 1:
+				cur = nil // what follows a header it cannot read is not this commit's
 				f := strings.SplitN(line[1:], "\x00", 5)
-				if len(f) == 5 {
+				if len(f) == 5 && isHash(f[0]) {
 					n++
 					ts, _ := strconv.ParseInt(f[3], 10, 64)
 					cur = &commitInfo{hash: f[0], author: f[1], email: f[2], when: time.Unix(ts, 0).UTC(), summary: f[4]}
@@ -178,18 +180,24 @@ func rawLine(line string) (hash, path string, parents []string, ok bool) {
 	for colons < len(line) && line[colons] == ':' {
 		colons++
 	}
+	// colons+1 modes, colons+1 hashes (the parents', then the new one) and
+	// the status.
 	fields := strings.Fields(line[colons:tab])
-	idx := 2*colons + 1
-	if idx >= len(fields) {
+	if colons == 0 || len(fields) != 2*colons+3 {
 		return "", "", nil, false
 	}
-	hash = fields[idx]
+	for _, h := range fields[colons+1 : 2*colons+2] {
+		if !isHash(h) {
+			return "", "", nil, false
+		}
+	}
+	hash = fields[2*colons+1]
 	newMode := fields[colons]
-	if strings.Trim(hash, "0") == "" || newMode == "160000" {
+	if isZeroHash(hash) || newMode == "160000" {
 		return "", "", nil, false
 	}
 	for i := 0; i < colons; i++ {
-		if old := fields[colons+1+i]; strings.Trim(old, "0") != "" && fields[i] != "160000" {
+		if old := fields[colons+1+i]; !isZeroHash(old) && fields[i] != "160000" {
 			parents = append(parents, old)
 		}
 	}
@@ -205,46 +213,81 @@ func catBlobs(ctx context.Context, dir string, hashes []string, fn func(hash str
 	if err != nil {
 		return err
 	}
-	r := bufio.NewReaderSize(cmd.Stdout, 1<<20)
-	var readErr error
-	for range hashes {
-		header, err := r.ReadString('\n')
-		if err != nil {
-			readErr = fmt.Errorf("reading git cat-file output: %w", err)
-			break
-		}
-		f := strings.Fields(header)
-		if len(f) == 2 && f[1] == "missing" {
-			missing(f[0])
-			continue
-		}
-		if len(f) != 3 {
-			readErr = fmt.Errorf("unexpected git cat-file header %q", strings.TrimSpace(header))
-			break
-		}
-		size, err := strconv.ParseInt(f[2], 10, 64)
-		if err != nil {
-			readErr = fmt.Errorf("unexpected git cat-file header %q", strings.TrimSpace(header))
-			break
-		}
-		data := make([]byte, size)
-		if _, err := io.ReadFull(r, data); err != nil {
-			readErr = err
-			break
-		}
-		if _, err := r.Discard(1); err != nil {
-			readErr = err
-			break
-		}
-		if f[1] == "blob" {
-			fn(f[0], data)
-		}
-	}
+	readErr := readBatch(bufio.NewReaderSize(cmd.Stdout, 1<<20), hashes, fn, missing)
 	if readErr != nil {
 		_ = cmd.Process.Kill()
 	}
 	_ = cmd.Wait()
 	return readErr
+}
+
+// readBatch reads the answers of `git cat-file --batch` to the object
+// names asked, in order: for each, "<name> missing", or a "<name> <type>
+// <size>" header, the content and a newline. Blobs go to fn, missing names
+// to missing.
+func readBatch(r *bufio.Reader, hashes []string, fn func(hash string, data []byte), missing func(hash string)) error {
+	for _, hash := range hashes {
+		header, err := r.ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("reading git cat-file output: %w", err)
+		}
+		f := strings.Fields(header)
+		if len(f) > 0 && f[0] != hash {
+			return fmt.Errorf("git cat-file answered %.100q when asked for %s", f[0], hash)
+		}
+		if len(f) == 2 && f[1] == "missing" {
+			missing(f[0])
+			continue
+		}
+		if len(f) != 3 {
+			return fmt.Errorf("unexpected git cat-file header %.200q", strings.TrimSpace(header))
+		}
+		size, ok := objectSize(f[2])
+		if !ok {
+			return fmt.Errorf("unexpected git cat-file header %.200q", strings.TrimSpace(header))
+		}
+		data, err := readObject(r, size)
+		if err != nil {
+			return fmt.Errorf("reading object %.100s from git cat-file: %w", f[0], err)
+		}
+		if f[1] == "blob" {
+			fn(f[0], data)
+		}
+	}
+	return nil
+}
+
+// objectSize reads the size field of a cat-file header.
+func objectSize(s string) (int64, bool) {
+	size, err := strconv.ParseInt(s, 10, 64)
+	return size, err == nil && size >= 0
+}
+
+// readObject reads size bytes of content and the newline after them.
+// Past 1 MiB the buffer grows with what arrives, not with what the header
+// claims.
+func readObject(r *bufio.Reader, size int64) ([]byte, error) {
+	var data []byte
+	if size <= 1<<20 {
+		data = make([]byte, size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return nil, err
+		}
+	} else {
+		var buf bytes.Buffer
+		buf.Grow(1 << 20)
+		if _, err := buf.ReadFrom(io.LimitReader(r, size)); err != nil {
+			return nil, err
+		}
+		if int64(buf.Len()) != size {
+			return nil, io.ErrUnexpectedEOF
+		}
+		data = buf.Bytes()
+	}
+	if c, err := r.ReadByte(); err != nil || c != '\n' {
+		return nil, fmt.Errorf("no newline after %d bytes of content", size)
+	}
+	return data, nil
 }
 
 // PrePushRevisions reads git's pre-push hook input ("<local ref> <local
@@ -261,36 +304,61 @@ func PrePushRevisions(ctx context.Context, dir string, r io.Reader) ([]string, e
 }
 
 func prePushRevisions(r io.Reader, have func(sha string) bool) ([]string, error) {
+	updates, err := parsePrePush(r)
+	if err != nil {
+		return nil, err
+	}
 	var revs []string
 	newBranch := false
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
-		}
-		if len(f) != 4 || !isHash(f[1]) || !isHash(f[3]) {
-			return nil, fmt.Errorf("unexpected pre-push line %q (want: local-ref local-sha remote-ref remote-sha)", sc.Text())
-		}
-		local, remote := f[1], f[3]
+	for _, u := range updates {
 		switch {
-		case strings.Trim(local, "0") == "":
+		case isZeroHash(u.localSHA):
 			// Deleting a remote branch pushes nothing.
-		case strings.Trim(remote, "0") == "" || !have(remote):
-			revs = append(revs, local)
+		case isZeroHash(u.remoteSHA) || !have(u.remoteSHA):
+			revs = append(revs, u.localSHA)
 			newBranch = true
 		default:
-			revs = append(revs, remote+".."+local)
+			revs = append(revs, u.remoteSHA+".."+u.localSHA)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading pre-push input: %w", err)
 	}
 	if newBranch {
 		revs = append(revs, "--not", "--remotes")
 	}
 	return revs, nil
 }
+
+// prePushUpdate is one line of git's pre-push hook input: a ref being
+// pushed, with the object names on both sides (all zeros when the side
+// has none).
+type prePushUpdate struct {
+	localRef, localSHA, remoteRef, remoteSHA string
+}
+
+// parsePrePush reads git's pre-push hook input, "<local ref> <local sha>
+// <remote ref> <remote sha>" per line; blank lines are skipped. The object
+// names must be full lowercase hex names of the same length, so nothing
+// else (an option, a revision expression) reaches git.
+func parsePrePush(r io.Reader) ([]prePushUpdate, error) {
+	var out []prePushUpdate
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) != 4 || !isHash(f[1]) || !isHash(f[3]) || len(f[1]) != len(f[3]) {
+			return nil, fmt.Errorf("pre-push input line %d: unexpected %.200q (want: local-ref local-sha remote-ref remote-sha)", n, sc.Text())
+		}
+		out = append(out, prePushUpdate{localRef: f[0], localSHA: f[1], remoteRef: f[2], remoteSHA: f[3]})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading pre-push input: %w", err)
+	}
+	return out, nil
+}
+
+// isZeroHash reports whether s is git's all-zeros name for "no object".
+func isZeroHash(s string) bool { return strings.Trim(s, "0") == "" }
 
 func isHash(s string) bool {
 	if len(s) != 40 && len(s) != 64 {

@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"strings"
@@ -98,5 +99,32 @@ func TestScanCommitsWarnsOnShallowClone(t *testing.T) {
 	}
 	if !strings.Contains(w.joined(), "shallow clone") {
 		t.Fatalf("no shallow warning: %q", w.joined())
+	}
+}
+
+func TestReadBatchRejects(t *testing.T) {
+	const a = "1111111111111111111111111111111111111111"
+	for name, out := range map[string]string{
+		"negative size":     a + " blob -1\n",
+		"size past the end": a + " blob 99999999999\nshort\n",
+		"no newline after":  a + " blob 3\nabcX",
+		"another object":    "2222222222222222222222222222222222222222 blob 1\nx\n",
+	} {
+		err := readBatch(bufio.NewReader(strings.NewReader(out)), []string{a}, func(string, []byte) {}, func(string) {})
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestRawLineRejects(t *testing.T) {
+	const a, b = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
+	if _, _, _, ok := rawLine(":100644 100644 " + a + " " + b + " M\tp"); !ok {
+		t.Fatal("a raw line was rejected")
+	}
+	for _, line := range []string{":100644 100644 abc M\tp", ":100644 100644 " + a + " HEAD M\tp", "::100644 100644 " + a + " " + b + " M\tp"} {
+		if h, _, _, ok := rawLine(line); ok {
+			t.Errorf("%q: took blob %q", line, h)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -75,18 +76,45 @@ func (g *gitCLI) list(ctx context.Context, skip func(string) bool) (*reachable, 
 		_ = revList.Wait()
 		return nil, fmt.Errorf("starting git: %w", err)
 	}
+	rs, readErr := g.readReachable(checkOut, skip)
+	if readErr != nil {
+		_ = revList.Process.Kill()
+		_ = check.Process.Kill()
+	}
+	checkWaitErr := check.Wait()
+	revWaitErr := revList.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if readErr != nil {
+		return nil, fmt.Errorf("listing objects: %w", readErr)
+	}
+	if revWaitErr != nil {
+		// rev-list stops at the first object it cannot parse; what it listed
+		// before is still scanned.
+		g.opts.warn(g.c, fmt.Errorf("%s: git rev-list: %v: %s; objects after the failure were not listed", g.dir, revWaitErr, trimStderr(revErr.Bytes())))
+	}
+	if checkWaitErr != nil {
+		g.opts.warn(g.c, fmt.Errorf("%s: git cat-file: %v: %s", g.dir, checkWaitErr, trimStderr(checkErr.Bytes())))
+	}
+	return rs, nil
+}
+
+// readReachable reads `git cat-file --batch-check` lines ("<type> <name>
+// <size> <path>", or a missing object) for the objects `rev-list
+// --objects` listed: it counts commits and collects the blobs with their
+// paths. A line it does not understand is skipped.
+func (g *gitCLI) readReachable(out io.Reader, skip func(string) bool) (*reachable, error) {
 	rs := &reachable{blobs: map[[20]byte]int32{}}
 	pathIdx := map[string]int32{}
-	br := bufio.NewReaderSize(checkOut, 256<<10)
-	var readErr error
+	br := bufio.NewReaderSize(out, 256<<10)
 	for {
 		line, err := br.ReadString('\n')
 		if err == io.EOF {
-			break
+			return rs, nil
 		}
 		if err != nil {
-			readErr = err
-			break
+			return nil, err
 		}
 		line = strings.TrimSuffix(line, "\n")
 		if strings.HasPrefix(line, "?") || strings.HasSuffix(line, " missing") {
@@ -126,27 +154,6 @@ func (g *gitCLI) list(ctx context.Context, skip func(string) bool) (*reachable, 
 		}
 		rs.blobs[h] = idx
 	}
-	if readErr != nil {
-		_ = revList.Process.Kill()
-		_ = check.Process.Kill()
-	}
-	checkWaitErr := check.Wait()
-	revWaitErr := revList.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if readErr != nil {
-		return nil, fmt.Errorf("listing objects: %w", readErr)
-	}
-	if revWaitErr != nil {
-		// rev-list stops at the first object it cannot parse; what it listed
-		// before is still scanned.
-		g.opts.warn(g.c, fmt.Errorf("%s: git rev-list: %v: %s; objects after the failure were not listed", g.dir, revWaitErr, trimStderr(revErr.Bytes())))
-	}
-	if checkWaitErr != nil {
-		g.opts.warn(g.c, fmt.Errorf("%s: git cat-file: %v: %s", g.dir, checkWaitErr, trimStderr(checkErr.Bytes())))
-	}
-	return rs, nil
 }
 
 func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob) error, large func(blob, io.Reader) error) error {
@@ -175,39 +182,59 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 	}
 	pw.Close()
 	defer pr.Close()
-	out := pr
+	r := bufio.NewReaderSize(pr, 1<<20)
+	left, readErr := g.readObjects(r, rs, fn, large)
+	// Every listed blob has been read (or the stream failed): stop git.
+	cancel()
+	_, _ = io.Copy(io.Discard, r)
+	_ = batch.Wait()
+	if readErr != nil {
+		if ctx.Err() != nil && left == 0 {
+			readErr = nil
+		} else {
+			return readErr
+		}
+	}
+	if left > 0 {
+		g.opts.warn(g.c, fmt.Errorf("%s: %d listed blobs were not found by git cat-file: %s", g.dir, left, trimStderr(batchErr.Bytes())))
+	}
+	return nil
+}
+
+// readObjects reads `git cat-file --batch-all-objects --batch` output and
+// hands each blob of rs, once, to fn, or to large when it is over the size
+// limit. It stops once every blob of rs has been read, or at the end of the
+// output, and returns how many were not found.
+func (g *gitCLI) readObjects(r *bufio.Reader, rs *reachable, fn func(blob) error, large func(blob, io.Reader) error) (left int, err error) {
 	maxSize := g.opts.MaxFileSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize
 	}
-	left := len(rs.blobs)
-	r := bufio.NewReaderSize(out, 1<<20)
-	var readErr error
+	left = len(rs.blobs)
 	for left > 0 {
 		header, err := r.ReadSlice('\n')
 		if err == io.EOF {
-			break
+			return left, nil
 		}
 		if err != nil {
-			readErr = fmt.Errorf("reading git cat-file output: %w", err)
-			break
+			return left, fmt.Errorf("reading git cat-file output: %w", err)
 		}
 		f := strings.Fields(string(header))
 		if len(f) != 3 {
-			readErr = fmt.Errorf("unexpected git cat-file header %q", strings.TrimSpace(string(header)))
-			break
+			return left, fmt.Errorf("unexpected git cat-file header %.200q", strings.TrimSpace(string(header)))
 		}
-		size, err := strconv.ParseInt(f[2], 10, 64)
-		if err != nil {
-			readErr = fmt.Errorf("unexpected git cat-file header %q", strings.TrimSpace(string(header)))
-			break
+		size, ok := objectSize(f[2])
+		if !ok {
+			return left, fmt.Errorf("unexpected git cat-file header %.200q", strings.TrimSpace(string(header)))
 		}
 		h, _ := parseHash(f[1])
 		idx, want := rs.blobs[h]
 		if f[0] != "blob" || !want || idx == consumed {
-			if _, err := r.Discard(int(size) + 1); err != nil {
-				readErr = err
-				break
+			if _, err := r.Discard(int(size)); err != nil {
+				return left, fmt.Errorf("reading object %.100s from git cat-file: %w", f[1], err)
+			}
+			if err := endOfObject(r); err != nil {
+				return left, err
 			}
 			continue
 		}
@@ -227,27 +254,19 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 			}
 		}
 		if err != nil {
-			readErr = err
-			break
+			return left, err
 		}
-		if _, err := r.Discard(1); err != nil { // the newline after the content
-			readErr = err
-			break
+		if err := endOfObject(r); err != nil {
+			return left, err
 		}
 	}
-	// Every listed blob has been read (or the stream failed): stop git.
-	cancel()
-	_, _ = io.Copy(io.Discard, r)
-	_ = batch.Wait()
-	if readErr != nil {
-		if ctx.Err() != nil && left == 0 {
-			readErr = nil
-		} else {
-			return readErr
-		}
-	}
-	if left > 0 {
-		g.opts.warn(g.c, fmt.Errorf("%s: %d listed blobs were not found by git cat-file: %s", g.dir, left, trimStderr(batchErr.Bytes())))
+	return 0, nil
+}
+
+// endOfObject reads the newline git writes after an object's content.
+func endOfObject(r *bufio.Reader) error {
+	if c, err := r.ReadByte(); err != nil || c != '\n' {
+		return errors.New("reading git cat-file output: no newline after an object's content")
 	}
 	return nil
 }

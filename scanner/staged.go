@@ -176,15 +176,15 @@ func parseStagedDiff(r io.Reader) ([]stagedFile, error) {
 			text := strings.TrimSuffix(string(line), "\n")
 			switch {
 			case oldLeft > 0 || newLeft > 0:
-				switch line[0] {
-				case '-':
+				switch {
+				case line[0] == '-' && oldLeft > 0:
 					oldLeft--
-				case '+':
+				case line[0] == '+' && newLeft > 0:
 					newLeft--
-				case '\\':
+				case line[0] == '\\':
 					// "\ No newline at end of file"
 				default:
-					return nil, fmt.Errorf("unexpected line in git diff hunk: %.40q", text)
+					return nil, fmt.Errorf("unexpected line in git diff hunk (%d removed and %d added lines still due): %.40q", oldLeft, newLeft, text)
 				}
 			case strings.HasPrefix(text, "diff --git "):
 				flush()
@@ -198,7 +198,11 @@ func parseStagedDiff(r io.Reader) ([]stagedFile, error) {
 			case strings.HasPrefix(text, "new file mode "):
 				cur.isNew = true
 			case strings.HasPrefix(text, "index "):
-				cur.hash = indexNewBlob(text)
+				hash, ok := indexNewBlob(text)
+				if !ok {
+					return nil, fmt.Errorf("unexpected git diff index line %.200q", text)
+				}
+				cur.hash = hash
 			case strings.HasPrefix(text, "Binary files "):
 				cur.binary = true
 			case strings.HasPrefix(text, "@@ "):
@@ -219,6 +223,9 @@ func parseStagedDiff(r io.Reader) ([]stagedFile, error) {
 			return nil, fmt.Errorf("reading git diff: %w", err)
 		}
 	}
+	if oldLeft > 0 || newLeft > 0 {
+		return nil, fmt.Errorf("git diff ended inside a hunk (%d removed and %d added lines still due)", oldLeft, newLeft)
+	}
 	flush()
 	return out, nil
 }
@@ -233,9 +240,9 @@ func diffHeaderPath(rest string) (string, bool) {
 			return "", false
 		}
 		p := unquoteGitPath(q)
-		return strings.TrimPrefix(p, "a/"), strings.HasPrefix(p, "a/")
+		return strings.TrimPrefix(p, "a/"), len(p) > 2 && strings.HasPrefix(p, "a/")
 	}
-	if len(rest) < 5 || (len(rest)-5)%2 != 0 || !strings.HasPrefix(rest, "a/") {
+	if len(rest) < 7 || (len(rest)-5)%2 != 0 || !strings.HasPrefix(rest, "a/") {
 		return "", false
 	}
 	n := (len(rest) - 5) / 2
@@ -243,21 +250,22 @@ func diffHeaderPath(rest string) (string, bool) {
 	return p, rest[2+n:] == " b/"+p
 }
 
-// indexNewBlob reads the new blob from "index OLD..NEW[ MODE]", or "" for a
-// submodule (mode 160000) or a deletion.
-func indexNewBlob(line string) string {
+// indexNewBlob reads the new blob from "index OLD..NEW[ MODE]": "" for a
+// submodule (mode 160000) or a deletion, and not ok when NEW is not a full
+// object name.
+func indexNewBlob(line string) (hash string, ok bool) {
 	f := strings.Fields(line)
-	if len(f) < 2 {
-		return ""
+	if len(f) < 2 || len(f) > 3 {
+		return "", false
 	}
-	if len(f) == 3 && f[2] == "160000" {
-		return ""
+	_, hash, ok = strings.Cut(f[1], "..")
+	if !ok || !isHash(hash) {
+		return "", false
 	}
-	_, hash, ok := strings.Cut(f[1], "..")
-	if !ok || strings.Trim(hash, "0") == "" {
-		return ""
+	if isZeroHash(hash) || len(f) == 3 && f[2] == "160000" {
+		return "", true
 	}
-	return hash
+	return hash, true
 }
 
 // hunkNew reads "@@ -a[,b] +c[,d] @@": the first new line c, the number of
@@ -269,20 +277,31 @@ func hunkNew(h string) (first, n, oldN int, ok bool) {
 	}
 	_, oldN, ok1 := hunkSpan(f[1][1:])
 	first, n, ok2 := hunkSpan(f[2][1:])
-	return first, n, oldN, ok1 && ok2
+	// Lines are numbered from 1; only an empty side starts at 0.
+	return first, n, oldN, ok1 && ok2 && (first > 0 || n == 0)
 }
 
+// hunkSpan reads "start[,count]", both unsigned decimal numbers that fit
+// in 31 bits, so start+count cannot overflow.
 func hunkSpan(s string) (start, n int, ok bool) {
 	a, b, hasCount := strings.Cut(s, ",")
-	start, err := strconv.Atoi(a)
-	if err != nil {
+	start, ok = lineCount(a)
+	if !ok {
 		return 0, 0, false
 	}
 	n = 1
 	if hasCount {
-		if n, err = strconv.Atoi(b); err != nil {
+		if n, ok = lineCount(b); !ok {
 			return 0, 0, false
 		}
 	}
 	return start, n, true
+}
+
+func lineCount(s string) (int, bool) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	return int(n), err == nil
 }

@@ -136,3 +136,21 @@ func TestParseStagedDiff(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestParseStagedDiffRejects(t *testing.T) {
+	const head = "diff --git a/f b/f\nindex 1111111111111111111111111111111111111111..2222222222222222222222222222222222222222 100644\n"
+	for name, diff := range map[string]string{
+		"ends inside a hunk":   head + "@@ -1 +1,3 @@\n-a\n+b\n",
+		"more removed lines":   head + "@@ -1 +1 @@\n-a\n-b\n+c\n",
+		"negative count":       head + "@@ -1 +1,-2 @@\n-a\n",
+		"count past 31 bits":   head + "@@ -1 +9223372036854775807,2 @@\n-a\n+b\n+c\n",
+		"added line 0":         head + "@@ -1 +0,1 @@\n-a\n+b\n",
+		"new blob not a name":  "diff --git a/f b/f\nindex 1111111111111111111111111111111111111111..HEAD 100644\n",
+		"empty path":           "diff --git a/ b/\n",
+		"short index new blob": "diff --git a/f b/f\nindex 1111111..2222222 100644\n",
+	} {
+		if files, err := parseStagedDiff(strings.NewReader(diff)); err == nil {
+			t.Errorf("%s: read %+v", name, files)
+		}
+	}
+}
