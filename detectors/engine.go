@@ -117,8 +117,44 @@ type window struct {
 
 type scratch struct {
 	windows  []window
+	sorted   []window // windows by rule, then start
+	counts   []int32
 	last     []window
 	matchers []*dfa.Matcher // per regex rule, built on first use
+}
+
+// sortWindows returns the windows ordered by rule, then by start: a
+// counting sort by rule keeps each rule's windows in hit order, which is
+// start order but for hits of different keywords ending at one place.
+func (sc *scratch) sortWindows(nrules int) []window {
+	if cap(sc.counts) < nrules+1 {
+		sc.counts = make([]int32, nrules+1)
+	}
+	counts := sc.counts[:nrules+1]
+	clear(counts)
+	for _, w := range sc.windows {
+		counts[w.rule+1]++
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	sc.sorted = slices.Grow(sc.sorted[:0], len(sc.windows))[:len(sc.windows)]
+	for _, w := range sc.windows {
+		sc.sorted[counts[w.rule]] = w
+		counts[w.rule]++
+	}
+	byStart := func(a, b window) int { return cmp.Compare(a.lo, b.lo) }
+	for i := 0; i < len(sc.sorted); {
+		j := i + 1
+		for j < len(sc.sorted) && sc.sorted[j].rule == sc.sorted[i].rule {
+			j++
+		}
+		if group := sc.sorted[i:j]; !slices.IsSortedFunc(group, byStart) {
+			slices.SortFunc(group, byStart)
+		}
+		i = j
+	}
+	return sc.sorted
 }
 
 // prefilter returns the scratch's DFA matcher for regex rule ri, or nil.
@@ -158,7 +194,11 @@ func (e *Engine) Scan(data []byte) []Match {
 	e.ac.Scan(data, func(k int, start int) {
 		klen := len(e.ac.Patterns()[k])
 		for _, ri := range e.kwRules[k] {
-			lo, hi := e.windowFor(e.regexIdx[ri], data, start, klen)
+			r := e.regexIdx[ri]
+			if r.Lead != nil && !leadFits(r.Lead, data, start) {
+				continue
+			}
+			lo, hi := e.windowFor(r, data, start, klen)
 			if p := last[ri]; p.rule >= 0 && p.lo <= lo && hi <= p.hi {
 				continue
 			}
@@ -175,19 +215,14 @@ func (e *Engine) Scan(data []byte) []Match {
 	if len(sc.windows) == 0 {
 		return nil
 	}
-	slices.SortFunc(sc.windows, func(a, b window) int {
-		if a.rule != b.rule {
-			return cmp.Compare(a.rule, b.rule)
-		}
-		return cmp.Compare(a.lo, b.lo)
-	})
+	windows := sc.sortWindows(len(e.regexIdx))
 
 	var out []Match
-	cur := sc.windows[0]
+	cur := windows[0]
 	flush := func(w window) {
 		out = e.runRegex(out, e.regexIdx[w.rule], e.prefilter(sc, w.rule), data, w.lo, w.hi)
 	}
-	for _, w := range sc.windows[1:] {
+	for _, w := range windows[1:] {
 		if w.rule == cur.rule && w.lo <= cur.hi {
 			if w.hi > cur.hi {
 				cur.hi = w.hi
@@ -330,6 +365,23 @@ func (e *Engine) windowFor(r *rules.Rule, data []byte, start, klen int) (int, in
 		hi++
 	}
 	return lo, hi
+}
+
+// leadFits reports whether a match of a rule with this Lead can start at
+// the keyword hit at start: the literal is there in the right case and the
+// byte before it is one the rule's boundary allows.
+func leadFits(l *rules.Lead, data []byte, start int) bool {
+	if start > 0 && l.Before != nil && !l.Before[data[start-1]] {
+		return false
+	}
+	end := start + len(l.Literal)
+	if end > len(data) {
+		return false
+	}
+	if l.Fold {
+		return bytes.EqualFold(data[start:end], []byte(l.Literal))
+	}
+	return string(data[start:end]) == l.Literal
 }
 
 func isTokenByte(c byte) bool {

@@ -121,6 +121,9 @@ type Rule struct {
 	// boundary character) with a literal that each keyword is a prefix of:
 	// the engine then scans only forward from a keyword hit.
 	StartsWithKeyword bool
+	// Lead, for such a rule, is the literal and boundary its matches start
+	// with, checked at each keyword hit before a window is opened.
+	Lead *Lead
 }
 
 // Required is a companion rule of a composite rule.

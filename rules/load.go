@@ -417,6 +417,9 @@ func compileRule(r rawRule) (*Rule, error) {
 				rule.StartsWithKeyword = false
 			}
 		}
+		if lead, ok := leadOf(parsed.Simplify()); ok && rule.StartsWithKeyword {
+			rule.Lead = &lead
+		}
 	}
 	if r.Path != "" {
 		re, err := regexp.Compile(r.Path)

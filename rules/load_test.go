@@ -301,3 +301,46 @@ keywords = ["key"]
 		t.Errorf("prefilter\n %s, want\n %s", got, want)
 	}
 }
+
+func TestLead(t *testing.T) {
+	cfg, err := LoadBytes("lead.toml", []byte(`
+[[rules]]
+id = "pat"
+regex = '''(?:^|[^A-Za-z0-9_\-])(pat[A-Za-z0-9]{14}\.[a-f0-9]{64})'''
+keywords = ["pat"]
+[[rules]]
+id = "ghp"
+regex = '''\b(ghp_[A-Za-z0-9]{36})\b'''
+keywords = ["ghp_"]
+[[rules]]
+id = "fold"
+regex = '''(?i)\bxkeysib-[a-f0-9]{64}'''
+keywords = ["xkeysib-"]
+[[rules]]
+id = "middle"
+regex = '''api_key\s*=\s*"([a-z0-9]{20})"'''
+keywords = ["key"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pat := cfg.ByID("pat").Lead
+	if pat == nil || pat.Literal != "pat" || pat.Fold || pat.Before == nil {
+		t.Fatalf("pat: %+v", pat)
+	}
+	for c, want := range map[byte]bool{'e': false, '_': false, '-': false, '7': false, ' ': true, '"': true, '\n': true, 0xC3: true} {
+		if pat.Before[c] != want {
+			t.Errorf("pat: byte %q before the literal allowed = %v, want %v", c, pat.Before[c], want)
+		}
+	}
+	ghp := cfg.ByID("ghp").Lead
+	if ghp == nil || ghp.Literal != "ghp_" || ghp.Before['x'] || !ghp.Before['='] {
+		t.Fatalf("ghp: %+v", ghp)
+	}
+	if f := cfg.ByID("fold").Lead; f == nil || !f.Fold {
+		t.Fatalf("fold: %+v", f)
+	}
+	if m := cfg.ByID("middle").Lead; m != nil {
+		t.Fatalf("middle: the keyword is not where matches start, yet Lead = %+v", m)
+	}
+}

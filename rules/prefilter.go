@@ -132,3 +132,99 @@ func prefilterRegex(re *syntax.Regexp) *syntax.Regexp {
 	}
 	return &out
 }
+
+// Lead says how every match of a rule that starts with its keyword begins:
+// the leading literal (exactly, unless Fold) and the bytes that may come
+// just before it (nil: any; the start of the buffer always may). The engine
+// checks a keyword hit against it before opening a window, so "path" and
+// "compat" cost nothing for a rule whose tokens start with "pat".
+type Lead struct {
+	Literal string
+	Fold    bool
+	Before  *[256]bool
+}
+
+// leadOf returns the Lead of a regex whose matches start with a literal,
+// after at most one boundary: \b, (?m)^, or (?:^|[class]).
+func leadOf(re *syntax.Regexp) (Lead, bool) {
+	var boundary *syntax.Regexp
+	for {
+		switch re.Op {
+		case syntax.OpCapture:
+			re = re.Sub[0]
+			continue
+		case syntax.OpConcat:
+			subs := re.Sub
+			if len(subs) > 0 && isBoundary(subs[0]) {
+				if boundary != nil {
+					return Lead{}, false
+				}
+				boundary = subs[0]
+				subs = subs[1:]
+			}
+			if len(subs) == 0 {
+				return Lead{}, false
+			}
+			if len(subs) == 1 {
+				re = subs[0]
+				continue
+			}
+			re = subs[0]
+			if re.Op == syntax.OpCapture || re.Op == syntax.OpConcat {
+				continue
+			}
+		}
+		break
+	}
+	if re.Op != syntax.OpLiteral || len(re.Rune) == 0 || !isASCII(string(re.Rune)) {
+		return Lead{}, false
+	}
+	l := Lead{Literal: string(re.Rune), Fold: re.Flags&syntax.FoldCase != 0}
+	if boundary != nil {
+		l.Before = beforeSet(boundary, l.Literal[0])
+	}
+	return l, true
+}
+
+// beforeSet returns the bytes a boundary lets come before a literal
+// starting with first, or nil for no constraint worth checking.
+func beforeSet(b *syntax.Regexp, first byte) *[256]bool {
+	var set [256]bool
+	switch b.Op {
+	case syntax.OpWordBoundary:
+		if !isWordByte(first) {
+			return nil
+		}
+		for c := 0; c < 256; c++ {
+			set[c] = !isWordByte(byte(c))
+		}
+	case syntax.OpBeginLine:
+		if b.Flags&syntax.WasDollar != 0 {
+			return nil
+		}
+		set['\n'] = true
+	case syntax.OpAlternate:
+		for _, s := range b.Sub {
+			switch s.Op {
+			case syntax.OpBeginLine:
+				set['\n'] = true
+			case syntax.OpBeginText:
+				// Only the start of the buffer, which always passes.
+			case syntax.OpCharClass:
+				class, _ := byteClass(s)
+				for c := range set {
+					set[c] = set[c] || class[c]
+				}
+			default:
+				return nil
+			}
+		}
+	default:
+		return nil
+	}
+	return &set
+}
+
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}

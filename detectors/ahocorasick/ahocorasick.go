@@ -8,12 +8,17 @@
 // in cache.
 package ahocorasick
 
+import "sync"
+
 // Matcher is an immutable compiled keyword set; safe for concurrent use.
 type Matcher struct {
 	classes  [256]uint8
 	nclass   int
-	delta    []uint32 // premultiplied next state, with outFlag set on output states
-	outputs  map[uint32][]int32
+	nstride  uint32    // row length of delta
+	delta    []uint32  // premultiplied next state, with outFlag set on output states
+	outputs  [][]int32 // state number (premultiplied state / nclass) -> keywords ending there
+	anyOut   bool
+	hitPool  sync.Pool // *[4][]Hit, per-part hit buffers of scan4
 	patterns []string
 }
 
@@ -95,7 +100,7 @@ func New(keywords []string) *Matcher {
 		}
 	}
 	m.delta = make([]uint32, len(delta))
-	m.outputs = map[uint32][]int32{}
+	m.outputs = make([][]int32, len(nodes))
 	for i, n := range delta {
 		v := uint32(n * nc)
 		if len(nodes[n].out) > 0 {
@@ -105,9 +110,11 @@ func New(keywords []string) *Matcher {
 	}
 	for i, n := range nodes {
 		if len(n.out) > 0 {
-			m.outputs[uint32(i*nc)] = n.out
+			m.outputs[i] = n.out
+			m.anyOut = true
 		}
 	}
+	m.nstride = uint32(nc)
 	return m
 }
 
@@ -124,17 +131,24 @@ func (m *Matcher) Patterns() []string { return m.patterns }
 // part runs on past its end by the longest keyword and reports only the
 // occurrences that start inside it.
 func (m *Matcher) Scan(data []byte, fn func(pattern int, start int)) {
-	if len(m.outputs) == 0 {
+	if !m.anyOut {
 		return
 	}
 	if len(data) < 1<<10 {
 		m.scanPart(data, 0, 0, len(data), len(data), fn)
 		return
 	}
-	hits := m.scan4(data)
-	for _, h := range hits {
-		fn(int(h.pattern), int(h.start))
+	parts, _ := m.hitPool.Get().(*[4][]Hit)
+	if parts == nil {
+		parts = new([4][]Hit)
 	}
+	m.scan4(data, parts)
+	for _, hits := range parts {
+		for _, h := range hits {
+			fn(int(h.pattern), int(h.start))
+		}
+	}
+	m.hitPool.Put(parts)
 }
 
 // Hit is one keyword occurrence.
@@ -152,7 +166,7 @@ func (m *Matcher) scanPart(data []byte, s uint32, from, to, limit int, fn func(i
 		s = delta[s+uint32(classes[data[i]])]
 		if s&outFlag != 0 {
 			s &^= outFlag
-			for _, p := range m.outputs[s] {
+			for _, p := range m.outputs[s/m.nstride] {
 				if start := i + 1 - len(m.patterns[p]); start < limit {
 					fn(int(p), start)
 				}
@@ -172,7 +186,7 @@ func (m *Matcher) maxLen() int {
 	return n
 }
 
-func (m *Matcher) scan4(data []byte) []Hit {
+func (m *Matcher) scan4(data []byte, out *[4][]Hit) {
 	n := len(data)
 	q := n / 4
 	var starts, ends [4]int
@@ -181,12 +195,14 @@ func (m *Matcher) scan4(data []byte) []Hit {
 		ends[k] = (k + 1) * q
 	}
 	ends[3] = n
-	var out [4][]Hit
+	for k := range out {
+		out[k] = out[k][:0]
+	}
 	delta := m.delta
 	classes := &m.classes
 	var st [4]uint32
 	report := func(k int, s uint32, i int) {
-		for _, p := range m.outputs[s] {
+		for _, p := range m.outputs[s/m.nstride] {
 			if start := i + 1 - len(m.patterns[p]); start < ends[k] && start >= starts[k] {
 				out[k] = append(out[k], Hit{p, int32(start)})
 			}
@@ -235,12 +251,6 @@ func (m *Matcher) scan4(data []byte) []Hit {
 			}
 		})
 	}
-	total := len(out[0]) + len(out[1]) + len(out[2]) + len(out[3])
-	all := make([]Hit, 0, total)
-	for k := 0; k < 4; k++ {
-		all = append(all, out[k]...)
-	}
-	return all
 }
 
 func lower(s string) string {

@@ -12,9 +12,11 @@ const maxDFAStates = 2048
 // Matcher runs a Prog with a lazily built DFA. It is not safe for concurrent
 // use; give each goroutine its own.
 type Matcher struct {
-	p      *Prog
-	nc     int
-	trans  []int32 // state*nc + class -> next state + 1 (0: not built yet)
+	p  *Prog
+	nc int
+	// trans[state*nc + class] is the next state's row offset + 1, -1 when
+	// the next state accepts, 0 when not built yet.
+	trans  []int32
 	accept []bool
 	sets   [][]int32 // DFA state -> its NFA states (consuming or match)
 	index  map[string]int32
@@ -114,35 +116,47 @@ func (m *Matcher) step(d int32, c uint8) int32 {
 	}
 	m.closure(m.p.start)
 	next := m.intern()
-	m.trans[int(d)*m.nc+int(c)] = next + 1
+	v := int32(-1) // into an accepting state: the search ends there
+	if !m.accept[next] {
+		v = next*int32(m.nc) + 1
+	}
+	m.trans[int(d)*m.nc+int(c)] = v
 	return next
 }
 
 // Match reports whether the prefilter's language matches anywhere in data.
 func (m *Matcher) Match(data []byte) bool {
-	d := m.start
-	if m.accept[d] {
+	if m.accept[m.start] {
 		return true
 	}
 	classes := &m.p.classes
+	trans := m.trans
+	row := int(m.start) * m.nc // the current state's row in trans
 	for _, b := range data {
 		c := classes[b]
-		next := m.trans[int(d)*m.nc+int(c)] - 1
-		if next < 0 {
-			if len(m.sets) >= maxDFAStates {
-				// Drop the cache, keeping only the state we are in.
-				cur := slices.Clone(m.sets[d])
-				m.reset()
-				m.resets++
-				m.buf = append(m.buf[:0], cur...)
-				d = m.intern()
-			}
-			next = m.step(d, c)
+		v := trans[row+int(c)]
+		if v > 0 {
+			row = int(v - 1)
+			continue
 		}
-		d = next
-		if m.accept[d] {
+		if v < 0 {
 			return true
 		}
+		d := int32(row / m.nc)
+		if len(m.sets) >= maxDFAStates {
+			// Drop the cache, keeping only the state we are in.
+			cur := slices.Clone(m.sets[d])
+			m.reset()
+			m.resets++
+			m.buf = append(m.buf[:0], cur...)
+			d = m.intern()
+		}
+		next := m.step(d, c)
+		if m.accept[next] {
+			return true
+		}
+		trans = m.trans
+		row = int(next) * m.nc
 	}
 	return false
 }
