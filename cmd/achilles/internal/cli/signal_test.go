@@ -11,9 +11,16 @@ import (
 	"time"
 )
 
-// TestInterruptWritesIncompleteReport: SIGINT stops a scan within a second;
-// the report holds what was found, marked incomplete; the exit status is 130.
+// TestInterruptWritesIncompleteReport: SIGINT or SIGTERM stops a scan
+// within a second; the report holds what was found, marked incomplete; the
+// exit status is 130.
 func TestInterruptWritesIncompleteReport(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) { testInterrupt(t, sig) })
+	}
+}
+
+func testInterrupt(t *testing.T, sig syscall.Signal) {
 	bin := achillesBinary(t)
 	abs, _ := filepath.Abs(testConfig)
 	out := filepath.Join(t.TempDir(), "report.txt")
@@ -39,7 +46,7 @@ func TestInterruptWritesIncompleteReport(t *testing.T) {
 	}()
 	time.Sleep(500 * time.Millisecond)
 	sent := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	err = cmd.Wait()
@@ -50,7 +57,7 @@ func TestInterruptWritesIncompleteReport(t *testing.T) {
 		t.Fatalf("exit: %v (stderr %s)", err, stderr.String())
 	}
 	if took > 1500*time.Millisecond {
-		t.Errorf("took %v to stop after SIGINT", took)
+		t.Errorf("took %v to stop after %v", took, sig)
 	}
 	report, err := os.ReadFile(out)
 	if err != nil {
