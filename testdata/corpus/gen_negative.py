@@ -778,8 +778,8 @@ neg("source/uuid_consts.go", f"""package ids
 
 // Well-known object ids.
 const (
-	RootFolderID = "{uuid.UUID(int=R.getrandbits(128))}"
-	SystemUserID = "{uuid.UUID(int=R.getrandbits(128))}"
+	RootFolderID  = "{uuid.UUID(int=R.getrandbits(128))}"
+	SystemUserID  = "{uuid.UUID(int=R.getrandbits(128))}"
 	TraceSampleID = "{hx(32)}"
 )
 """)
@@ -1088,8 +1088,12 @@ PASS: objdump
 FAIL: strip_with_password_option
 PASS: readelf
 """)
-neg("code3/postgres.go", """dsn := fmt.Sprintf("host=%s user=%s password=%s dbname=%s sslmode=disable", host, user, pass, name)
-db, err := sql.Open("postgres", dsn)
+neg("code3/postgres.go", """package store
+
+func open(host, user, pass, name string) (*sql.DB, error) {
+	dsn := fmt.Sprintf("host=%s user=%s password=%s dbname=%s sslmode=disable", host, user, pass, name)
+	return sql.Open("postgres", dsn)
+}
 """)
 neg("code3/hibernate.cfg.xml", """<hibernate-configuration>
   <session-factory>

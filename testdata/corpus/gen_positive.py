@@ -1448,7 +1448,9 @@ BUNDLE_RUBYGEMS__PKG__GITHUB__COM: "octo-dev:{gh('ghp_')}"
 """)
 pos("twilio", "appsettings.json", f"""{{ "Twilio": {{ "AccountSid": "AC{hx(32)}", "AuthToken": "{hx(32)}" }} }}
 """)
-pos("stripe", "payments.go", f"""func init() {{ stripe.Key = "sk_live_{rs(24, AL)}" }}
+pos("stripe", "payments.go", f"""package payments
+
+func init() {{ stripe.Key = "sk_live_{rs(24, AL)}" }}
 """)
 pos("sendgrid", "notify.yaml", f"""email:
   provider: sendgrid
