@@ -247,35 +247,28 @@ func (c *compiler) build(re *syntax.Regexp) (frag, error) {
 		if len(re.Sub) == 0 {
 			return c.empty(), nil
 		}
-		var out frag
-		for i, s := range re.Sub {
-			f, err := c.build(s)
-			if err != nil {
-				return frag{}, err
-			}
-			if i == 0 {
-				out = f
-			} else {
-				out = c.concat(out, f)
-			}
-		}
-		return out, nil
+		return c.join(re.Sub, c.concat)
 	case syntax.OpAlternate:
-		var out frag
-		for i, s := range re.Sub {
-			f, err := c.build(s)
-			if err != nil {
-				return frag{}, err
-			}
-			if i == 0 {
-				out = f
-			} else {
-				out = c.alt(out, f)
-			}
-		}
-		return out, nil
+		return c.join(re.Sub, c.alt)
 	}
 	return frag{}, errors.New("dfa: unsupported regex operator " + strconv.Itoa(int(re.Op)))
+}
+
+// join builds each of subs and combines the fragments left to right.
+func (c *compiler) join(subs []*syntax.Regexp, combine func(a, b frag) frag) (frag, error) {
+	var out frag
+	for i, s := range subs {
+		f, err := c.build(s)
+		if err != nil {
+			return frag{}, err
+		}
+		if i == 0 {
+			out = f
+		} else {
+			out = combine(out, f)
+		}
+	}
+	return out, nil
 }
 
 func expandRepeat(re *syntax.Regexp) *syntax.Regexp {
