@@ -263,25 +263,12 @@ type RequiredText struct {
 	AnyOf   string
 }
 
-// requiredTexts walks the top-level sequence of a regex (through capture
-// groups) and returns its mandatory literals and small byte sets.
+// requiredTexts returns the mandatory literals and small byte sets of a
+// regex's top-level sequence (through capture groups).
 func requiredTexts(re *syntax.Regexp) []RequiredText {
 	var out []RequiredText
-	var walk func(re *syntax.Regexp)
-	walk = func(re *syntax.Regexp) {
+	walkMandatory(re, func(re *syntax.Regexp) bool {
 		switch re.Op {
-		case syntax.OpCapture:
-			walk(re.Sub[0])
-		case syntax.OpConcat:
-			for _, s := range re.Sub {
-				walk(s)
-			}
-		case syntax.OpPlus:
-			walk(re.Sub[0])
-		case syntax.OpRepeat:
-			if re.Min > 0 {
-				walk(re.Sub[0])
-			}
 		case syntax.OpLiteral:
 			lit := string(re.Rune)
 			fold := re.Flags&syntax.FoldCase != 0
@@ -296,7 +283,7 @@ func requiredTexts(re *syntax.Regexp) []RequiredText {
 			for _, sub := range re.Sub {
 				first, ok := firstBytes(sub)
 				if !ok {
-					return
+					return false
 				}
 				for _, b := range first {
 					if !seen[b] {
@@ -313,7 +300,7 @@ func requiredTexts(re *syntax.Regexp) []RequiredText {
 			for i := 0; i+1 < len(re.Rune); i += 2 {
 				lo, hi := re.Rune[i], re.Rune[i+1]
 				if hi-lo > 3 || hi >= 0x80 || len(set) > 4 {
-					return
+					return false
 				}
 				for r := lo; r <= hi; r++ {
 					set = append(set, byte(r))
@@ -323,8 +310,8 @@ func requiredTexts(re *syntax.Regexp) []RequiredText {
 				out = append(out, RequiredText{AnyOf: string(set)})
 			}
 		}
-	}
-	walk(re)
+		return true
+	})
 	return out
 }
 

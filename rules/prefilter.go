@@ -22,35 +22,42 @@ type ByteRun struct {
 // occur in almost any window.
 const minRunLen = 8
 
-// requiredRuns returns the runs every match holds, walking the mandatory
-// top-level sequence of the unsimplified regex (through capture groups and
-// repeats with a minimum).
+// requiredRuns returns the runs every match holds: mandatory repeats of
+// one character class, at least minRunLen long, in the unsimplified regex.
 func requiredRuns(re *syntax.Regexp) []ByteRun {
 	var out []ByteRun
-	var walk func(re *syntax.Regexp)
-	walk = func(re *syntax.Regexp) {
-		switch re.Op {
-		case syntax.OpCapture:
-			walk(re.Sub[0])
-		case syntax.OpConcat:
-			for _, s := range re.Sub {
-				walk(s)
-			}
-		case syntax.OpPlus:
-			walk(re.Sub[0])
-		case syntax.OpRepeat:
-			if re.Min == 0 {
-				return
-			}
-			if class, ok := byteClass(re.Sub[0]); ok && re.Min >= minRunLen {
-				out = append(out, ByteRun{Class: class, Min: re.Min})
-				return
-			}
-			walk(re.Sub[0])
+	walkMandatory(re, func(re *syntax.Regexp) bool {
+		if re.Op != syntax.OpRepeat || re.Min < minRunLen {
+			return true
+		}
+		class, ok := byteClass(re.Sub[0])
+		if ok {
+			out = append(out, ByteRun{Class: class, Min: re.Min})
+		}
+		return !ok
+	})
+	return out
+}
+
+// walkMandatory calls visit on each part of re that every match goes
+// through: the top-level sequence, into capture groups, repeats with a
+// minimum and their bodies. visit returns whether to look inside the part.
+func walkMandatory(re *syntax.Regexp, visit func(*syntax.Regexp) bool) {
+	if !visit(re) {
+		return
+	}
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		walkMandatory(re.Sub[0], visit)
+	case syntax.OpRepeat:
+		if re.Min > 0 {
+			walkMandatory(re.Sub[0], visit)
+		}
+	case syntax.OpConcat:
+		for _, s := range re.Sub {
+			walkMandatory(s, visit)
 		}
 	}
-	walk(re)
-	return out
 }
 
 // byteClass returns the bytes a one-character regex can consume; a rune
