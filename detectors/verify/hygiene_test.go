@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -126,46 +125,6 @@ func TestScrubWebhookPath(t *testing.T) {
 	}
 }
 
-// hangingHost accepts TCP connections and never says a word (no TLS
-// handshake); resettingHost resets each connection as it is accepted.
-func hangingHost(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-done; c.Close() }()
-		}
-	}()
-	return "https://" + ln.Addr().String()
-}
-
-func resettingHost(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.(*net.TCPConn).SetLinger(0) // close sends RST
-			c.Close()
-		}
-	}()
-	return "https://" + ln.Addr().String()
-}
-
 // TestHostThatHangsOrResets: a provider host that accepts and never
 // answers ends as unknown "timeout" within the client's timeout; one that
 // resets the connection as unknown "network error" at once. Neither reason
@@ -177,8 +136,8 @@ func TestHostThatHangsOrResets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ name, base, reason string }{
-		{"hang", hangingHost(t), "timeout"},
-		{"reset", resettingHost(t), "network error"},
+		{"hang", vt.HangingHost(t), "timeout"},
+		{"reset", vt.ResettingHost(t), "network error"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			client := verify.NewClient(verify.Options{Timeout: 300 * time.Millisecond, Endpoints: map[string]string{"acme": c.base}})

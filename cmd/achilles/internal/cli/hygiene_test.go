@@ -8,7 +8,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"unicode"
 
 	"github.com/achilles-sec/achilles/detectors/verifiers"
+	"github.com/achilles-sec/achilles/detectors/verify/verifytest"
 	"github.com/achilles-sec/achilles/rules"
 	"github.com/achilles-sec/achilles/scanner/finding"
 )
@@ -308,48 +308,6 @@ func echoProvider(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	return s, &n
 }
 
-// resetListener accepts TCP connections and resets each at once (SO_LINGER
-// 0), before any TLS is spoken.
-func resetListener(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.(*net.TCPConn).SetLinger(0)
-			c.Close()
-		}
-	}()
-	return "https://" + ln.Addr().String()
-}
-
-// hangListener accepts TCP connections and never answers: no TLS handshake,
-// no bytes, until the test ends.
-func hangListener(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-done; c.Close() }()
-		}
-	}()
-	return "https://" + ln.Addr().String()
-}
-
 // verifyEndpointsConfig writes a rules file: the default rules, with every
 // built-in verifier sent to base unless special names another base for it.
 func verifyEndpointsConfig(t *testing.T, base string, special map[string]string) string {
@@ -466,7 +424,7 @@ func TestSecretHygiene(t *testing.T) {
 	// Verification against providers that quote the request back, and a
 	// host that resets the connection.
 	fake, hits := echoProvider(t)
-	cfg := verifyEndpointsConfig(t, fake.URL, map[string]string{"slack": resetListener(t), "gitlab": resetListener(t)})
+	cfg := verifyEndpointsConfig(t, fake.URL, map[string]string{"slack": verifytest.ResettingHost(t), "gitlab": verifytest.ResettingHost(t)})
 	r := runCLI(t, "", "git", repo, "-c", cfg, "--verify", "--verify-timeout", "5s", "-f", "json", "--no-progress")
 	if r.code != ExitFindings {
 		t.Fatalf("verify: exit %d\n%s", r.code, r.stderr)
@@ -532,8 +490,8 @@ func TestVerifyHostThatHangsOrResets(t *testing.T) {
 	for _, c := range []struct {
 		name, base, reason string
 	}{
-		{"hang", hangListener(t), "timeout"},
-		{"reset", resetListener(t), "network error"},
+		{"hang", verifytest.HangingHost(t), "timeout"},
+		{"reset", verifytest.ResettingHost(t), "network error"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			abs, _ := filepath.Abs(testConfig)
