@@ -95,6 +95,9 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 		// A folder inside a work tree.
 		repo, err = git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true})
 	}
+	if err != nil && strings.Contains(err.Error(), "objectformat") {
+		return nil, fmt.Errorf("%w: opening repository %s: SHA-256 repositories (extensions.objectFormat) are not supported yet", ErrTarget, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: opening repository %s: %v", ErrTarget, path, err)
 	}

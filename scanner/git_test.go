@@ -2,7 +2,9 @@ package scanner
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -176,6 +178,20 @@ func TestGitNotARepository(t *testing.T) {
 	var w warnings
 	_, err := ScanGit(t.Context(), testOptions(t, &w), GitOptions{}, t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "opening repository") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// A SHA-256 repository is refused with a message that says so, not read
+// in part.
+func TestGitSHA256RepositoryIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("git", "init", "-q", "--object-format=sha256", dir).CombinedOutput(); err != nil {
+		t.Skipf("this git cannot make a SHA-256 repository: %v: %s", err, out)
+	}
+	var w warnings
+	_, err := ScanGit(t.Context(), testOptions(t, &w), GitOptions{}, dir)
+	if !errors.Is(err, ErrTarget) || !strings.Contains(err.Error(), "SHA-256") {
 		t.Fatalf("got %v", err)
 	}
 }
