@@ -494,23 +494,7 @@ func TestVerifyHostThatHangsOrResets(t *testing.T) {
 		{"reset", verifytest.ResettingHost(t), "network error"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			abs, _ := filepath.Abs(testConfig)
-			cfg := filepath.Join(t.TempDir(), "verify.toml")
-			os.WriteFile(cfg, []byte(fmt.Sprintf(`[extend]
-path = '%s'
-
-[[rules]]
-id = "test-token"
-verifier = "acme"
-
-[verify.endpoints]
-acme = "%s"
-
-[[verify.http]]
-id = "acme"
-url = "https://api.acme.example/v1/me"
-headers = { Authorization = "Bearer {{secret}}" }
-`, abs, c.base)), 0o644)
+			cfg := verifyConfigAt(t, c.base)
 			start := time.Now()
 			r := runCLI(t, "", "dir", dir, "-c", cfg, "--verify", "--verify-timeout", "300ms", "-f", "json", "--no-progress")
 			// A generous bound: it proves the scan did not wait on the host,

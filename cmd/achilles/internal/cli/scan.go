@@ -185,11 +185,14 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 			fs = onlyLive(fs)
 		}
 	}
-	if err := o.writeReport(fs, res.Incomplete, ruleInfos(cfg)); err != nil {
+	// An interrupt during verification leaves answers missing: the report
+	// is as incomplete as one cut short during the scan.
+	incomplete := res.Incomplete || ctx.Err() != nil
+	if err := o.writeReport(fs, incomplete, ruleInfos(cfg)); err != nil {
 		return err
 	}
 	fmt.Fprintln(errOut, "achilles: "+res.Stats.Summary(len(fs)))
-	if res.Incomplete {
+	if incomplete {
 		fmt.Fprintln(errOut, "achilles: interrupted: the report holds what was found before the scan stopped and is marked incomplete")
 		return exitError{ExitInterrupted}
 	}

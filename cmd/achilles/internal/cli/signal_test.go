@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/achilles-sec/achilles/detectors/verify/verifytest"
 )
 
 // TestInterruptWritesIncompleteReport: SIGINT or SIGTERM stops a scan
@@ -58,6 +60,44 @@ func testInterrupt(t *testing.T, sig syscall.Signal) {
 	}
 	if took > 1500*time.Millisecond {
 		t.Errorf("took %v to stop after %v", took, sig)
+	}
+	report, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("no report written: %v (stderr %s)", err, stderr.String())
+	}
+	if !strings.Contains(string(report), "INCOMPLETE") || !strings.Contains(string(report), "test-token") {
+		t.Fatalf("report:\n%s", report)
+	}
+}
+
+// TestInterruptDuringVerification: SIGINT while verification waits on a
+// provider host that never answers stops within a second, writes the report
+// marked incomplete and exits 130; it does not wait for --verify-timeout.
+// (It used to write a complete-looking report and exit 1.)
+func TestInterruptDuringVerification(t *testing.T) {
+	bin := achillesBinary(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.env"), []byte("A="+tokA+"\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "report.txt")
+	cmd := exec.Command(bin, "dir", dir, "-c", verifyConfigAt(t, verifytest.HangingHost(t)),
+		"--verify", "--verify-timeout", "60s", "-o", out, "--no-progress")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the scan is done; the request hangs
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	took := time.Since(sent)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitInterrupted {
+		t.Fatalf("exit: %v (stderr %s)", err, stderr.String())
+	}
+	if took > 1500*time.Millisecond {
+		t.Errorf("took %v to stop after SIGINT", took)
 	}
 	report, err := os.ReadFile(out)
 	if err != nil {

@@ -49,7 +49,10 @@ func TestMain(m *testing.M) {
 }
 
 // verifyConfig declares a verifier for the test rule, pointed at the fake.
-func verifyConfig(t *testing.T) string {
+func verifyConfig(t *testing.T) string { return verifyConfigAt(t, fakeProvider.URL) }
+
+// verifyConfigAt declares the test rule's verifier with its API at base.
+func verifyConfigAt(t *testing.T, base string) string {
 	abs, _ := filepath.Abs(testConfig)
 	path := filepath.Join(t.TempDir(), "verify.toml")
 	cfg := fmt.Sprintf(`[extend]
@@ -68,7 +71,7 @@ url = "https://api.acme.example/v1/me"
 headers = { Authorization = "Bearer {{secret}}" }
 identity = "user.email"
 dead = { status = [401] }
-`, abs, fakeProvider.URL)
+`, abs, base)
 	os.WriteFile(path, []byte(cfg), 0o644)
 	return path
 }
