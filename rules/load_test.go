@@ -291,6 +291,19 @@ keywords = ["key"]
 	if run.Class['g'] || run.Class['"'] {
 		t.Error("hex run holds bytes outside [a-fA-F0-9]")
 	}
+	// (?i)k also matches the Kelvin sign: its UTF-8 bytes stay in the run.
+	fold, err := LoadBytes("fold.toml", []byte(`
+[[rules]]
+id = "ks"
+regex = '''(?i)x(k{10})'''
+keywords = ["x"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs := fold.ByID("ks").MustHaveRuns; len(runs) != 1 || !runs[0].Class['k'] || !runs[0].Class['K'] || !runs[0].Class[0xE2] {
+		t.Errorf("ks: runs %+v, want k, K and the Kelvin sign's bytes", runs)
+	}
 	if n := len(cfg.ByID("short").MustHaveRuns); n != 0 {
 		t.Errorf("short: %d runs; repeats under %d are not worth a check", n, minRunLen)
 	}

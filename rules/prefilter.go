@@ -1,6 +1,9 @@
 package rules
 
-import "regexp/syntax"
+import (
+	"regexp/syntax"
+	"unicode"
+)
 
 // A rule's regex runs only in windows around keyword hits, but Go's regexp
 // engine costs time in proportion to the window's length times the size of
@@ -90,30 +93,18 @@ func byteClass(re *syntax.Regexp) (class [256]bool, ok bool) {
 		if len(re.Rune) != 1 {
 			return class, false
 		}
-		mark(re.Rune[0], re.Rune[0])
+		r := re.Rune[0]
+		mark(r, r)
 		if re.Flags&syntax.FoldCase != 0 {
-			for r := re.Rune[0]; ; {
-				r = foldRune(r)
-				if r == re.Rune[0] {
-					break
-				}
-				mark(r, r)
+			// The whole folding orbit, as Go's regexp matches it: k
+			// also matches the Kelvin sign, which is beyond ASCII.
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				mark(f, f)
 			}
 		}
 		return class, true
 	}
 	return class, false
-}
-
-// foldRune is the next rune in r's ASCII case-folding orbit.
-func foldRune(r rune) rune {
-	switch {
-	case r >= 'a' && r <= 'z':
-		return r - 'a' + 'A'
-	case r >= 'A' && r <= 'Z':
-		return r - 'A' + 'a'
-	}
-	return r
 }
 
 // relaxCap is the largest repeat kept as written in the prefilter.
