@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -78,6 +79,17 @@ type stsError struct {
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
 	req = v.Canonical(req)
 	keyID, secret, session := req.Parts[KeyIDRule], req.Secret, req.Parts[SessionTokenRule]
+	// A canary key alerts whoever planted it on any call, GetCallerIdentity
+	// included; its key id alone names the account, so it is never sent.
+	id := keyID
+	if req.RuleID == KeyIDRule {
+		id = req.Secret
+	}
+	if account, vendor, ok := Canary(id); ok {
+		return verify.Result{Status: verify.Canary,
+			Reason: fmt.Sprintf("canary token: the key id belongs to AWS account %s (%s); not sent to STS, where any use sets it off", account, vendor),
+			Extra:  map[string]string{"account": account}}
+	}
 	if req.RuleID == KeyIDRule {
 		return verify.Result{Status: verify.Unknown, Reason: "no secret access key found near the access key id"}
 	}

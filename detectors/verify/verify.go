@@ -21,11 +21,15 @@ import (
 // Status is a verification outcome.
 type Status string
 
-// The three outcomes.
+// The outcomes.
 const (
 	Live    Status = "live"
 	Dead    Status = "dead"
 	Unknown Status = "unknown"
+	// Canary is a planted honeytoken (an AWS key of a Canarytokens account):
+	// recognised offline and never sent, since any use alerts whoever
+	// planted it. The reason says whose it is.
+	Canary Status = "canary"
 )
 
 // Request is one secret to verify, with the companion parts its verifier

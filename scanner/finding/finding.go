@@ -46,7 +46,7 @@ type Finding struct {
 
 // Verification is what the provider said about a secret.
 type Verification struct {
-	Status    string   `json:"status"` // live, dead or unknown
+	Status    string   `json:"status"` // live, dead, unknown or canary (a planted honeytoken, never sent)
 	Reason    string   `json:"reason,omitempty"`
 	Identity  string   `json:"identity,omitempty"`
 	Scopes    []string `json:"scopes,omitempty"`
