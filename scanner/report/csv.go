@@ -28,9 +28,9 @@ func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
 		if v := f.Verification; v != nil {
 			status, identity, scopes, expires = v.Status, v.Identity, strings.Join(v.Scopes, " "), v.ExpiresAt
 		}
-		row := []string{f.RuleID, f.Description, f.Confidence, csvSafe(f.Path), strconv.Itoa(f.Line), strconv.Itoa(f.Column),
-			csvSafe(f.Secret), csvSafe(f.Match), strconv.FormatFloat(f.Entropy, 'f', 3, 64), f.Fingerprint,
-			f.Commit, csvSafe(f.Author), csvSafe(f.Email), f.Date, present, status, csvSafe(identity), scopes, expires}
+		row := []string{csvSafe(f.RuleID), csvSafe(f.Description), csvSafe(f.Confidence), csvSafe(f.Path), strconv.Itoa(f.Line), strconv.Itoa(f.Column),
+			csvSafe(f.Secret), csvSafe(f.Match), strconv.FormatFloat(f.Entropy, 'f', 3, 64), csvSafe(f.Fingerprint),
+			csvSafe(f.Commit), csvSafe(f.Author), csvSafe(f.Email), csvSafe(f.Date), present, csvSafe(status), csvSafe(identity), csvSafe(scopes), csvSafe(expires)}
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -39,8 +39,14 @@ func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
 	return cw.Error()
 }
 
-// csvSafe keeps a spreadsheet from reading a cell as a formula.
+// csvSafe makes a cell taken from scanned content safe to open: control
+// characters (C0, C1, DEL) and invalid UTF-8 are written as escapes (the
+// file is also read with cat and less: an ESC from a path must not reach
+// the terminal), and a spreadsheet must not read the cell as a formula.
+// A multi-line secret (a private key) is one line in its cell, its line
+// breaks written as \n.
 func csvSafe(s string) string {
+	s = Escape(s)
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

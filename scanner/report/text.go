@@ -10,6 +10,10 @@ import (
 )
 
 // textWriter is the human format: one block per finding, live keys first.
+// Every field that comes from scanned content or a provider's answer goes
+// through Escape: a path, an author or a commit message holding OSC 52 or a
+// cursor move must not reach the terminal as one. The colour codes are the
+// writer's own.
 type textWriter struct{ color, incomplete bool }
 
 const (
@@ -35,48 +39,56 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		fmt.Fprintln(bw)
 	}
 	for _, f := range liveFirst(fs) {
-		head := t.paint(ansiBold+ansiRed, f.RuleID)
-		if f.Verification != nil && f.Verification.Status == "live" {
-			head = t.paint(ansiBold+ansiRed, "LIVE ") + head
+		head := t.paint(ansiBold+ansiRed, Escape(f.RuleID))
+		if v := f.Verification; v != nil {
+			switch v.Status {
+			case "live":
+				head = t.paint(ansiBold+ansiRed, "LIVE ") + head
+			case "canary":
+				head = t.paint(ansiBold+ansiYellow, "CANARY ") + head
+			}
 		}
-		fmt.Fprintf(bw, "%s  %s  [%s]\n", head, f.Description, f.Confidence)
-		loc := f.Path
+		fmt.Fprintf(bw, "%s  %s  [%s]\n", head, Escape(f.Description), Escape(f.Confidence))
+		loc := Escape(f.Path)
 		if f.Line > 0 {
-			loc = fmt.Sprintf("%s:%d:%d", f.Path, f.Line, f.Column)
+			loc = fmt.Sprintf("%s:%d:%d", loc, f.Line, f.Column)
 		}
 		fmt.Fprintf(bw, "  %-9s %s\n", "where", t.paint(ansiCyan, loc))
 		if f.Secret != "" {
-			fmt.Fprintf(bw, "  %-9s %s\n", "secret", t.paint(ansiYellow, oneLine(f.Secret)))
+			fmt.Fprintf(bw, "  %-9s %s\n", "secret", t.paint(ansiYellow, Escape(oneLine(f.Secret))))
 		}
 		if f.Commit != "" {
-			fmt.Fprintf(bw, "  %-9s %s %s %s <%s>  %s\n", "commit", short(f.Commit), f.Date, f.Author, f.Email, t.paint(ansiDim, f.Message))
+			fmt.Fprintf(bw, "  %-9s %s %s %s <%s>  %s\n", "commit", Escape(short(f.Commit)), Escape(f.Date), Escape(f.Author), Escape(f.Email), t.paint(ansiDim, Escape(f.Message)))
 		}
 		if f.StillPresent != nil {
 			fmt.Fprintf(bw, "  %-9s %v\n", "at HEAD", yesNo(*f.StillPresent))
 		}
 		if len(f.Decoded) > 0 {
-			fmt.Fprintf(bw, "  %-9s %s\n", "decoded", strings.Join(f.Decoded, " → "))
+			fmt.Fprintf(bw, "  %-9s %s\n", "decoded", Escape(strings.Join(f.Decoded, " → ")))
 		}
 		if f.ChecksumFailed {
 			fmt.Fprintf(bw, "  %-9s %s\n", "checksum", "does not match: likely a look-alike")
 		}
 		if v := f.Verification; v != nil {
-			line := v.Status
+			line := Escape(v.Status)
+			if v.Status == "canary" {
+				line = t.paint(ansiBold+ansiYellow, "canary") + "  a decoy planted to catch whoever uses it: not sent to the provider"
+			}
 			if v.Identity != "" {
-				line += "  identity: " + v.Identity
+				line += "  identity: " + Escape(v.Identity)
 			}
 			if len(v.Scopes) > 0 {
-				line += "  scopes: " + strings.Join(v.Scopes, ",")
+				line += "  scopes: " + Escape(strings.Join(v.Scopes, ","))
 			}
 			if v.ExpiresAt != "" {
-				line += "  expires: " + v.ExpiresAt
+				line += "  expires: " + Escape(v.ExpiresAt)
 			}
 			if v.Reason != "" {
-				line += "  (" + v.Reason + ")"
+				line += "  (" + Escape(v.Reason) + ")"
 			}
 			fmt.Fprintf(bw, "  %-9s %s\n", "verified", line)
 		}
-		fmt.Fprintf(bw, "  %-9s %s\n\n", "id", t.paint(ansiDim, f.Fingerprint))
+		fmt.Fprintf(bw, "  %-9s %s\n\n", "id", t.paint(ansiDim, Escape(f.Fingerprint)))
 	}
 	return bw.Flush()
 }
