@@ -12,6 +12,7 @@ import (
 
 	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/report"
 )
 
 // scanCommits scans only what the commits selected by revArgs (as `git log`
@@ -26,7 +27,15 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	if out, err := gitCommand(ctx, dir, "rev-parse", "--is-shallow-repository").Output(); err == nil && strings.TrimSpace(string(out)) == "true" {
 		opts.warn(&c, fmt.Errorf("%s: shallow clone: a commit at the shallow boundary looks as if it added every file it holds, so secrets from before the range may be reported; fetch the history behind the range (actions/checkout: fetch-depth: 0)", dir))
 	}
-	args := append([]string{"log", "--raw", "--root", "--no-renames", "--no-abbrev", "-c", "--format=%x01%H%x00%an%x00%ae%x00%at%x00%s"}, revArgs...)
+	pseudo, revs, err := splitRevisions(revArgs)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"log", "--raw", "--root", "--no-renames", "--no-abbrev", "-c", "--no-show-signature",
+		"--no-ext-diff", "--no-textconv", "--format=%x01%H%x00%an%x00%ae%x00%at%x00%s"}
+	args = append(args, pseudo...)
+	args = append(args, "--end-of-options")
+	args = append(args, revs...)
 	args = append(args, "--")
 	cmd, err := startGit(ctx, dir, nil, args...)
 	if err != nil {
@@ -41,7 +50,7 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 		intros[hash] = append(intros[hash], in)
 	})
 	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("%w: git log %s: %s", ErrTarget, strings.Join(revArgs, " "), trimStderr(cmd.Stderr.Bytes()))
+		return nil, fmt.Errorf("%w: git log %s: %s", ErrTarget, report.Escape(strings.Join(revArgs, " ")), trimStderr(cmd.Stderr.Bytes()))
 	}
 	if perr != nil {
 		return nil, perr
@@ -79,10 +88,44 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	}
 	res := &Result{Findings: hs.assemble(intros, nil), Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
-	res.Stats.What = "commits " + strings.Join(revArgs, " ") + " in " + dir
+	res.Stats.What = "commits " + report.Escape(strings.Join(revArgs, " ")) + " in " + dir
 	res.Stats.Duration = time.Since(start)
 	finding.Sort(res.Findings)
 	return res, ctx.Err()
+}
+
+// splitRevisions checks the revision arguments of a range scan and splits
+// them into what goes before `--end-of-options` (the pseudo-options
+// PrePushRevisions adds: "--not --remotes") and the revisions after it, so
+// that nothing given (a --since or --range value, a ref name) can become
+// an option of git: a revision starting with '-' is refused. A revision
+// after "--not" is written negated ("^rev").
+func splitRevisions(revArgs []string) (pseudo, revs []string, err error) {
+	not := false
+	for _, r := range revArgs {
+		switch {
+		case r == "--not":
+			not = !not
+		case r == "--remotes":
+			if not {
+				pseudo = append(pseudo, "--not", "--remotes", "--not")
+			} else {
+				pseudo = append(pseudo, "--remotes")
+			}
+		case r == "" || strings.HasPrefix(r, "-"):
+			return nil, nil, fmt.Errorf("%w: revision %q: a revision cannot be empty or start with '-'", ErrTarget, report.Escape(r))
+		case not && (strings.HasPrefix(r, "^") || strings.Contains(r, "..")):
+			return nil, nil, fmt.Errorf("%w: revision %q cannot follow --not", ErrTarget, report.Escape(r))
+		case not:
+			revs = append(revs, "^"+r)
+		default:
+			revs = append(revs, r)
+		}
+	}
+	if len(revs) == 0 {
+		return nil, nil, fmt.Errorf("%w: no revision to scan", ErrTarget)
+	}
+	return pseudo, revs, nil
 }
 
 // dropInherited makes assemble leave out secrets a commit did not add: a
@@ -298,6 +341,8 @@ func readObject(r *bufio.Reader, size int64) ([]byte, error) {
 // remote-tracking ref; a deletion pushes no commits.
 func PrePushRevisions(ctx context.Context, dir string, r io.Reader) ([]string, error) {
 	have := func(sha string) bool {
+		// sha is a full hex object name (parsePrePush checks it); a name
+		// the clone lacks is never fetched (gitCommand).
 		return gitCommand(ctx, dir, "cat-file", "-e", sha+"^{commit}").Run() == nil
 	}
 	return prePushRevisions(r, have)

@@ -19,9 +19,12 @@ import (
 
 	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/sourcegraph/conc/pool"
 )
@@ -345,11 +348,41 @@ func headBlobs(repo *git.Repository, opts Options, c *counters) func(path string
 		return nil
 	}
 	return func(path string) (string, bool) {
-		e, err := tree.FindEntry(path)
-		if err != nil || !e.Mode.IsFile() {
+		return treeFile(repo, tree, path)
+	}
+}
+
+// treeFile finds the blob at path (slash-separated) below tree. It compares
+// entry names itself: go-git's FindEntry refuses names holding a control
+// character, which git allows (a tab or newline in a file name).
+func treeFile(repo *git.Repository, tree *object.Tree, path string) (string, bool) {
+	dir, rest, more := strings.Cut(path, "/")
+	for {
+		var found *object.TreeEntry
+		for i := range tree.Entries {
+			if tree.Entries[i].Name == dir {
+				found = &tree.Entries[i]
+				break
+			}
+		}
+		if found == nil {
 			return "", false
 		}
-		return e.Hash.String(), true
+		if !more {
+			if !found.Mode.IsFile() {
+				return "", false
+			}
+			return found.Hash.String(), true
+		}
+		if found.Mode != filemode.Dir {
+			return "", false
+		}
+		sub, err := repo.TreeObject(found.Hash)
+		if err != nil {
+			return "", false
+		}
+		tree = sub
+		dir, rest, more = strings.Cut(rest, "/")
 	}
 }
 
@@ -454,19 +487,99 @@ func earliestPerPath(ins []intro) []intro {
 	return out
 }
 
-// gitCommand runs git in the repository with a clean environment for
-// output parsing.
+// gitOverrides neutralise what a scanned repository's own configuration
+// (.git/config, which travels with a repository handed to us, not with a
+// clone) can make git run or hide while it only reads: a file-system
+// monitor, hooks, signature checking (log.showSignature with gpg.program),
+// pagers, transports (a lazy fetch of a partial clone runs the remote's
+// upload-pack; per-protocol allow keys would outrank protocol.allow, so each
+// is set), ssh and credential helpers, and replace refs that show other
+// content in place of an object. Command-line configuration outranks every
+// configuration file. Diff drivers and textconv are turned off by the
+// commands that could run them (--no-ext-diff --no-textconv); filters never
+// run because nothing here reads the work tree through them.
+var gitOverrides = []string{
+	"--no-pager",
+	"-c", "core.fsmonitor=false",
+	"-c", "core.untrackedCache=false",
+	"-c", "core.hooksPath=" + os.DevNull,
+	"-c", "core.pager=cat",
+	"-c", "core.sshCommand=false",
+	"-c", "core.askPass=",
+	"-c", "core.useReplaceRefs=false",
+	"-c", "credential.helper=",
+	"-c", "log.showSignature=false",
+	"-c", "gpg.program=false",
+	"-c", "gpg.ssh.program=false",
+	"-c", "gpg.x509.program=false",
+	"-c", "protocol.allow=never",
+	"-c", "protocol.file.allow=never",
+	"-c", "protocol.git.allow=never",
+	"-c", "protocol.ssh.allow=never",
+	"-c", "protocol.http.allow=never",
+	"-c", "protocol.https.allow=never",
+	"-c", "protocol.ext.allow=never",
+	"-c", "protocol.fd.allow=never",
+	"-c", "core.quotePath=true",
+	"-c", "color.ui=never",
+	"-c", "color.diff=never",
+	"-c", "diff.noprefix=false",
+	"-c", "diff.relative=false",
+}
+
+// gitEnv is added to the environment of every git command: a fixed locale
+// for parsing, no prompts, no system configuration, no lazy fetch of
+// missing objects (honoured by git 2.39 and later; the transports are
+// closed as well), no replace refs and no grafts.
+var gitEnv = []string{
+	"LC_ALL=C",
+	"GIT_TERMINAL_PROMPT=0",
+	"GIT_CONFIG_NOSYSTEM=1",
+	"GIT_NO_LAZY_FETCH=1",
+	"GIT_NO_REPLACE_OBJECTS=1",
+	"GIT_GRAFT_FILE=" + noGraftFile,
+	"GIT_ASKPASS=",
+	"SSH_ASKPASS=",
+}
+
+// noGraftFile cannot exist (its parent is not a folder), so git reads no
+// grafts and, unlike for an empty file, says nothing about them.
+var noGraftFile = filepath.Join(os.DevNull, "no-grafts")
+
+// SafeDirectoryEnv names the environment variable that marks one
+// repository safe for git although another user owns it (a repository
+// mounted into a container): its value is passed to every git command as
+// `-c safe.directory=VALUE`. Without it git's ownership check stands, and a
+// repository git refuses cannot be scanned (exit 2).
+const SafeDirectoryEnv = "ACHILLES_SAFE_DIRECTORY"
+
+// GitCommand is the one way achilles runs git: in dir, with gitOverrides
+// before args and gitEnv added to the environment, so a scanned
+// repository's configuration cannot make git execute anything.
+func GitCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
+	return gitCommand(ctx, dir, args...)
+}
+
 func gitCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "git", args...)
+	full := make([]string, 0, len(gitOverrides)+2+len(args))
+	full = append(full, gitOverrides...)
+	if safe := os.Getenv(SafeDirectoryEnv); safe != "" {
+		full = append(full, "-c", "safe.directory="+safe)
+	}
+	full = append(full, args...)
+	cmd := exec.CommandContext(ctx, "git", full...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_CONFIG_NOSYSTEM=1")
+	cmd.Env = append(os.Environ(), gitEnv...)
 	return cmd
 }
 
+// trimStderr makes git's error output fit one message: trimmed, at most
+// 500 bytes, with control characters escaped (it may quote a path or ref
+// name of the repository).
 func trimStderr(b []byte) string {
 	s := strings.TrimSpace(string(b))
 	if len(s) > 500 {
-		s = s[:500] + "…"
+		s = strings.ToValidUTF8(s[:500], "") + "…"
 	}
-	return s
+	return report.Escape(s)
 }

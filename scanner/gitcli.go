@@ -89,13 +89,14 @@ func (g *gitCLI) list(ctx context.Context, skip func(string) bool) (*reachable, 
 	if readErr != nil {
 		return nil, fmt.Errorf("listing objects: %w", readErr)
 	}
+	// A listing git could not finish (a repository git refuses to open, a
+	// broken ref, an object it cannot parse) leaves an unknown part of the
+	// history unread: the scan fails rather than pass on what it saw.
 	if revWaitErr != nil {
-		// rev-list stops at the first object it cannot parse; what it listed
-		// before is still scanned.
-		g.opts.warn(g.c, fmt.Errorf("%s: git rev-list: %v: %s; objects after the failure were not listed", g.dir, revWaitErr, trimStderr(revErr.Bytes())))
+		return nil, fmt.Errorf("%w: listing the objects of %s: git rev-list: %v: %s", ErrTarget, g.dir, revWaitErr, trimStderr(revErr.Bytes()))
 	}
 	if checkWaitErr != nil {
-		g.opts.warn(g.c, fmt.Errorf("%s: git cat-file: %v: %s", g.dir, checkWaitErr, trimStderr(checkErr.Bytes())))
+		return nil, fmt.Errorf("%w: listing the objects of %s: git cat-file: %v: %s", ErrTarget, g.dir, checkWaitErr, trimStderr(checkErr.Bytes()))
 	}
 	return rs, nil
 }
@@ -275,7 +276,7 @@ func endOfObject(r *bufio.Reader) error {
 // commit wrote at a path. Merge commits show (with -c) only what differs
 // from every parent, which is what the merge itself introduced.
 func (g *gitCLI) introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error) {
-	cmd, err := startGit(ctx, g.dir, nil, "log", "--all", "--raw", "--no-renames", "--no-abbrev", "-c",
+	cmd, err := startGit(ctx, g.dir, nil, "log", "--all", "--root", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--raw", "--no-renames", "--no-abbrev", "-c",
 		"--format=%x01%H%x00%an%x00%ae%x00%at%x00%s")
 	if err != nil {
 		return nil, err

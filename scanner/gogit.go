@@ -36,7 +36,7 @@ func (g *goGit) commits() int64 { return g.ncommit.Load() }
 func (g *goGit) walkCommits(ctx context.Context) error {
 	refs, err := g.repo.References()
 	if err != nil {
-		return fmt.Errorf("listing refs: %w", err)
+		return fmt.Errorf("%w: listing refs: %v", ErrTarget, err)
 	}
 	var tips []plumbing.Hash
 	err = refs.ForEach(func(r *plumbing.Reference) error {
@@ -47,10 +47,14 @@ func (g *goGit) walkCommits(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("listing refs: %w", err)
+		return fmt.Errorf("%w: listing refs: %v", ErrTarget, err)
 	}
 	if head, err := g.repo.Head(); err == nil {
 		tips = append(tips, head.Hash())
+	}
+	isTip := map[plumbing.Hash]bool{}
+	for _, t := range tips {
+		isTip[t] = true
 	}
 	seen := map[plumbing.Hash]bool{}
 	stack := tips
@@ -65,6 +69,11 @@ func (g *goGit) walkCommits(ctx context.Context) error {
 		}
 		seen[h] = true
 		obj, err := g.repo.Object(plumbing.AnyObject, h)
+		if err != nil && isTip[h] {
+			// A ref names an object the repository cannot give: what the
+			// ref holds is unknown, so the scan cannot pass.
+			return fmt.Errorf("%w: a ref names object %s: %v", ErrTarget, h, err)
+		}
 		if err != nil {
 			g.opts.warn(g.c, fmt.Errorf("object %s: %v; history behind it not scanned", h, err))
 			continue

@@ -136,8 +136,8 @@ func (f *stagedFile) findings(ctx context.Context, opts Options, c *counters, da
 // detection (a renamed file is a new file at its new path) and returns
 // every file that has content in the index.
 func stagedFiles(ctx context.Context, dir string) ([]stagedFile, error) {
-	cmd, err := startGit(ctx, dir, nil, "diff", "--cached", "--no-renames", "--unified=0", "--no-color",
-		"--no-ext-diff", "--no-textconv", "--full-index", "--diff-filter=ACMT", "--src-prefix=a/", "--dst-prefix=b/")
+	cmd, err := startGit(ctx, dir, nil, "diff", "--cached", "--no-renames", "--unified=0", "--inter-hunk-context=0", "--no-color",
+		"--no-ext-diff", "--no-textconv", "--no-relative", "--submodule=short", "--full-index", "--diff-filter=ACMT", "--src-prefix=a/", "--dst-prefix=b/")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
 	}
