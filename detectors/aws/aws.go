@@ -87,7 +87,7 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	}
 	if account, vendor, ok := Canary(id); ok {
 		return verify.Result{Status: verify.Canary,
-			Reason: fmt.Sprintf("canary token: the key id belongs to AWS account %s (%s); not sent to STS, where any use sets it off", account, vendor),
+			Reason: fmt.Sprintf("canary token: the key id belongs to AWS account %s (%s); any call with it alerts whoever planted it", account, vendor),
 			Extra:  map[string]string{"account": account}}
 	}
 	if req.RuleID == KeyIDRule {

@@ -103,7 +103,7 @@ func TestTextShowsCanary(t *testing.T) {
 		for _, code := range []string{ansiReset, ansiBold, ansiYellow, ansiRed, ansiCyan, ansiDim} {
 			plain = strings.ReplaceAll(plain, code, "")
 		}
-		if !strings.HasPrefix(plain, "CANARY aws-access-key-id") || !strings.Contains(plain, "verified  canary  a decoy planted") || !strings.Contains(plain, "account 052310077262") {
+		if !strings.HasPrefix(plain, "CANARY aws-access-key-id") || !strings.Contains(plain, "verified  canary: a planted decoy, never sent  (canary token") || !strings.Contains(plain, "account 052310077262") {
 			t.Errorf("color %v:\n%s", color, out)
 		}
 	}

@@ -72,7 +72,7 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		if v := f.Verification; v != nil {
 			line := Escape(v.Status)
 			if v.Status == "canary" {
-				line = t.paint(ansiBold+ansiYellow, "canary") + "  a decoy planted to catch whoever uses it: not sent to the provider"
+				line = t.paint(ansiBold+ansiYellow, "canary") + ": a planted decoy, never sent"
 			}
 			if v.Identity != "" {
 				line += "  identity: " + Escape(v.Identity)
