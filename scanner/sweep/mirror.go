@@ -71,12 +71,39 @@ func mirror(ctx context.Context, dir string, t targets.Target, skip func(tips st
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return m, fmt.Errorf("fetching %s: %s", redact(t.URL), cleanErr(err))
 	}
+	if err := checkTips(repo, refs); err != nil {
+		// Start from nothing next time: refs that name missing objects
+		// would make the next fetch believe it is up to date.
+		_ = os.RemoveAll(dir)
+		return m, fmt.Errorf("fetching %s: %w", redact(t.URL), err)
+	}
 	if head != "" {
 		if err := repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, head)); err != nil {
 			return m, fmt.Errorf("setting HEAD: %w", err)
 		}
 	}
 	return m, nil
+}
+
+// checkTips makes sure every branch and tag tip the remote advertised is
+// in the clone: a server that advertises refs and sends an empty or short
+// pack must not pass for a repository with nothing in it.
+func checkTips(repo *git.Repository, refs []*plumbing.Reference) error {
+	var missing []string
+	for _, r := range refs {
+		n := r.Name()
+		if r.Type() != plumbing.HashReference || !(n.IsBranch() || n.IsTag()) {
+			continue
+		}
+		if repo.Storer.HasEncodedObject(r.Hash()) != nil {
+			missing = append(missing, n.String())
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(missing)
+	return fmt.Errorf("the server advertised %d branch or tag tips it did not send (first: %.200s); not scanned", len(missing), missing[0])
 }
 
 // defaultBranch is the branch the remote's HEAD names, or the branch whose

@@ -11,6 +11,7 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"path/filepath"
@@ -105,6 +106,9 @@ type Summary struct {
 func Run(ctx context.Context, st *store.Store, ts []targets.Target, o Options) (Summary, error) {
 	start := time.Now()
 	sum := Summary{Repos: len(ts)}
+	if err := PrepareCache(o.CacheDir); err != nil {
+		return sum, err
+	}
 	if o.Parallel < 1 {
 		o.Parallel = 1
 	}
@@ -192,6 +196,11 @@ func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options
 		out.Result, out.Err = Failed, err
 		return out, 0, st.MarkFailed(context.WithoutCancel(ctx), t.Key, t.URL, t.Source, err.Error(), o.now())
 	}
+	if t.Refused != "" {
+		// Nothing is fetched: the URL came from an API answer the sweep
+		// does not follow.
+		return fail(errors.New(t.Refused))
+	}
 	dir := filepath.Join(o.CacheDir, cacheName(t.Key))
 	prev, known, err := st.Repo(ctx, t.Key)
 	if err != nil {
@@ -200,6 +209,9 @@ func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options
 	m, err := mirror(ctx, dir, t, func(tips string) bool {
 		return known && prev.Status == store.StatusDone && prev.Tips == tips
 	})
+	if perr := privatize(dir); perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		return fail(err)
 	}

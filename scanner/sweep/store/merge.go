@@ -41,7 +41,11 @@ func (s *Store) Merge(ctx context.Context, srcPath string) (MergeStats, error) {
 		return st, err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS src`, "file:"+srcPath+"?mode=ro"); err != nil {
+	srcURI, err := fileURI(srcPath)
+	if err != nil {
+		return st, fmt.Errorf("merging %s: %w", srcPath, err)
+	}
+	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS src`, srcURI+"?mode=ro"); err != nil {
 		return st, fmt.Errorf("opening %s for merging: %w", srcPath, err)
 	}
 	defer conn.ExecContext(context.Background(), `DETACH DATABASE src`)

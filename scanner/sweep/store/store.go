@@ -17,7 +17,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -128,14 +130,34 @@ type Store struct {
 	path string
 }
 
-// Open opens or creates the database at path (mode 0600 when created).
+// Open opens or creates the database at path, a file system path (any
+// '?', '#' or '%' in it is part of the name). The file is mode 0600: created
+// so, or set so when it existed with a wider mode, and with it the WAL and
+// shared-memory files SQLite keeps beside it.
 func Open(path string) (*Store, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening results database: %w", err)
 	}
+	err = private(f)
 	f.Close()
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(OFF)"
+	if err != nil {
+		return nil, err
+	}
+	for _, side := range []string{"-wal", "-shm"} {
+		if sf, err := os.OpenFile(path+side, os.O_RDWR, 0); err == nil {
+			err = private(sf)
+			sf.Close()
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	uri, err := fileURI(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening results database: %w", err)
+	}
+	dsn := uri + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(OFF)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening results database %s: %w", path, err)
@@ -149,6 +171,55 @@ func Open(path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// private sets an open database file to mode 0600 unless it already is.
+func private(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("opening results database: %w", err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("results database %s is mode %v and cannot be made private: %w", f.Name(), st.Mode().Perm(), err)
+		}
+	}
+	return nil
+}
+
+// fileURI is the SQLite URI of a file system path: absolute, with the
+// characters a URI gives a meaning to ('%', '?', '#') percent-encoded, so
+// the path names exactly one file whatever it holds.
+func fileURI(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive: file:/C:/...
+	}
+	var b strings.Builder
+	b.WriteString("file:")
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '%', '?', '#':
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), nil
+}
+
+// scrubURL drops user information from a URL before it is stored.
+func scrubURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil || u.Host == "" {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }
 
 func (s *Store) init() error {
@@ -256,7 +327,7 @@ func (s *Store) Repos(ctx context.Context) ([]Repo, error) {
 func (s *Store) MarkScanning(ctx context.Context, key, url, source string, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, updated_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status, updated_at = excluded.updated_at`,
-		key, url, source, StatusScanning, ts(at))
+		key, scrubURL(url), source, StatusScanning, ts(at))
 	if err != nil {
 		return fmt.Errorf("recording the start of %s: %w", key, err)
 	}
@@ -269,7 +340,7 @@ func (s *Store) MarkFailed(ctx context.Context, key, url, source, reason string,
 	_, err := s.db.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, error, updated_at, attempts) VALUES (?, ?, ?, ?, ?, ?, 1)
 		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status,
 			error = excluded.error, updated_at = excluded.updated_at, attempts = repos.attempts + 1`,
-		key, url, source, StatusFailed, reason, ts(at))
+		key, scrubURL(url), source, StatusFailed, reason, ts(at))
 	if err != nil {
 		return fmt.Errorf("recording the failure of %s: %w", key, err)
 	}
@@ -300,7 +371,7 @@ func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status, error = '',
 			tips = excluded.tips, head = excluded.head, scanned_at = excluded.scanned_at, updated_at = excluded.updated_at,
 			attempts = 0, bytes = excluded.bytes, commits = excluded.commits`,
-		r.Key, r.URL, r.Source, StatusDone, r.Tips, r.Head, at, at, r.Bytes, r.Commits); err != nil {
+		r.Key, scrubURL(r.URL), r.Source, StatusDone, r.Tips, r.Head, at, at, r.Bytes, r.Commits); err != nil {
 		return nil, fmt.Errorf("saving the scan of %s: %w", r.Key, err)
 	}
 	secretStmt, err := tx.PrepareContext(ctx, `INSERT INTO secrets(id, secret, first_seen) VALUES (?, ?, ?)

@@ -34,11 +34,115 @@ type Lister struct {
 
 const maxRetries = 6
 
+// client is the configured client with one change: a redirect is followed
+// only within the origin it started from, so no header (GitLab's
+// PRIVATE-TOKEN is not one Go drops) reaches another host.
 func (l *Lister) client() *http.Client {
+	c := http.Client{Timeout: 30 * time.Second}
 	if l.HTTP != nil {
-		return l.HTTP
+		c = *l.HTTP
 	}
-	return &http.Client{Timeout: 30 * time.Second}
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("too many redirects")
+		}
+		if origin(req.URL) != origin(via[0].URL) {
+			return fmt.Errorf("refusing a redirect from %s to %s", origin(via[0].URL), origin(req.URL))
+		}
+		return nil
+	}
+	return &c
+}
+
+// origin is a URL's scheme and host (default port dropped).
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + hostPort(u)
+}
+
+// nextPage resolves a pagination link against the page it came from and
+// refuses one to another origin (another host, or http after https): the
+// request would carry the token there.
+func nextPage(current, next, listing string) (string, error) {
+	if next == "" {
+		return "", nil
+	}
+	cur, err := url.Parse(current)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", listing, err)
+	}
+	n, err := cur.Parse(next)
+	if err != nil {
+		return "", fmt.Errorf("%s: the API's next-page link is not a URL", listing)
+	}
+	if origin(n) != origin(cur) {
+		return "", fmt.Errorf("%s: refusing the API's next-page link to %s: not the API at %s", listing, origin(n), origin(cur))
+	}
+	return n.String(), nil
+}
+
+// cloneRule says which clone URLs an API's answer may give: https (or
+// ssh) on the API's clone host, http only when the API itself was
+// configured as http on that host (a loopback test server).
+type cloneRule struct {
+	host      string // host[:port] as hostPort gives it
+	allowHTTP bool
+}
+
+func newCloneRule(apiURL, public string) cloneRule {
+	r := cloneRule{host: CloneHost(apiURL, public)}
+	if u, err := url.Parse(apiURL); err == nil && strings.EqualFold(u.Scheme, "http") {
+		r.allowHTTP = true
+	}
+	return r
+}
+
+// check returns the reason a clone URL from the API is refused, or "".
+func (r cloneRule) check(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return "the API gave a clone URL that is not an https URL on " + r.host
+	}
+	if u.User != nil && strings.ToLower(u.Scheme) != "ssh" {
+		return "the API gave a clone URL with user information"
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		if hostPort(u) == r.host {
+			return ""
+		}
+	case "http":
+		if !r.allowHTTP {
+			return "the API gave an http clone URL (the API is https): refused"
+		}
+		if hostPort(u) == r.host {
+			return ""
+		}
+	case "ssh":
+		if strings.EqualFold(u.Hostname(), hostname(r.host)) {
+			return ""
+		}
+	default:
+		return fmt.Sprintf("the API gave a %s clone URL: only https or ssh on %s are followed", u.Scheme, r.host)
+	}
+	return fmt.Sprintf("the API gave a clone URL on %s, not on %s: refused", hostPort(u), r.host)
+}
+
+// hostname is host without a port.
+func hostname(hostport string) string {
+	return (&url.URL{Host: hostport}).Hostname()
+}
+
+// target makes the target of one listed repository: the clone URL with its
+// token, or, when the URL is refused, a target that says why, keyed by the
+// repository's name on the expected host.
+func (r cloneRule) target(cloneURL, name, source, tokenUser, token string) Target {
+	if why := r.check(cloneURL); why != "" {
+		if name == "" {
+			name = "unnamed"
+		}
+		return Target{Key: r.host + "/" + strings.Trim(name, "/"), URL: StripUserinfo(cloneURL), Source: source, Refused: why}
+	}
+	return Target{Key: Normalize(cloneURL), URL: cloneURL, Source: source, Auth: tokenAuth(cloneURL, tokenUser, token)}
 }
 
 func (l *Lister) now() time.Time {
@@ -262,6 +366,8 @@ func (l *Lister) GitHub(ctx context.Context, apiURL, token, kind, name string) (
 	if token != "" {
 		h.Set("Authorization", "Bearer "+token)
 	}
+	listing := "listing GitHub repositories of " + name
+	rule := newCloneRule(apiURL, "github.com")
 	var out []Target
 	for next != "" {
 		p, err := l.get(ctx, next, h, githubRate)
@@ -270,17 +376,19 @@ func (l *Lister) GitHub(ctx context.Context, apiURL, token, kind, name string) (
 		}
 		var repos []githubRepo
 		if err := json.Unmarshal(p.body, &repos); err != nil {
-			return nil, fmt.Errorf("listing GitHub repositories of %s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", listing, err)
 		}
 		for _, r := range repos {
 			if r.CloneURL == "" {
 				continue
 			}
-			t := Target{Key: Normalize(r.CloneURL), URL: r.CloneURL, Source: "github", Fork: r.Fork, Archived: r.Archived}
-			t.Auth = tokenAuth(r.CloneURL, "x-access-token", token)
+			t := rule.target(r.CloneURL, r.FullName, "github", "x-access-token", token)
+			t.Fork, t.Archived = r.Fork, r.Archived
 			out = append(out, t)
 		}
-		next = p.next
+		if next, err = nextPage(next, p.next, listing); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -307,6 +415,8 @@ func (l *Lister) GitLab(ctx context.Context, baseURL, token, group string) ([]Ta
 	if token != "" {
 		h.Set("PRIVATE-TOKEN", token)
 	}
+	listing := "listing GitLab projects of " + group
+	rule := newCloneRule(baseURL, "gitlab.com")
 	var out []Target
 	for next != "" {
 		p, err := l.get(ctx, next, h, gitlabRate)
@@ -315,18 +425,20 @@ func (l *Lister) GitLab(ctx context.Context, baseURL, token, group string) ([]Ta
 		}
 		var projects []gitlabProject
 		if err := json.Unmarshal(p.body, &projects); err != nil {
-			return nil, fmt.Errorf("listing GitLab projects of %s: %w", group, err)
+			return nil, fmt.Errorf("%s: %w", listing, err)
 		}
 		for _, pr := range projects {
 			if pr.HTTPURL == "" {
 				continue
 			}
-			fork := len(pr.ForkedFrom) > 0 && string(pr.ForkedFrom) != "null"
-			t := Target{Key: Normalize(pr.HTTPURL), URL: pr.HTTPURL, Source: "gitlab", Fork: fork, Archived: pr.Archived}
-			t.Auth = tokenAuth(pr.HTTPURL, "oauth2", token)
+			t := rule.target(pr.HTTPURL, pr.PathWithNamespace, "gitlab", "oauth2", token)
+			t.Fork = len(pr.ForkedFrom) > 0 && string(pr.ForkedFrom) != "null"
+			t.Archived = pr.Archived
 			out = append(out, t)
 		}
-		next = p.next
+		if next, err = nextPage(next, p.next, listing); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 )
 
 // Target is one repository to sweep.
@@ -34,8 +35,14 @@ type Target struct {
 	Fork     bool
 	Archived bool
 	// Auth is the credential sent when cloning; nil for none (SSH then
-	// uses the agent).
+	// uses the agent). A credential written in a listed URL
+	// (https://user:pass@host/...) is moved here and URL keeps no userinfo,
+	// so it never reaches the store, a report or the clone's config.
 	Auth transport.AuthMethod `json:"-"`
+	// Refused, when set, says why the target is not fetched at all: an API
+	// answered with a clone URL the sweep will not follow (another host, a
+	// local path, a downgrade to http). The sweep records it as failed.
+	Refused string
 }
 
 // Normalize turns a clone URL or path into a repository key: scheme, user
@@ -109,9 +116,47 @@ func Read(r io.Reader, dir string) ([]Target, error) {
 		if isLocal(line) && !filepath.IsAbs(line) {
 			line = filepath.Join(dir, line)
 		}
-		out = append(out, Target{Key: Normalize(line), URL: line, Source: "file"})
+		clean, auth := splitCredentials(line)
+		out = append(out, Target{Key: Normalize(clean), URL: clean, Source: "file", Auth: auth})
 	}
 	return out, sc.Err()
+}
+
+// splitCredentials takes the user information out of a listed URL: for
+// http(s), user and password become basic auth; for ssh, a password
+// becomes password auth and the user name stays in the URL (it names the
+// account, it is no secret). Anything else is returned as it is.
+func splitCredentials(raw string) (string, transport.AuthMethod) {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil || u.Host == "" {
+		return raw, nil
+	}
+	pass, hasPass := u.User.Password()
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		user := u.User.Username()
+		u.User = nil
+		return u.String(), &githttp.BasicAuth{Username: user, Password: pass}
+	case "ssh", "git+ssh":
+		if !hasPass {
+			return raw, nil
+		}
+		user := u.User.Username()
+		u.User = url.User(user)
+		return u.String(), &gitssh.Password{User: user, Password: pass}
+	}
+	return raw, nil
+}
+
+// StripUserinfo is raw without user information (for storing and showing
+// a URL); raw itself when it is not a URL with a host.
+func StripUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil || u.Host == "" {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }
 
 // isLocal reports whether s names a local path rather than a URL.
@@ -141,14 +186,48 @@ func (c Credentials) AuthFor(rawURL string) transport.AuthMethod {
 	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
 		return nil
 	}
-	host := strings.ToLower(u.Host)
+	host := hostPort(u)
 	switch {
-	case c.GitHubToken != "" && host == strings.ToLower(c.GitHubHost):
+	case c.GitHubToken != "" && host == canonHost(c.GitHubHost, u.Scheme):
 		return &githttp.BasicAuth{Username: "x-access-token", Password: c.GitHubToken}
-	case c.GitLabToken != "" && host == strings.ToLower(c.GitLabHost):
+	case c.GitLabToken != "" && host == canonHost(c.GitLabHost, u.Scheme):
 		return &githttp.BasicAuth{Username: "oauth2", Password: c.GitLabToken}
 	}
 	return nil
+}
+
+// hostPort is a URL's host, lowercased, without the scheme's default port.
+func hostPort(u *url.URL) string {
+	h := strings.ToLower(u.Host)
+	switch {
+	case u.Scheme == "https" && strings.HasSuffix(h, ":443"):
+		h = strings.TrimSuffix(h, ":443")
+	case u.Scheme == "http" && strings.HasSuffix(h, ":80"):
+		h = strings.TrimSuffix(h, ":80")
+	}
+	return h
+}
+
+// canonHost is a configured host ("host" or "host:port") as hostPort
+// gives it for that scheme.
+func canonHost(host, scheme string) string {
+	return hostPort(&url.URL{Scheme: scheme, Host: host})
+}
+
+// CloneHost is the host an API's clone URLs are on: api.github.com clones
+// from github.com; a self-hosted API (GitHub Enterprise at /api/v3, a
+// GitLab instance) from its own host. public is the answer for an empty or
+// unparsable apiURL.
+func CloneHost(apiURL, public string) string {
+	u, err := url.Parse(apiURL)
+	if err != nil || u.Host == "" {
+		return public
+	}
+	h := hostPort(u)
+	if h == "api.github.com" {
+		return public
+	}
+	return h
 }
 
 func isLoopback(host string) bool {

@@ -128,7 +128,7 @@ func TestGitHubPaginationAndRateLimits(t *testing.T) {
 		var repos []map[string]any
 		for i := 0; i < 100 && (pg-1)*100+i < 250; i++ {
 			n := (pg-1)*100 + i
-			repos = append(repos, map[string]any{"full_name": fmt.Sprintf("acme/r%d", n), "clone_url": fmt.Sprintf("https://github.example/acme/r%d.git", n),
+			repos = append(repos, map[string]any{"full_name": fmt.Sprintf("acme/r%d", n), "clone_url": fmt.Sprintf("http://%s/acme/r%d.git", r.Host, n),
 				"fork": n%50 == 1, "archived": n%50 == 2})
 		}
 		w.Header().Set("X-RateLimit-Limit", "5000")
@@ -195,7 +195,7 @@ func TestGitLabPaginationAndRateLimits(t *testing.T) {
 		var ps []map[string]any
 		for i := 0; i < 3; i++ {
 			n := (pg-1)*3 + i
-			p := map[string]any{"path_with_namespace": fmt.Sprintf("platform/backend/p%d", n), "http_url_to_repo": fmt.Sprintf("https://gitlab.example/platform/backend/p%d.git", n), "archived": n == 4}
+			p := map[string]any{"path_with_namespace": fmt.Sprintf("platform/backend/p%d", n), "http_url_to_repo": fmt.Sprintf("http://%s/platform/backend/p%d.git", r.Host, n), "archived": n == 4}
 			if n == 5 {
 				p["forked_from_project"] = map[string]any{"id": 1}
 			}
@@ -234,12 +234,12 @@ func TestRealWaitHonoursRetryAfter(t *testing.T) {
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
 		}
-		fmt.Fprint(w, `[{"full_name":"u/a","clone_url":"https://h/u/a.git"}]`)
+		fmt.Fprintf(w, `[{"full_name":"u/a","clone_url":"http://%s/u/a.git"}]`, r.Host)
 	}))
 	defer srv.Close()
 	start := time.Now()
 	ts, err := (&Lister{HTTP: srv.Client()}).GitHub(context.Background(), srv.URL, "", "user", "u")
-	if err != nil || len(ts) != 1 {
+	if err != nil || len(ts) != 1 || ts[0].Refused != "" {
 		t.Fatalf("%v %v", ts, err)
 	}
 	if d := time.Since(start); d < time.Second {

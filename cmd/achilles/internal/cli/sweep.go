@@ -3,12 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/archive"
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/achilles-sec/achilles/scanner/sweep"
 	"github.com/achilles-sec/achilles/scanner/sweep/store"
 	"github.com/achilles-sec/achilles/scanner/sweep/targets"
@@ -67,7 +66,14 @@ targets; 'achilles merge' joins the shards' databases; 'achilles report'
 writes HTML, JSON, CSV or SARIF from a database.
 
 Tokens come from the environment: GITHUB_TOKEN or GH_TOKEN for GitHub,
-GITLAB_TOKEN for GitLab; each is sent only to its own host.`,
+GITLAB_TOKEN for GitLab; each is sent only to its own host: the API, and
+clone URLs on the API's clone host. A next-page link to another host (or from
+https to http) stops the listing; a clone URL an API gives on another host,
+a local path or file:// URL, or http from an https API, is not fetched (the
+repository is recorded as failed). Local paths and file:// URLs are taken
+from --repos only. A user:password in a --repos URL is used to fetch and
+never stored: the database, reports and the clone keep the URL without it.
+The database and the clone cache are private (0600 files, 0700 folders).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -144,8 +150,8 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 		}
 		cache = filepath.Join(dir, "achilles", "sweep")
 	}
-	if err := os.MkdirAll(cache, 0o700); err != nil {
-		return fmt.Errorf("creating the clone cache: %w", err)
+	if err := sweep.PrepareCache(cache); err != nil {
+		return err
 	}
 	var warnMu sync.Mutex
 	opts := sweep.Options{
@@ -179,7 +185,7 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 	if rerr == nil {
 		for _, r := range repos {
 			if r.Status == store.StatusFailed && inTargets(ts, r.Key) {
-				fmt.Fprintf(errOut, "achilles: %s failed (will be retried): %s\n", r.Key, r.Error)
+				fmt.Fprintf(errOut, "achilles: %s failed (will be retried): %s\n", report.Escape(r.Key), report.Escape(r.Error))
 			}
 		}
 	}
@@ -215,9 +221,12 @@ func (o *sweepOptions) targets(ctx context.Context) ([]targets.Target, error) {
 		if err != nil {
 			return nil, usageError{err}
 		}
-		creds := targets.Credentials{GitHubHost: cloneHost(o.GitHubAPI, "github.com"), GitHubToken: ghToken, GitLabHost: cloneHost(o.GitLabURL, "gitlab.com"), GitLabToken: glToken}
+		creds := targets.Credentials{GitHubHost: targets.CloneHost(o.GitHubAPI, "github.com"), GitHubToken: ghToken,
+			GitLabHost: targets.CloneHost(o.GitLabURL, "gitlab.com"), GitLabToken: glToken}
 		for i := range list {
-			list[i].Auth = creds.AuthFor(list[i].URL)
+			if list[i].Auth == nil { // a credential written in the list wins
+				list[i].Auth = creds.AuthFor(list[i].URL)
+			}
 		}
 		ts = append(ts, list...)
 	}
@@ -246,24 +255,6 @@ func (o *sweepOptions) targets(ctx context.Context) ([]targets.Target, error) {
 		ts = shard.Take(ts)
 	}
 	return ts, nil
-}
-
-// cloneHost is the host clone URLs of an API have: api.github.com clones
-// from github.com; a self-hosted API clones from its own host.
-func cloneHost(apiURL, public string) string {
-	h := hostOf(apiURL)
-	if h == "" || h == "api.github.com" {
-		return public
-	}
-	return h
-}
-
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Host)
 }
 
 // sweepBar is the one progress bar of a sweep: repositories done of all,

@@ -41,24 +41,30 @@ func TestSweepCommandEndToEnd(t *testing.T) {
 			t.Fatalf("%v %s", err, out)
 		}
 	}
-	gitSrv := httptest.NewServer(&cgi.Handler{Path: filepath.Join(strings.TrimSpace(string(execPath)), "git-http-backend"),
-		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}})
-	defer gitSrv.Close()
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/orgs/acme/repos" {
+	// One host serves the API under /api/v3 and the repositories, as
+	// GitHub Enterprise does: clone URLs are on the API's host.
+	gitBackend := &cgi.Handler{Path: filepath.Join(strings.TrimSpace(string(execPath)), "git-http-backend"),
+		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/v3/") {
+			gitBackend.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path != "/api/v3/orgs/acme/repos" {
 			http.NotFound(w, r)
 			return
 		}
 		json.NewEncoder(w).Encode([]map[string]any{
-			{"full_name": "acme/r0", "clone_url": gitSrv.URL + "/r0.git"},
-			{"full_name": "acme/r1", "clone_url": gitSrv.URL + "/r1.git"},
-			{"full_name": "acme/fork", "clone_url": gitSrv.URL + "/fork.git", "fork": true},
+			{"full_name": "acme/r0", "clone_url": srv.URL + "/r0.git"},
+			{"full_name": "acme/r1", "clone_url": srv.URL + "/r1.git"},
+			{"full_name": "acme/fork", "clone_url": srv.URL + "/fork.git", "fork": true},
 		})
 	}))
-	defer api.Close()
+	defer srv.Close()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sweep.db")
-	sweepArgs := []string{"sweep", "--github-org", "acme", "--github-api-url", api.URL, "--db", db, "--cache", filepath.Join(dir, "cache"), "--no-progress"}
+	sweepArgs := []string{"sweep", "--github-org", "acme", "--github-api-url", srv.URL + "/api/v3", "--db", db, "--cache", filepath.Join(dir, "cache"), "--no-progress"}
 	runOK := func(args ...string) (string, string) {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}); code != 0 {
