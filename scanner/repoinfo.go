@@ -37,10 +37,12 @@ func RepositoryInfo(ctx context.Context, dir string) RepoInfo {
 // scpLike is git's "user@host:path" remote form.
 var scpLike = regexp.MustCompile(`^(?:([A-Za-z0-9._-]+)@)?([A-Za-z0-9.-]+):([^/].*)$`)
 
-// remoteURI turns a git remote into an absolute URI without credentials:
-// "git@github.com:o/r.git" becomes "ssh://git@github.com/o/r.git", and a
-// token in "https://x:TOKEN@host/o/r" is dropped. A local path or anything
-// else that is not a URI gives "".
+// remoteURI turns a git remote into an absolute URI that names the
+// repository and nothing else: "git@github.com:o/r.git" becomes
+// "ssh://github.com/o/r.git", and user information (a token in
+// "https://x:TOKEN@host/o/r", an ssh user), a query string and a fragment
+// are dropped, as a report that records it may be published. A local path
+// or anything else that is not a URI gives "".
 func remoteURI(remote string) string {
 	if remote == "" {
 		return ""
@@ -50,20 +52,15 @@ func remoteURI(remote string) string {
 		if m == nil {
 			return ""
 		}
-		u := url.URL{Scheme: "ssh", Host: m[2], Path: "/" + m[3]}
-		if m[1] != "" {
-			u.User = url.User(m[1])
-		}
+		path, _, _ := strings.Cut(m[3], "?")
+		path, _, _ = strings.Cut(path, "#")
+		u := url.URL{Scheme: "ssh", Host: m[2], Path: "/" + path}
 		return u.String()
 	}
 	u, err := url.Parse(remote)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Host == "" || u.Opaque != "" {
 		return ""
 	}
-	if u.Scheme == "ssh" && u.User != nil {
-		u.User = url.User(u.User.Username()) // an ssh user name is not a secret
-	} else {
-		u.User = nil
-	}
-	return u.String()
+	clean := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return clean.String()
 }

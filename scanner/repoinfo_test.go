@@ -7,11 +7,17 @@ import (
 
 func TestRemoteURI(t *testing.T) {
 	for in, want := range map[string]string{
-		"git@github.com:achilles-sec/achilles.git": "ssh://git@github.com/achilles-sec/achilles.git",
+		"git@github.com:achilles-sec/achilles.git": "ssh://github.com/achilles-sec/achilles.git",
+		"git@github.com:o/r.git?token=SECRET#frag": "ssh://github.com/o/r.git",
 		"github.com:o/r": "ssh://github.com/o/r",
 		"https://x-access-token:ghs_SECRET@github.com/o/r.git": "https://github.com/o/r.git",
 		"https://github.com/o/r":                               "https://github.com/o/r",
-		"ssh://git:pw@host:2222/o/r.git":                       "ssh://git@host:2222/o/r.git",
+		"ssh://git:pw@host:2222/o/r.git":                       "ssh://host:2222/o/r.git",
+		"ssh://ghp_TOKEN@host/o/r.git":                         "ssh://host/o/r.git",
+		"https://host/o/r.git?private_token=SECRET":            "https://host/o/r.git",
+		"https://host/o/r.git#SECRET":                          "https://host/o/r.git",
+		"https://host/o/r.git?#":                               "https://host/o/r.git",
+		"https://user@host/o/r.git":                            "https://host/o/r.git",
 		"/srv/git/r.git":                                       "",
 		"file:///srv/git/r.git":                                "",
 		"../r":                                                 "",
