@@ -95,19 +95,34 @@ func (a *Allowlist) AppliesTo(ruleID string) bool {
 // Allowed reports whether any allowlist of the rule or any global allowlist
 // that covers it suppresses the occurrence. With contentOnly, only the
 // allowlists that need neither a path nor a commit are consulted; the others
-// are left for AllowedAt once the place is known.
+// are left for AllowedAt once the place is known. A match that only
+// repository allowlists suppress is counted (RepositorySuppressed).
 func (c *Config) Allowed(r *Rule, o Occurrence, contentOnly bool) bool {
+	byRepository := false
+	check := func(a *Allowlist) bool {
+		if a.ContentOnly() != contentOnly || !a.Allows(o) {
+			return false
+		}
+		if a.Repository {
+			byRepository = true
+			return false // a trusted allowlist may still cover it
+		}
+		return true
+	}
 	for _, a := range r.Allowlists {
-		if a.ContentOnly() == contentOnly && a.Allows(o) {
+		if check(a) {
 			return true
 		}
 	}
 	for _, a := range c.Allowlists {
-		if a.ContentOnly() == contentOnly && a.AppliesTo(r.ID) && a.Allows(o) {
+		if a.AppliesTo(r.ID) && check(a) {
 			return true
 		}
 	}
-	return false
+	if byRepository && c.repoSuppressed != nil {
+		c.repoSuppressed.Add(1)
+	}
+	return byRepository
 }
 
 // ByID returns the rule with the id, or nil.

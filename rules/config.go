@@ -10,6 +10,7 @@ package rules
 import (
 	"regexp"
 	"regexp/syntax"
+	"sync/atomic"
 )
 
 // Confidence ranks how sure a rule is that a match is a real secret.
@@ -61,6 +62,24 @@ type Config struct {
 	// layer reads it (endpoints for self-hosted instances, declarative
 	// verifiers). Later files override earlier ones key by key.
 	Verify map[string]any
+	// Repository names the repository configuration file layered over the
+	// built-in rules ("" when none; see LoadRepository), and
+	// RepositoryNotes what of it was ignored.
+	Repository      string
+	RepositoryNotes []string
+
+	// repoSuppressed counts matches that only a repository allowlist
+	// suppressed; shared by every worker.
+	repoSuppressed *atomic.Int64
+}
+
+// RepositorySuppressed is how many matches allowlists of repository
+// configuration suppressed (and no trusted allowlist would have).
+func (c *Config) RepositorySuppressed() int64 {
+	if c.repoSuppressed == nil {
+		return 0
+	}
+	return c.repoSuppressed.Load()
 }
 
 // Rule is one compiled detection rule.
@@ -157,6 +176,9 @@ type Allowlist struct {
 	StopWords   []string
 	// TargetRules limits a global allowlist to these rule ids.
 	TargetRules []string
+	// Repository is set for an allowlist of repository configuration: a
+	// match only it suppresses is counted (Config.RepositorySuppressed).
+	Repository bool
 }
 
 // ContentOnly reports whether the allowlist can be decided from the matched

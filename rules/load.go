@@ -76,6 +76,10 @@ type rawAllowlist struct {
 	Commits     []string `toml:"commits"`
 	StopWords   []string `toml:"stopwords"`
 	TargetRules []string `toml:"targetRules"`
+
+	// repository marks an allowlist that came from repository
+	// configuration, so that what it suppresses is counted.
+	repository bool
 }
 
 //go:embed default/*.toml
@@ -314,6 +318,13 @@ func build(chain []namedRaw) (*Config, error) {
 			}
 		}
 	}
+	if !hasActiveRule(cfg.Rules) {
+		last := ""
+		if len(chain) > 0 {
+			last = chain[len(chain)-1].file
+		}
+		return nil, &Error{File: last, Err: errors.New("no active rule: a scan with it could find nothing (every rule is disabled or skipReport, or none is defined)")}
+	}
 	for _, g := range globals {
 		a, err := compileAllowlist(g.raw)
 		if err != nil {
@@ -322,6 +333,15 @@ func build(chain []namedRaw) (*Config, error) {
 		cfg.Allowlists = append(cfg.Allowlists, a)
 	}
 	return cfg, nil
+}
+
+func hasActiveRule(rs []*Rule) bool {
+	for _, r := range rs {
+		if !r.SkipReport {
+			return true
+		}
+	}
+	return false
 }
 
 func isDefault(file string) bool { return strings.HasPrefix(file, "rules/default/") }
@@ -474,7 +494,7 @@ func compileRule(r rawRule) (*Rule, error) {
 }
 
 func compileAllowlist(l rawAllowlist) (*Allowlist, error) {
-	a := &Allowlist{Description: l.Description, Commits: l.Commits, TargetRules: l.TargetRules}
+	a := &Allowlist{Description: l.Description, Commits: l.Commits, TargetRules: l.TargetRules, Repository: l.repository}
 	cond := l.Condition
 	if cond == "" {
 		cond = l.MatchCond

@@ -136,6 +136,15 @@ func TestMinConfidence(t *testing.T) {
 	}
 }
 
+// repoRule is the test token rule as a repository's own .achilles.toml
+// would add it.
+const repoRule = `[[rules]]
+id = "test-token"
+description = "Test token"
+regex = '''\b(tok_[A-Za-z0-9]{24})\b'''
+keywords = ["tok_"]
+`
+
 func TestGitCommandAndRepoConfig(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("no git")
@@ -151,8 +160,8 @@ func TestGitCommandAndRepoConfig(t *testing.T) {
 		}
 	}
 	gitRun("init", "-q", "-b", "main")
-	abs, _ := filepath.Abs(testConfig)
-	os.WriteFile(filepath.Join(dir, ".achilles.toml"), []byte("[extend]\npath = '"+abs+"'\n"), 0o644)
+	// Repository configuration adds its rules to the built-in ones.
+	os.WriteFile(filepath.Join(dir, ".achilles.toml"), []byte(repoRule), 0o644)
 	os.WriteFile(filepath.Join(dir, "k.txt"), []byte(tokA+"\n"), 0o644)
 	gitRun("add", "-A")
 	gitRun("commit", "-qm", "leak")

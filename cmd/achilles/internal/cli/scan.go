@@ -1,12 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -38,6 +39,9 @@ type scanOptions struct {
 	Baseline      string
 	DecodeDepth   int
 	ArchiveDepth  int
+	// TrustRepoVerify lets repository configuration say where secrets are
+	// sent ([verify] endpoints, declared verifiers, rules' verifiers).
+	TrustRepoVerify bool
 	verifyOptions
 	// repository is the scanned git repository, for reports that record it.
 	repository *report.Repository
@@ -45,7 +49,7 @@ type scanOptions struct {
 
 func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f := cmd.Flags()
-	f.StringVarP(&o.ConfigPath, "config", "c", "", "rules file (TOML; default: $ACHILLES_CONFIG, then .achilles.toml in the target, then the built-in rules)")
+	f.StringVarP(&o.ConfigPath, "config", "c", "", "rules file (TOML; default: $ACHILLES_CONFIG, then the built-in rules plus the target's own .achilles.toml or .gitleaks.toml)")
 	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json, jsonl, sarif, csv, junit or template=FILE (Go text/template)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (default: stdout)")
 	f.BoolVar(&o.Redact, "redact", false, "hide secrets in every output")
@@ -57,6 +61,7 @@ func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f.StringVar(&o.Baseline, "baseline", "", "report only findings not in this earlier JSON report (achilles or gitleaks)")
 	f.IntVar(&o.DecodeDepth, "decode-depth", detectors.DefaultDecodeDepth, "look through this many layers of base64, percent, hex and escape encoding for hidden secrets (0: off)")
 	f.IntVar(&o.ArchiveDepth, "archive-depth", archive.DefaultMaxDepth, "open archives (zip, jar, tar, gz, bz2, xz, zst) nested this deep (0: leave archives closed)")
+	f.BoolVar(&o.TrustRepoVerify, "trust-repo-verify", false, "let the scanned target's .achilles.toml/.gitleaks.toml set [verify] endpoints and verifiers (ignored by default: a repository must not choose where its secrets are sent)")
 	addVerifyFlags(cmd, &o.verifyOptions)
 }
 
@@ -88,25 +93,116 @@ func archiveDepth(n int) int {
 	return n
 }
 
-// loadRules picks the rule file: --config, then $ACHILLES_CONFIG, then the
-// target's own .achilles.toml, then the built-in rules.
-func (o *scanOptions) loadRules(root string) (*rules.Config, error) {
+// target is what a scan reads besides its content: the configuration and
+// ignore files the scanned folder or repository carries, and findings about
+// the target itself (a range that edits those files).
+type target struct {
+	// read returns one of those files (an error wrapping fs.ErrNotExist when
+	// absent); nil when the target carries none (stdin).
+	read func(name string) ([]byte, error)
+	// where says where the files were read, for messages.
+	where string
+	// policy lists findings about the target, added after triage: ignore
+	// files cannot remove them.
+	policy func(ctx context.Context) ([]finding.Finding, error)
+}
+
+// folderTarget reads a folder's files from disk (none when root is not a
+// folder).
+func folderTarget(root string) target {
+	if st, err := os.Stat(root); root == "" || err != nil || !st.IsDir() {
+		return target{}
+	}
+	return target{
+		read:  func(name string) ([]byte, error) { return scanner.ReadTargetFile(root, name) },
+		where: root,
+	}
+}
+
+// revisionTarget reads a repository's files as they are at commit base (no
+// files when base is "").
+func revisionTarget(ctx context.Context, dir, base string) target {
+	if base == "" {
+		return target{where: "the range (it has no base commit)"}
+	}
+	return target{
+		read:  func(name string) ([]byte, error) { return scanner.ReadRevisionFile(ctx, dir, base, name) },
+		where: "base commit " + base[:12],
+	}
+}
+
+// readTargetFile reads one file of the target; absent (or refused, with a
+// warning) is (nil, false).
+func (t target) file(name string, warn func(error)) ([]byte, bool) {
+	if t.read == nil {
+		return nil, false
+	}
+	data, err := t.read(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false
+	}
+	if err != nil {
+		warn(fmt.Errorf("%s: %w", t.where, err))
+		return nil, false
+	}
+	return data, true
+}
+
+// loadRules picks the rules: --config, then $ACHILLES_CONFIG (both trusted),
+// then the target's own .achilles.toml or .gitleaks.toml (repository
+// configuration, layered over the built-in rules: see rules.LoadRepository),
+// then the built-in rules.
+func (o *scanOptions) loadRulesFor(t target, warn func(error)) (*rules.Config, error) {
 	path := o.ConfigPath
 	if path == "" {
 		path = os.Getenv("ACHILLES_CONFIG")
 	}
-	if path == "" && root != "" {
-		if st, err := os.Stat(root); err == nil && st.IsDir() {
-			candidate := filepath.Join(root, ".achilles.toml")
-			if _, err := os.Stat(candidate); err == nil {
-				path = candidate
-			}
+	if path != "" {
+		return rules.LoadFile(path)
+	}
+	for _, name := range rules.RepositoryFiles {
+		data, ok := t.file(name, warn)
+		if !ok {
+			continue
 		}
+		cfg, err := rules.LoadRepository(name, data, rules.RepositoryOptions{AllowVerify: o.TrustRepoVerify})
+		if err != nil {
+			return nil, fmt.Errorf("repository configuration in %s: %w", t.where, err)
+		}
+		for _, n := range cfg.RepositoryNotes {
+			warn(fmt.Errorf("%s (%s): %s", name, t.where, n))
+		}
+		return cfg, nil
 	}
-	if path == "" {
-		return rules.Default()
+	return rules.Default()
+}
+
+// loadRules is loadRulesFor a target that carries no files (a sweep's
+// clones: their configuration is the repository's, never read).
+func (o *scanOptions) loadRules(string) (*rules.Config, error) {
+	return o.loadRulesFor(target{}, nil)
+}
+
+// rulesSummary names the rules a scan used, for the summary line.
+func rulesSummary(cfg *rules.Config, t target) string {
+	switch {
+	case cfg.Repository != "":
+		n := cfg.RepositorySuppressed()
+		return fmt.Sprintf("rules: built-in + repository configuration %s from %s (%d rules in all); repository allowlists suppressed %d %s",
+			cfg.Repository, t.where, len(cfg.Rules), n, plural(n, "match", "matches"))
+	case len(cfg.Sources) > 0 && !strings.HasPrefix(cfg.Sources[0], "rules/default/"):
+		return fmt.Sprintf("rules: %s (%d rules)", strings.Join(cfg.Sources, " + "), len(cfg.Rules))
+	case t.where != "":
+		return fmt.Sprintf("rules: built-in (%d rules); no repository configuration in %s", len(cfg.Rules), t.where)
 	}
-	return rules.LoadFile(path)
+	return fmt.Sprintf("rules: built-in (%d rules)", len(cfg.Rules))
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // scanFunc runs one source.
@@ -115,26 +211,33 @@ type scanFunc func(ctx context.Context, opts scanner.Options) (*scanner.Result, 
 // runScan is the part every scan command shares: rules, engine, progress,
 // the scan, the report, the summary and the exit status.
 func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) error {
+	return runScanTarget(ctx, o, folderTarget(root), scan)
+}
+
+// runScanTarget is runScan for a target whose files come from elsewhere
+// than a folder (a range's base commit).
+func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	cfg, err := o.loadRules(root)
+	errOut := o.IO.ErrOut
+	var warnMu sync.Mutex
+	warn := func(err error) {
+		warnMu.Lock()
+		defer warnMu.Unlock()
+		fmt.Fprintf(errOut, "achilles: warning: %s\n", report.Escape(err.Error()))
+	}
+	cfg, err := o.loadRulesFor(t, warn)
 	if err != nil {
 		return usageError{err}
 	}
-	errOut := o.IO.ErrOut
-	var warnMu sync.Mutex
 	opts := scanner.Options{
 		Engine:        detectors.New(cfg),
 		Jobs:          o.Jobs,
 		MaxFileSize:   o.MaxFileSize,
 		DecodeDepth:   o.DecodeDepth,
 		ArchiveLimits: archive.Limits{MaxDepth: archiveDepth(o.ArchiveDepth)},
-		Warn: func(err error) {
-			warnMu.Lock()
-			defer warnMu.Unlock()
-			fmt.Fprintf(errOut, "achilles: warning: %v\n", err)
-		},
+		Warn:          warn,
 	}
 	var bar *progressbar.ProgressBar
 	if !o.NoProgress && isTerminal(errOut) {
@@ -162,8 +265,12 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 	fs := filterConfidence(res.Findings, min)
 	// Triage: ignore files in the scanned root, then the baseline.
 	filter := triage.NewFilter()
-	if err := filter.LoadRoot(root); err != nil {
-		return usageError{err}
+	for _, name := range triage.IgnoreFiles {
+		if data, ok := t.file(name, warn); ok {
+			if err := filter.Read(bytes.NewReader(data)); err != nil {
+				return usageError{fmt.Errorf("%s (%s): %w", name, t.where, err)}
+			}
+		}
 	}
 	if o.Baseline != "" {
 		if err := filter.LoadBaseline(o.Baseline); err != nil {
@@ -173,6 +280,13 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 	fs, suppressed := filter.Apply(fs)
 	if suppressed > 0 {
 		fmt.Fprintf(errOut, "achilles: %d findings suppressed by ignore files or the baseline\n", suppressed)
+	}
+	if t.policy != nil {
+		more, err := t.policy(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: %w", scanner.ErrTarget, err)
+		}
+		fs = append(fs, more...)
 	}
 	if o.Verify && len(fs) > 0 {
 		client, vs, err := newVerifyClient(cfg, &o.verifyOptions)
@@ -188,10 +302,15 @@ func runScan(ctx context.Context, o *scanOptions, root string, scan scanFunc) er
 	// An interrupt during verification leaves answers missing: the report
 	// is as incomplete as one cut short during the scan.
 	incomplete := res.Incomplete || ctx.Err() != nil
-	if err := o.writeReport(fs, incomplete, ruleInfos(cfg)); err != nil {
+	infos := ruleInfos(cfg)
+	if t.policy != nil {
+		infos = append(infos, report.RuleInfo{ID: configChangeRule, Description: configChangeDescription, Confidence: "high"})
+	}
+	if err := o.writeReport(fs, incomplete, infos); err != nil {
 		return err
 	}
 	fmt.Fprintln(errOut, "achilles: "+res.Stats.Summary(len(fs)))
+	fmt.Fprintln(errOut, "achilles: "+report.Escape(rulesSummary(cfg, t)))
 	if incomplete {
 		fmt.Fprintln(errOut, "achilles: interrupted: the report holds what was found before the scan stopped and is marked incomplete")
 		return exitError{ExitInterrupted}
@@ -334,31 +453,59 @@ func runGit(ctx context.Context, o *gitOptions) error {
 			o.repository = &report.Repository{URI: info.URI, Revision: info.Revision, Branch: info.Branch}
 		}
 	}
-	return runScan(ctx, &o.scanOptions, o.Path, func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
-		gopts := scanner.GitOptions{Backend: o.Backend}
-		switch {
-		case o.Staged:
-			return scanner.ScanStaged(ctx, opts, o.Path)
-		case o.Since != "":
-			gopts.Revisions = []string{o.Since + "..HEAD"}
-		case o.Range != "":
-			if !strings.Contains(o.Range, "..") {
-				return nil, usageError{fmt.Errorf("--range %q: want A..B", o.Range)}
-			}
-			gopts.Revisions = []string{o.Range}
-		case o.PrePush:
-			revs, err := scanner.PrePushRevisions(ctx, o.Path, o.IO.In)
-			if err != nil {
-				return nil, usageError{err}
-			}
-			if len(revs) == 0 {
+	gopts := scanner.GitOptions{Backend: o.Backend}
+	switch {
+	case o.Since != "":
+		gopts.Revisions = []string{o.Since + "..HEAD"}
+	case o.Range != "":
+		if !strings.Contains(o.Range, "..") {
+			return usageError{fmt.Errorf("--range %q: want A..B", o.Range)}
+		}
+		gopts.Revisions = []string{o.Range}
+	case o.PrePush:
+		revs, err := scanner.PrePushRevisions(ctx, o.Path, o.IO.In)
+		if err != nil {
+			return usageError{err}
+		}
+		if len(revs) == 0 {
+			return runScan(ctx, &o.scanOptions, "", func(context.Context, scanner.Options) (*scanner.Result, error) {
 				return &scanner.Result{Stats: scanner.Stats{What: "nothing to push"}}, nil
-			}
-			gopts.Revisions = revs
+			})
+		}
+		gopts.Revisions = revs
+	}
+	t := folderTarget(o.Path)
+	if len(gopts.Revisions) > 0 {
+		// A range cannot weaken its own scan: the files that decide what is
+		// reported are read as they were before it, and a change to them
+		// inside it is itself a finding.
+		base, err := scanner.RangeBase(ctx, o.Path, gopts.Revisions)
+		if err != nil {
+			return usageError{err}
+		}
+		t = revisionTarget(ctx, o.Path, base)
+		revs := gopts.Revisions
+		t.policy = func(ctx context.Context) ([]finding.Finding, error) {
+			return scanner.ChangedFiles(ctx, o.Path, revs, append(append([]string{}, rules.RepositoryFiles...), triage.IgnoreFiles...),
+				configChangeRule, configChangeDescription)
+		}
+	}
+	return runScanTarget(ctx, &o.scanOptions, t, func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
+		if o.Staged {
+			return scanner.ScanStaged(ctx, opts, o.Path)
 		}
 		return scanner.ScanGit(ctx, opts, gopts, o.Path)
 	})
 }
+
+// configChangeRule is the finding a range scan reports for each change it
+// holds to the files that decide what achilles reports (rules and ignore
+// files): they apply from the base of the range, and a change to them needs
+// a reviewer's eye, not a silent pass.
+const (
+	configChangeRule        = "achilles-config-change"
+	configChangeDescription = "The range changes a file that decides what achilles reports (rules or ignore file); the change does not apply to this range's scan and needs review"
+)
 
 type dirOptions struct {
 	scanOptions

@@ -141,8 +141,9 @@ func TestBaselineInStagedAndPrePush(t *testing.T) {
 }
 
 // TestIgnoreSurvivesRealRebase: `git rebase` replays the commit that added
-// the secret onto a new base; the .achillesignore entry still holds, in a
-// history scan and in a range scan of the rebased branch.
+// the secret onto a new base that accepted it in .achillesignore; the entry
+// still holds, in a history scan and in a range scan of the rebased branch
+// (which reads the ignore file from the base of the range).
 func TestIgnoreSurvivesRealRebase(t *testing.T) {
 	r := newGitRepo(t)
 	r.write("README", "hello\n")
@@ -161,8 +162,8 @@ func TestIgnoreSurvivesRealRebase(t *testing.T) {
 	}
 	r.run("git", "checkout", "-q", "main")
 	r.write("other.txt", "x\n")
-	r.run("git", "add", "other.txt")
-	r.run("git", "commit", "-qm", "main moves on")
+	r.run("git", "add", "other.txt", ".achillesignore")
+	r.run("git", "commit", "-qm", "main moves on, accepting the finding")
 	r.run("git", "checkout", "-q", "feature")
 	r.run("git", "rebase", "-q", "main")
 	if head := strings.TrimSpace(r.run("git", "rev-parse", "HEAD")); head == fs[0].Commit {
