@@ -99,8 +99,11 @@ func newCloneRule(apiURL, public string) cloneRule {
 // check returns the reason a clone URL from the API is refused, or "".
 func (r cloneRule) check(raw string) string {
 	u, err := url.Parse(raw)
+	if err == nil && strings.EqualFold(u.Scheme, "file") {
+		return "the API gave a file clone URL (a path of the sweeping machine): refused"
+	}
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return "the API gave a clone URL that is not an https URL on " + r.host
+		return "the API gave a clone URL that is not an https URL on " + r.host + ": refused"
 	}
 	if u.User != nil && strings.ToLower(u.Scheme) != "ssh" {
 		return "the API gave a clone URL with user information"
