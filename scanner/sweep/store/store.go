@@ -237,6 +237,47 @@ func (s *Store) init() error {
 	case v != SchemaVersion:
 		return fmt.Errorf("%s: results database schema %s, this achilles reads %s", s.path, v, SchemaVersion)
 	}
+	return s.scrubStoredURLs()
+}
+
+// scrubStoredURLs removes user information that an earlier achilles stored
+// with a repository's URL (https://user:pass@host/...), overwriting the old
+// bytes (secure_delete) rather than leaving them in a free page.
+func (s *Store) scrubStoredURLs() error {
+	rows, err := s.db.Query(`SELECT key, url FROM repos WHERE url LIKE '%@%'`)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", s.path, err)
+	}
+	fix := map[string]string{}
+	for rows.Next() {
+		var key, u string
+		if err := rows.Scan(&key, &u); err != nil {
+			rows.Close()
+			return fmt.Errorf("reading %s: %w", s.path, err)
+		}
+		if clean := scrubURL(u); clean != u {
+			fix[key] = clean
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading %s: %w", s.path, err)
+	}
+	if len(fix) == 0 {
+		return nil
+	}
+	if _, err := s.db.Exec(`PRAGMA secure_delete = ON`); err != nil {
+		return fmt.Errorf("scrubbing URLs in %s: %w", s.path, err)
+	}
+	defer s.db.Exec(`PRAGMA secure_delete = OFF`)
+	for key, u := range fix {
+		if _, err := s.db.Exec(`UPDATE repos SET url = ? WHERE key = ?`, u, key); err != nil {
+			return fmt.Errorf("scrubbing URLs in %s: %w", s.path, err)
+		}
+	}
+	if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("scrubbing URLs in %s: %w", s.path, err)
+	}
 	return nil
 }
 
