@@ -199,7 +199,7 @@ type page struct {
 // get fetches one page, retrying after 429 or a rate-limit 403 as the
 // answer's Retry-After or reset header says, and waits before returning
 // when the answer says no requests remain until a reset.
-func (l *Lister) get(ctx context.Context, rawURL string, header http.Header, rh rateHeaders) (page, error) {
+func (l *Lister) get(ctx context.Context, listing, rawURL string, header http.Header, rh rateHeaders) (page, error) {
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 		if err != nil {
@@ -208,17 +208,17 @@ func (l *Lister) get(ctx context.Context, rawURL string, header http.Header, rh 
 		req.Header = header.Clone()
 		resp, err := l.client().Do(req)
 		if err != nil {
-			return page{}, fmt.Errorf("listing repositories: %w", err)
+			return page{}, fmt.Errorf("%s: %w", listing, err)
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		resp.Body.Close()
 		if err != nil {
-			return page{}, fmt.Errorf("listing repositories: reading %s: %w", redactURL(rawURL), err)
+			return page{}, fmt.Errorf("%s: reading %s: %w", listing, redactURL(rawURL), err)
 		}
 		wait, limited := l.rateWait(resp, rh)
 		if limited {
 			if attempt >= maxRetries {
-				return page{}, fmt.Errorf("listing repositories: %s: still rate-limited after %d retries", redactURL(rawURL), attempt)
+				return page{}, fmt.Errorf("%s: %s: still rate-limited after %d retries", listing, redactURL(rawURL), attempt)
 			}
 			if err := l.sleep(ctx, wait, "rate-limited by "+req.URL.Host); err != nil {
 				return page{}, err
@@ -226,7 +226,7 @@ func (l *Lister) get(ctx context.Context, rawURL string, header http.Header, rh 
 			continue
 		}
 		if resp.StatusCode != http.StatusOK {
-			return page{}, fmt.Errorf("listing repositories: %s: %s: %s", redactURL(rawURL), resp.Status, snippet(body))
+			return page{}, fmt.Errorf("%s: %s: %s: %s", listing, redactURL(rawURL), resp.Status, snippet(body))
 		}
 		p := page{body: body, next: nextLink(resp.Header.Get("Link"))}
 		if p.next == "" {
@@ -326,12 +326,14 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
+// snippet is the start of an answer's body for an error message, quoted
+// so that control characters in it cannot reach the terminal raw.
 func snippet(b []byte) string {
 	s := strings.TrimSpace(string(b))
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		s = s[:200]
 	}
-	return s
+	return strconv.Quote(s)
 }
 
 // GitHubAPI is the public GitHub REST API base URL.
@@ -373,7 +375,7 @@ func (l *Lister) GitHub(ctx context.Context, apiURL, token, kind, name string) (
 	rule := newCloneRule(apiURL, "github.com")
 	var out []Target
 	for next != "" {
-		p, err := l.get(ctx, next, h, githubRate)
+		p, err := l.get(ctx, listing, next, h, githubRate)
 		if err != nil {
 			return nil, err
 		}
@@ -422,7 +424,7 @@ func (l *Lister) GitLab(ctx context.Context, baseURL, token, group string) ([]Ta
 	rule := newCloneRule(baseURL, "gitlab.com")
 	var out []Target
 	for next != "" {
-		p, err := l.get(ctx, next, h, gitlabRate)
+		p, err := l.get(ctx, listing, next, h, gitlabRate)
 		if err != nil {
 			return nil, err
 		}

@@ -292,7 +292,7 @@ func TestTrustSweepPaginationStaysOnTheAPIHost(t *testing.T) {
 				w.Header().Set("Link", fmt.Sprintf(`<http://%s/api/v3/orgs/acme/repos?page=2>; rel="next"`, r.Host))
 				fmt.Fprint(w, `[]`)
 			}},
-		{"github redirect to another host", "listing repositories", []string{"--github-org", "acme"},
+		{"github redirect to another host", "listing GitHub repositories of acme", []string{"--github-org", "acme"},
 			func(w http.ResponseWriter, r *http.Request, self string) {
 				http.Redirect(w, r, otherSrv.URL+"/api/v3/orgs/acme/repos", http.StatusFound)
 			}},
@@ -301,7 +301,7 @@ func TestTrustSweepPaginationStaysOnTheAPIHost(t *testing.T) {
 				w.Header().Set("Link", fmt.Sprintf(`<%s/api/v4/groups/platform/projects?page=2>; rel="next"`, otherSrv.URL))
 				fmt.Fprint(w, `[]`)
 			}},
-		{"gitlab redirect to another host", "listing repositories", []string{"--gitlab-group", "platform"},
+		{"gitlab redirect to another host", "listing GitLab projects of platform", []string{"--gitlab-group", "platform"},
 			func(w http.ResponseWriter, r *http.Request, self string) {
 				http.Redirect(w, r, otherSrv.URL+"/api/v4/groups/platform/projects", http.StatusTemporaryRedirect)
 			}},
