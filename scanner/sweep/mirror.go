@@ -115,7 +115,12 @@ func defaultBranch(refs []*plumbing.Reference) plumbing.ReferenceName {
 			continue
 		}
 		if r.Type() == plumbing.SymbolicReference {
-			return r.Target()
+			// The server's word; it is written into HEAD, so only a valid
+			// branch name is taken.
+			if t := r.Target(); t.IsBranch() && t.Validate() == nil {
+				return t
+			}
+			continue
 		}
 		headHash = r.Hash()
 	}

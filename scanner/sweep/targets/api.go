@@ -59,12 +59,21 @@ func origin(u *url.URL) string {
 	return strings.ToLower(u.Scheme) + "://" + hostPort(u)
 }
 
+// maxPages bounds one listing (100 repositories a page: a million).
+const maxPages = 10000
+
 // nextPage resolves a pagination link against the page it came from and
 // refuses one to another origin (another host, or http after https): the
-// request would carry the token there.
-func nextPage(current, next, listing string) (string, error) {
+// request would carry the token there. seen holds the pages fetched so
+// far; a link back to one of them, or past maxPages, is an error rather
+// than a loop.
+func nextPage(current, next, listing string, seen map[string]bool) (string, error) {
+	seen[current] = true
 	if next == "" {
 		return "", nil
+	}
+	if len(seen) >= maxPages {
+		return "", fmt.Errorf("%s: more than %d pages", listing, maxPages)
 	}
 	cur, err := url.Parse(current)
 	if err != nil {
@@ -76,6 +85,9 @@ func nextPage(current, next, listing string) (string, error) {
 	}
 	if origin(n) != origin(cur) {
 		return "", fmt.Errorf("%s: refusing the API's next-page link to %s: not the API at %s", listing, origin(n), origin(cur))
+	}
+	if seen[n.String()] {
+		return "", fmt.Errorf("%s: the API's next-page link goes back to a page already listed", listing)
 	}
 	return n.String(), nil
 }
@@ -373,6 +385,7 @@ func (l *Lister) GitHub(ctx context.Context, apiURL, token, kind, name string) (
 	}
 	listing := "listing GitHub repositories of " + name
 	rule := newCloneRule(apiURL, "github.com")
+	seen := map[string]bool{}
 	var out []Target
 	for next != "" {
 		p, err := l.get(ctx, listing, next, h, githubRate)
@@ -391,7 +404,7 @@ func (l *Lister) GitHub(ctx context.Context, apiURL, token, kind, name string) (
 			t.Fork, t.Archived = r.Fork, r.Archived
 			out = append(out, t)
 		}
-		if next, err = nextPage(next, p.next, listing); err != nil {
+		if next, err = nextPage(next, p.next, listing, seen); err != nil {
 			return nil, err
 		}
 	}
@@ -422,6 +435,7 @@ func (l *Lister) GitLab(ctx context.Context, baseURL, token, group string) ([]Ta
 	}
 	listing := "listing GitLab projects of " + group
 	rule := newCloneRule(baseURL, "gitlab.com")
+	seen := map[string]bool{}
 	var out []Target
 	for next != "" {
 		p, err := l.get(ctx, listing, next, h, gitlabRate)
@@ -441,7 +455,7 @@ func (l *Lister) GitLab(ctx context.Context, baseURL, token, group string) ([]Ta
 			t.Archived = pr.Archived
 			out = append(out, t)
 		}
-		if next, err = nextPage(next, p.next, listing); err != nil {
+		if next, err = nextPage(next, p.next, listing, seen); err != nil {
 			return nil, err
 		}
 	}
