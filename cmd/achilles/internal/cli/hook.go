@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -25,13 +24,9 @@ func newHookCmd(io *IO) *cobra.Command {
 		Short: "Write .git/hooks/pre-commit (or pre-push) to run achilles",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out, err := exec.Command("git", "-C", dir, "rev-parse", "--git-path", "hooks").Output()
+			hooks, err := hooksDir(cmd.Context(), dir)
 			if err != nil {
-				return usageError{fmt.Errorf("%s is not a git repository", dir)}
-			}
-			hooks := strings.TrimSpace(string(out))
-			if !filepath.IsAbs(hooks) {
-				hooks = filepath.Join(dir, hooks)
+				return usageError{err}
 			}
 			exe, err := os.Executable()
 			if err != nil {
@@ -62,6 +57,57 @@ func newHookCmd(io *IO) *cobra.Command {
 	f.StringVar(&dir, "repo", ".", "repository")
 	cmd.AddCommand(install)
 	return cmd
+}
+
+// hooksDir is the folder git runs the repository's hooks from: the
+// core.hooksPath a configuration file sets (relative to the work tree's
+// top), else the hooks folder of the common git dir. Git runs with
+// scanner.GitCommand's overrides, whose own core.hooksPath (set on the
+// command line) is not the one wanted here.
+func hooksDir(ctx context.Context, dir string) (string, error) {
+	git := func(args ...string) (string, error) {
+		out, err := scanner.GitCommand(ctx, dir, args...).Output()
+		return strings.TrimSpace(string(out)), err
+	}
+	common, err := git("rev-parse", "--path-format=absolute", "--git-common-dir")
+	if err != nil || common == "" {
+		return "", fmt.Errorf("%s is not a git repository", dir)
+	}
+	hooks := filepath.Join(common, "hooks")
+	// --null: "origin NUL value NUL" per value.
+	set, _ := git("config", "--get-all", "--show-origin", "--null", "core.hooksPath")
+	if p := configuredHooksPath(set); p != "" {
+		if !filepath.IsAbs(p) {
+			top, err := git("rev-parse", "--show-toplevel")
+			if err != nil || top == "" {
+				return "", fmt.Errorf("core.hooksPath %q is relative and %s has no work tree", p, dir)
+			}
+			p = filepath.Join(top, p)
+		}
+		hooks = p
+	}
+	return hooks, nil
+}
+
+// configuredHooksPath reads `git config --get-all --show-origin --null
+// core.hooksPath` and returns the last value a configuration file gave
+// (the one git uses), skipping scanner.GitCommand's own override, which
+// comes from the command line. A leading "~/" is expanded as git does.
+func configuredHooksPath(out string) string {
+	f := strings.Split(out, "\x00")
+	value := ""
+	for i := 0; i+1 < len(f); i += 2 {
+		if f[i] == "command line:" {
+			continue
+		}
+		value = f[i+1]
+	}
+	if rest, ok := strings.CutPrefix(value, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			value = filepath.Join(home, rest)
+		}
+	}
+	return value
 }
 
 // hookScript is the hook git runs: achilles where it was when the hook was
