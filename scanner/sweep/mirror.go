@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -160,12 +159,10 @@ func tipsHash(refs []*plumbing.Reference, head plumbing.ReferenceName) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// redact hides user information in a URL for messages.
+// redact drops user information from a URL for messages: a user name
+// alone can be a token (https://TOKEN@host/...).
 func redact(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return raw
+	return targets.StripUserinfo(raw)
 }
 
 // cleanErr keeps transport errors to one line.

@@ -335,7 +335,8 @@ func redactURL(s string) string {
 	if err != nil {
 		return "(url)"
 	}
-	return u.Redacted()
+	u.User = nil
+	return u.String()
 }
 
 // snippet is the start of an answer's body for an error message, quoted
