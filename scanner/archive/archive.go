@@ -124,6 +124,9 @@ const (
 	LimitRatio     = "compression ratio"
 	LimitEntries   = "entries"
 	LimitEntrySize = "entry size"
+	// LimitDirectory bounds the bytes of a zip's central directory, which
+	// archive/zip reads into memory whole.
+	LimitDirectory = "central directory size"
 )
 
 // LimitError says that a limit stopped part of an archive from being read.
@@ -137,9 +140,18 @@ type LimitError struct {
 	Count int
 	// Max is the limit's value.
 	Max int64
+	// Listed is set when a zip was refused before its central directory
+	// was read: the entries (or, for LimitDirectory, the bytes) its end
+	// record declares, or, when Found, at least how many it was found to
+	// hold. Entry is empty then: no entry was read.
+	Listed uint64
+	Found  bool
 }
 
 func (e *LimitError) Error() string {
+	if e.Listed > 0 {
+		return e.directoryError()
+	}
 	what := "entry " + e.Entry
 	if e.Count > 1 {
 		what = fmt.Sprintf("%d entries (first %s)", e.Count, e.Entry)
@@ -151,6 +163,24 @@ func (e *LimitError) Error() string {
 		return fmt.Sprintf("%s: archives nested deeper than %d are not opened: skipped %s", e.Archive, e.Max, what)
 	}
 	return fmt.Sprintf("%s: archive %s limit (%d) exceeded: skipped %s", e.Archive, e.Limit, e.Max, what)
+}
+
+func (e *LimitError) directoryError() string {
+	skipped := "its entries were not scanned"
+	if e.Count > 1 {
+		skipped = fmt.Sprintf("its entries were not scanned (nor those of %d more archives or entries over a limit)", e.Count-1)
+	}
+	what, unit := "declares", "entries"
+	if e.Found {
+		what = "holds more than"
+	}
+	if e.Limit == LimitDirectory {
+		unit = "bytes"
+		if e.Found {
+			what = "takes more than"
+		}
+	}
+	return fmt.Sprintf("%s: the zip's central directory %s %d %s, over the archive %s limit (%d): %s", e.Archive, what, e.Listed, unit, e.Limit, e.Max, skipped)
 }
 
 // errStop ends a walk once a limit covering the whole archive is reached.
@@ -242,6 +272,9 @@ func (w *walker) archive(name string, r io.ReaderAt, size int64, depth int) erro
 }
 
 func (w *walker) zip(name string, r io.ReaderAt, size int64, depth int) error {
+	if !w.zipDirectoryFits(name, r, size) {
+		return nil
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		w.problem("%s: reading zip: %v", name, err)
@@ -270,6 +303,52 @@ func (w *walker) zip(name string, r io.ReaderAt, size int64, depth int) error {
 		}
 	}
 	return nil
+}
+
+// maxDirectory bounds one zip's central directory: archive/zip keeps every
+// header (name, extra field, comment) and a File of about 200 bytes per
+// entry in memory, so the directory is what a zip costs before any entry
+// is read. 512 bytes a header on average at the entries limit (51 MB at
+// the default) leaves room for long names.
+func (l Limits) maxDirectory() int64 { return max(int64(l.MaxEntries)*512, 1<<20) }
+
+// zipDirectoryFits checks a zip's central directory against the entries
+// limit before archive/zip reads it: first what the end record declares,
+// then the headers themselves, counted where archive/zip will read them
+// (it reads until a header is missing, whatever the count says). A zip
+// over the limit costs one warning and none of its entries is read: a
+// directory that claims 10M entries must not cost 2 GB of Files first.
+func (w *walker) zipDirectoryFits(name string, r io.ReaderAt, size int64) bool {
+	d, ok := readZipDirectory(r, size)
+	if !ok {
+		return true // no end record: archive/zip refuses the file itself
+	}
+	maxEntries, maxBytes := w.lim.MaxEntries, w.lim.maxDirectory()
+	refuse := func(limit string, listed uint64, max int64, found bool) bool {
+		k := [2]string{"", limit}
+		if h, ok := w.hits[k]; ok {
+			h.Count++
+			return false
+		}
+		w.hits[k] = &LimitError{Archive: name, Limit: limit, Count: 1, Max: max, Listed: listed, Found: found}
+		return false
+	}
+	switch {
+	case d.entries > uint64(maxEntries):
+		return refuse(LimitEntries, d.entries, int64(maxEntries), false)
+	case d.size > uint64(maxBytes):
+		return refuse(LimitDirectory, d.size, maxBytes, false)
+	}
+	for _, start := range d.starts {
+		n, bytes := countZipHeaders(r, size, start, maxEntries, maxBytes)
+		switch {
+		case n > maxEntries:
+			return refuse(LimitEntries, uint64(maxEntries), int64(maxEntries), true)
+		case bytes > maxBytes:
+			return refuse(LimitDirectory, uint64(maxBytes), maxBytes, true)
+		}
+	}
+	return true
 }
 
 // zipEntry reads one zip entry. It decompresses the raw data itself, so
