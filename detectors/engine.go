@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/achilles-sec/achilles/detectors/ahocorasick"
 	"github.com/achilles-sec/achilles/detectors/dfa"
@@ -47,6 +48,14 @@ type Match struct {
 
 // Engine runs a compiled rule set over buffers. It is safe for concurrent use.
 type Engine struct {
+	*compiled
+	// inlineAllowed, when set, is told how many matches inline allow
+	// markers suppressed (CountingInline).
+	inlineAllowed *atomic.Int64
+}
+
+// compiled is what every view of an engine shares.
+type compiled struct {
 	cfg      *rules.Config
 	ac       *ahocorasick.Matcher
 	kwRules  [][]int32 // keyword index -> indices into regexRules
@@ -70,7 +79,7 @@ const maxUnboundedSpan = 64 << 10
 
 // New compiles an engine for the rule set.
 func New(cfg *rules.Config) *Engine {
-	e := &Engine{cfg: cfg}
+	e := &Engine{compiled: &compiled{cfg: cfg}}
 	kwIndex := map[string]int{}
 	var keywords []string
 	for _, r := range cfg.Rules {
@@ -109,6 +118,15 @@ func New(cfg *rules.Config) *Engine {
 
 // Config returns the rule set the engine was built from.
 func (e *Engine) Config() *rules.Config { return e.cfg }
+
+// CountingInline returns a view of e (the same rules, caches and pools) that
+// adds to n the number of matches an inline allow marker (AllowMarkers)
+// suppressed in each buffer it scans, so that a scan can say how many
+// findings its targets waved through themselves. Matches of skipReport
+// rules, never reported anyway, are not counted.
+func (e *Engine) CountingInline(n *atomic.Int64) *Engine {
+	return &Engine{compiled: e.compiled, inlineAllowed: n}
+}
 
 type window struct {
 	rule   int32
@@ -218,9 +236,10 @@ func (e *Engine) Scan(data []byte) []Match {
 	windows := sc.sortWindows(len(e.regexIdx))
 
 	var out []Match
+	inline := 0
 	cur := windows[0]
 	flush := func(w window) {
-		out = e.runRegex(out, e.regexIdx[w.rule], e.prefilter(sc, w.rule), data, w.lo, w.hi)
+		out = e.runRegex(out, &inline, e.regexIdx[w.rule], e.prefilter(sc, w.rule), data, w.lo, w.hi)
 	}
 	for _, w := range windows[1:] {
 		if w.rule == cur.rule && w.lo <= cur.hi {
@@ -233,6 +252,9 @@ func (e *Engine) Scan(data []byte) []Match {
 		cur = w
 	}
 	flush(cur)
+	if inline > 0 && e.inlineAllowed != nil {
+		e.inlineAllowed.Add(int64(inline))
+	}
 	if len(out) == 0 {
 		return nil
 	}
@@ -389,7 +411,9 @@ func isTokenByte(c byte) bool {
 		c == '_' || c == '-' || c == '+' || c == '/' || c == '=' || c == '.' || c >= 0x80
 }
 
-func (e *Engine) runRegex(out []Match, r *rules.Rule, pf *dfa.Matcher, data []byte, lo, hi int) []Match {
+// runRegex appends the matches of r in data[lo:hi] to out, and counts in
+// inline those an inline allow marker suppressed.
+func (e *Engine) runRegex(out []Match, inline *int, r *rules.Rule, pf *dfa.Matcher, data []byte, lo, hi int) []Match {
 	w := data[lo:hi]
 	if !hasRequired(w, r.MustContain) || !hasRuns(w, r.MustHaveRuns) {
 		return out
@@ -419,6 +443,9 @@ func (e *Engine) runRegex(out []Match, r *rules.Rule, pf *dfa.Matcher, data []by
 		m.Text = string(data[m.Start:m.End])
 		m.LineText = lineAround(data, m.Start, m.End)
 		if inlineAllowed(m.LineText) {
+			if !r.SkipReport {
+				*inline++
+			}
 			continue
 		}
 		if e.cfg.Allowed(r, rules.Occurrence{Secret: m.Secret, Match: m.Text, Line: m.LineText}, true) {
@@ -582,63 +609,6 @@ func addLines(data []byte, out []Match) {
 		pos = s
 		out[i].Line, out[i].Column = line, s-lineStart+1
 	}
-}
-
-// applyComposites drops matches of rules whose required companions are not
-// near (gitleaks composite rules). Matches of skipReport rules stay: they are
-// companions (for composite rules and for verification) and the scanner
-// leaves them out of reports. Lines must already be set.
-func applyComposites(ms []Match) []Match {
-	needs := false
-	for _, m := range ms {
-		if len(m.Rule.Required) > 0 {
-			needs = true
-			break
-		}
-	}
-	if !needs {
-		return ms
-	}
-	byRule := map[string][]Match{}
-	for _, m := range ms {
-		byRule[m.Rule.ID] = append(byRule[m.Rule.ID], m)
-	}
-	out := make([]Match, 0, len(ms))
-	for _, m := range ms {
-		ok := true
-		for _, req := range m.Rule.Required {
-			if !hasCompanion(m, byRule[req.ID], req) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// hasCompanion reports whether one of cands lies within the required number
-// of lines and columns of m.
-func hasCompanion(m Match, cands []Match, req rules.Required) bool {
-	for _, c := range cands {
-		if req.WithinLines >= 0 && absInt(c.Line-m.Line) > req.WithinLines {
-			continue
-		}
-		if req.WithinColumns >= 0 && absInt(c.Column-m.Column) > req.WithinColumns {
-			continue
-		}
-		return true
-	}
-	return false
-}
-
-func absInt(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // Entropy is the Shannon entropy of b in bits per byte.

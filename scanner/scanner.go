@@ -64,6 +64,10 @@ type Stats struct {
 	// ChunksDeduped counts content chunks of large blobs that were already
 	// scanned in another version of the file.
 	ChunksDeduped int64
+	// InlineAllowed counts matches that an inline allow marker on their
+	// line (achilles:allow, gitleaks:allow, ...) suppressed: the scanned
+	// content waved them through itself, so the summary says how many.
+	InlineAllowed int64
 	Duration      time.Duration
 }
 
@@ -84,6 +88,9 @@ func (s Stats) Summary(findings int) string {
 	msg := fmt.Sprintf("scanned %s: %d %s, %s in %s; %d findings", s.What, s.Objects, unit, HumanBytes(s.Bytes), s.Duration.Round(time.Millisecond), findings)
 	if s.Binary > 0 {
 		msg += fmt.Sprintf("; %d binary skipped", s.Binary)
+	}
+	if s.InlineAllowed > 0 {
+		msg += fmt.Sprintf("; %d allowed inline", s.InlineAllowed)
 	}
 	if s.ChunksDeduped > 0 {
 		msg += fmt.Sprintf("; %d chunks of large files already scanned in another version", s.ChunksDeduped)
@@ -110,6 +117,9 @@ func HumanBytes(n int64) string {
 // counters are the atomically updated parts of Stats.
 type counters struct {
 	objects, commits, bytes, binary, skipped, warnings, deduped atomic.Int64
+	// inline counts matches inline allow markers suppressed; the engine
+	// adds to it (countInline).
+	inline atomic.Int64
 }
 
 func (c *counters) fill(s *Stats) {
@@ -120,6 +130,16 @@ func (c *counters) fill(s *Stats) {
 	s.Skipped = c.skipped.Load()
 	s.Warnings = c.warnings.Load()
 	s.ChunksDeduped = c.deduped.Load()
+	s.InlineAllowed = c.inline.Load()
+}
+
+// countInline makes o's engine count into c the matches inline allow
+// markers suppress. A source calls it once, where it makes its counters,
+// before it hands o on.
+func (o *Options) countInline(c *counters) {
+	if o.Engine != nil {
+		o.Engine = o.Engine.CountingInline(&c.inline)
+	}
 }
 
 func (o *Options) warn(c *counters, err error) {
@@ -154,10 +174,14 @@ type place struct {
 // allowlists that need a path or commit, and makes findings.
 func toFindings(cfg *rules.Config, ms []detectors.Match, at place) []finding.Finding {
 	var out []finding.Finding
+	var near *nearest
 	for i := range ms {
 		m := &ms[i]
 		if f, ok := makeFinding(cfg, m, at); ok {
-			f.Related = related(ms, i)
+			if near == nil {
+				near = newNearest(ms)
+			}
+			f.Related = near.related(i)
 			out = append(out, f)
 		}
 	}
@@ -165,32 +189,12 @@ func toFindings(cfg *rules.Config, ms []detectors.Match, at place) []finding.Fin
 }
 
 // related gives, for every other rule matched in the same content, the
-// secret of its match nearest to ms[i] (by line): the companion parts a
-// verifier may need, such as an AWS key id next to its secret key.
+// secret of its match nearest to ms[i] (by line; of equally near ones the
+// first in ms): the companion parts a verifier may need, such as an AWS key
+// id next to its secret key. Maps it returns may be shared between the
+// findings of one content and must not be modified.
 func related(ms []detectors.Match, i int) map[string]string {
-	if len(ms) < 2 {
-		return nil
-	}
-	best := map[string]int{}
-	out := map[string]string{}
-	for j := range ms {
-		id := ms[j].Rule.ID
-		if j == i || id == ms[i].Rule.ID {
-			continue
-		}
-		d := ms[j].Line - ms[i].Line
-		if d < 0 {
-			d = -d
-		}
-		if old, ok := best[id]; !ok || d < old {
-			best[id] = d
-			out[id] = ms[j].Secret
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
+	return newNearest(ms).related(i)
 }
 
 func makeFinding(cfg *rules.Config, m *detectors.Match, at place) (finding.Finding, bool) {
@@ -252,7 +256,9 @@ func pathFindings(cfg *rules.Config, at place) []finding.Finding {
 // the path for every rule, so the content need not be read at all.
 func pathIgnored(cfg *rules.Config, path string) bool {
 	for _, a := range cfg.Allowlists {
-		if len(a.TargetRules) > 0 || len(a.Paths) == 0 {
+		// What a repository's own allowlist suppresses is counted, so its
+		// content is read.
+		if len(a.TargetRules) > 0 || len(a.Paths) == 0 || a.Repository {
 			continue
 		}
 		if a.MatchAll && len(a.Regexes)+len(a.Commits)+len(a.StopWords) > 0 {
