@@ -13,21 +13,26 @@ func (jsonWriter) Write(w io.Writer, fs []finding.Finding) error {
 	if fs == nil {
 		fs = []finding.Finding{}
 	}
-	enc := json.NewEncoder(w)
+	jc := &jsonControls{w: w}
+	enc := json.NewEncoder(jc)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(fs)
+	if err := enc.Encode(fs); err != nil {
+		return err
+	}
+	return jc.Flush()
 }
 
 type jsonlWriter struct{}
 
 func (jsonlWriter) Write(w io.Writer, fs []finding.Finding) error {
-	enc := json.NewEncoder(w)
+	jc := &jsonControls{w: w}
+	enc := json.NewEncoder(jc)
 	enc.SetEscapeHTML(false)
 	for i := range fs {
 		if err := enc.Encode(&fs[i]); err != nil {
 			return err
 		}
 	}
-	return nil
+	return jc.Flush()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
 )
@@ -50,10 +51,12 @@ func (junitWriter) Write(w io.Writer, fs []finding.Finding) error {
 		if v := f.Verification; v != nil {
 			text += "verification: " + v.Status + "\n"
 		}
+		// CI pages show these in terminals and browsers: no control
+		// character from the content passes (encoding/xml lets C1 through).
 		suite.Cases = append(suite.Cases, junitCase{
-			Name:      fmt.Sprintf("%s:%d %s", f.Path, f.Line, f.RuleID),
+			Name:      Escape(fmt.Sprintf("%s:%d %s", f.Path, f.Line, f.RuleID)),
 			ClassName: f.RuleID,
-			Failure:   &junitFailure{Message: f.Description + " in " + f.Path, Type: f.RuleID, Text: text},
+			Failure:   &junitFailure{Message: Escape(f.Description + " in " + f.Path), Type: f.RuleID, Text: escapeLines(text)},
 		})
 	}
 	if len(fs) == 0 {
@@ -71,4 +74,13 @@ func (junitWriter) Write(w io.Writer, fs []finding.Finding) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// escapeLines escapes each line of a multi-line text, keeping its newlines.
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -183,10 +183,14 @@ func (s sarifWriter) Write(w io.Writer, fs []finding.Finding) error {
 		}
 		run.Results = append(run.Results, res)
 	}
-	enc := json.NewEncoder(w)
+	jc := &jsonControls{w: w}
+	enc := json.NewEncoder(jc)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+	if err := enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}); err != nil {
+		return err
+	}
+	return jc.Flush()
 }
 
 func message(f finding.Finding) string {

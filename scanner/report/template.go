@@ -23,6 +23,9 @@ func newTemplateWriter(path string) (Writer, error) {
 	t, err := template.New(path).Funcs(template.FuncMap{
 		"join":  strings.Join,
 		"upper": strings.ToUpper,
+		// escape writes control characters from scanned content as Go
+		// escapes, for templates whose output reaches a terminal.
+		"escape": Escape,
 	}).Parse(string(text))
 	if err != nil {
 		return nil, fmt.Errorf("--format template=%s: %w", path, err)
