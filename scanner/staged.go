@@ -146,6 +146,11 @@ func stagedFiles(ctx context.Context, dir string) ([]stagedFile, error) {
 		_ = cmd.Process.Kill()
 	}
 	if err := cmd.Wait(); err != nil && perr == nil {
+		// Outside a repository git diff falls back to --no-index and only
+		// complains about --cached: ask git why it found no repository.
+		if out, rerr := gitCommand(ctx, dir, "rev-parse", "--git-dir").CombinedOutput(); rerr != nil {
+			return nil, fmt.Errorf("%w: %s is not a git repository git will read: %s", ErrTarget, dir, trimStderr(out))
+		}
 		return nil, fmt.Errorf("%w: git diff --cached in %s: %s", ErrTarget, dir, trimStderr(cmd.Stderr.Bytes()))
 	}
 	if perr != nil {

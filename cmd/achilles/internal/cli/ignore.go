@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/report"
@@ -76,14 +77,14 @@ func defaultIgnoreFile(ctx context.Context) string {
 // can commit .achillesignore as a link to any file of the user's (a shell's
 // start-up file), and an appended line would land there. A fingerprint
 // that is empty, starts with '#' or a byte-order mark, or holds a control
-// character (a newline would add a line of its own) is refused before
+// character (a newline would add a line of its own) or is not UTF-8 is refused before
 // anything is written. A file whose last line has no newline gets one
 // first.
 func appendIgnore(path string, fingerprints []string) error {
 	lines := make([]string, 0, len(fingerprints))
 	for _, fp := range fingerprints {
 		fp = strings.TrimSpace(fp)
-		if fp == "" || strings.HasPrefix(fp, "#") || strings.HasPrefix(fp, "\ufeff") || strings.IndexFunc(fp, unicode.IsControl) >= 0 {
+		if fp == "" || strings.HasPrefix(fp, "#") || strings.HasPrefix(fp, "\ufeff") || strings.IndexFunc(fp, unicode.IsControl) >= 0 || !utf8.ValidString(fp) {
 			return fmt.Errorf("%q is not a fingerprint", fp)
 		}
 		lines = append(lines, fp)
