@@ -430,3 +430,28 @@ func TestTrustGitSarifRepositoryURIHasNoCredentials(t *testing.T) {
 		}
 	}
 }
+
+// `hook install` runs git with the overrides, whose own core.hooksPath must
+// not decide where the hook goes: a configured core.hooksPath (where git
+// runs hooks from) does, else the hooks folder of the git dir.
+func TestTrustGitHookInstallFindsHooksFolder(t *testing.T) {
+	r := newGitRepo(t)
+	res := r.achilles(r.dir, "", nil, "hook", "install")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, ".git", "hooks", "pre-commit")); err != nil {
+		t.Errorf("no .git/hooks/pre-commit: %v", err)
+	}
+	r.run("git", "config", "core.hooksPath", ".githooks")
+	res = r.achilles(r.dir, "", nil, "hook", "install", "--pre-push")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, ".githooks", "pre-push")); err != nil {
+		t.Errorf("core.hooksPath: no .githooks/pre-push: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(os.DevNull, "pre-push")); err == nil {
+		t.Error("the hook went to the override's path")
+	}
+}
