@@ -439,9 +439,17 @@ func (e *Engine) runRegex(out []Match, inline *int, r *rules.Rule, pf *dfa.Match
 		if r.Entropy > 0 && m.Entropy <= r.Entropy {
 			continue
 		}
-		m.Secret = string(secret)
-		m.Text = string(data[m.Start:m.End])
-		m.LineText = lineAround(data, m.Start, m.End)
+		// One allocation holds the line, the match and the secret when the
+		// line is short (a million key ids cost a third of the strings);
+		// a long line is not pinned by the secret a finding keeps.
+		llo, lhi := lineBounds(data, m.Start, m.End)
+		m.LineText = string(data[llo:lhi])
+		if lhi-llo <= sharedLineMax {
+			m.Text = m.LineText[m.Start-llo : m.End-llo]
+		} else {
+			m.Text = string(data[m.Start:m.End])
+		}
+		m.Secret = m.Text[m.SecretStart-m.Start : m.SecretEnd-m.Start]
 		if inlineAllowed(m.LineText) {
 			if !r.SkipReport {
 				*inline++
@@ -566,9 +574,14 @@ func secretSpan(r *rules.Rule, loc []int) (int, int) {
 	return loc[0], loc[1]
 }
 
-// lineAround returns the line holding [start, end), clipped to 2 KiB either
-// side of the match so that a 100 MB minified line costs nothing.
-func lineAround(data []byte, start, end int) string {
+// sharedLineMax is the longest line whose copy a match's text and secret
+// share.
+const sharedLineMax = 512
+
+// lineBounds returns where the line holding [start, end) lies in data,
+// clipped to 2 KiB either side of the match so that a 100 MB minified line
+// costs nothing.
+func lineBounds(data []byte, start, end int) (int, int) {
 	const clip = 2048
 	lo := start - clip
 	if lo < 0 {
@@ -587,7 +600,7 @@ func lineAround(data []byte, start, end int) string {
 	if lo > start {
 		lo = start
 	}
-	return string(data[lo:hi])
+	return lo, hi
 }
 
 // addLines fills Line and Column; out is sorted by Start.

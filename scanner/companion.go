@@ -69,8 +69,11 @@ func newNearest(ms []detectors.Match) *nearest {
 	return n
 }
 
-// related is the secret of the nearest match of every other rule to ms[i],
-// or nil when no other rule matched.
+// related gives, for every other rule matched in the same content, the
+// secret of its match nearest to ms[i] by line (of equally near ones the
+// first in ms), or nil when no other rule matched: the companion parts a
+// verifier may need, such as an AWS key id next to its secret key. The maps
+// it returns are shared between findings and must not be modified.
 func (n *nearest) related(i int) map[string]string {
 	if len(n.ids) < 2 {
 		return nil

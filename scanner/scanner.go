@@ -173,10 +173,32 @@ type place struct {
 // toFindings filters engine matches by the rules' path restrictions and the
 // allowlists that need a path or commit, and makes findings.
 func toFindings(cfg *rules.Config, ms []detectors.Match, at place) []finding.Finding {
-	var out []finding.Finding
+	// Whether a rule reports at this path is asked once per rule, and
+	// the findings are counted before they are made, so that a million
+	// matches cost one slice of findings, not a doubling series of them.
+	reports := map[*rules.Rule]bool{}
+	n := 0
+	for i := range ms {
+		r := ms[i].Rule
+		ok, seen := reports[r]
+		if !seen {
+			ok = !r.SkipReport && (r.Path == nil || r.Path.MatchString(at.path))
+			reports[r] = ok
+		}
+		if ok {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]finding.Finding, 0, n)
 	var near *nearest
 	for i := range ms {
 		m := &ms[i]
+		if !reports[m.Rule] {
+			continue
+		}
 		if f, ok := makeFinding(cfg, m, at); ok {
 			if near == nil {
 				near = newNearest(ms)
@@ -185,23 +207,17 @@ func toFindings(cfg *rules.Config, ms []detectors.Match, at place) []finding.Fin
 			out = append(out, f)
 		}
 	}
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 
-// related gives, for every other rule matched in the same content, the
-// secret of its match nearest to ms[i] (by line; of equally near ones the
-// first in ms): the companion parts a verifier may need, such as an AWS key
-// id next to its secret key. Maps it returns may be shared between the
-// findings of one content and must not be modified.
-func related(ms []detectors.Match, i int) map[string]string {
-	return newNearest(ms).related(i)
-}
-
+// makeFinding makes the finding of a match of a rule that reports at the
+// place (not skipReport, its path restriction met), unless an allowlist
+// that needs the place covers it.
 func makeFinding(cfg *rules.Config, m *detectors.Match, at place) (finding.Finding, bool) {
 	r := m.Rule
-	if r.SkipReport || r.Path != nil && !r.Path.MatchString(at.path) {
-		return finding.Finding{}, false
-	}
 	if cfg.Allowed(r, rules.Occurrence{Secret: m.Secret, Match: m.Text, Line: m.LineText, Path: at.path, Commit: at.commit}, false) {
 		return finding.Finding{}, false
 	}
