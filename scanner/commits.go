@@ -24,6 +24,7 @@ import (
 func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string) (*Result, error) {
 	start := time.Now()
 	var c counters
+	opts.countInline(&c)
 	if out, err := gitCommand(ctx, dir, "rev-parse", "--is-shallow-repository").Output(); err == nil && strings.TrimSpace(string(out)) == "true" {
 		opts.warn(&c, fmt.Errorf("%s: shallow clone: a commit at the shallow boundary looks as if it added every file it holds, so secrets from before the range may be reported; fetch the history behind the range (actions/checkout: fetch-depth: 0)", dir))
 	}
@@ -162,7 +163,11 @@ func (hs *histScan) dropInherited(ctx context.Context, dir string, intros map[st
 	if len(want) == 0 {
 		return nil
 	}
-	sc := hs.opts.bufScanner()
+	// The parents' versions are read to compare, not reported: their
+	// inline allow markers are not counted.
+	quiet := hs.opts
+	quiet.Engine = quiet.Engine.CountingInline(nil)
+	sc := quiet.bufScanner()
 	return catBlobs(ctx, dir, want, func(hash string, data []byte) {
 		if IsBinary(data) {
 			return

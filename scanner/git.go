@@ -105,6 +105,7 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 		return nil, fmt.Errorf("%w: opening repository %s: %v", ErrTarget, path, err)
 	}
 	var c counters
+	opts.countInline(&c)
 	gitDir := gitDirOf(path)
 	if _, err := os.Stat(filepath.Join(gitDir, "shallow")); err == nil {
 		opts.warn(&c, fmt.Errorf("%s: shallow clone: history before the shallow boundary is not in the repository and was not scanned", path))

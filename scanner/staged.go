@@ -26,6 +26,7 @@ import (
 func ScanStaged(ctx context.Context, opts Options, dir string) (*Result, error) {
 	start := time.Now()
 	var c counters
+	opts.countInline(&c)
 	files, err := stagedFiles(ctx, dir)
 	if err != nil {
 		return nil, err
