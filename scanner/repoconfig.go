@@ -199,7 +199,7 @@ func resolveCommit(ctx context.Context, dir, rev string) (string, error) {
 	}
 	out, err := gitCommand(ctx, dir, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}").Output()
 	if err != nil {
-		return "", fmt.Errorf("%w: %q is not a commit of the repository", ErrTarget, rev)
+		return "", fmt.Errorf("%w: %q is not a commit of the repository: %v", ErrTarget, rev, gitErr(err))
 	}
 	return strings.TrimSpace(string(out)), nil
 }

@@ -210,34 +210,3 @@ func (f *Filter) Apply(fs []finding.Finding) ([]finding.Finding, int) {
 	}
 	return out, n
 }
-
-// AppendIgnore adds fingerprints to an ignore file, creating it. A file
-// whose last line has no newline gets one first, so the first new entry is
-// not glued to the last old one.
-func AppendIgnore(path string, fingerprints []string) error {
-	for _, fp := range fingerprints {
-		// What Read would not give back as this entry is refused.
-		if fp = strings.TrimSpace(fp); fp == "" || strings.ContainsAny(fp, "\n\r") || strings.HasPrefix(fp, "#") || strings.HasPrefix(fp, utf8BOM) {
-			return fmt.Errorf("%q is not a fingerprint", fp)
-		}
-	}
-	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(file)
-	if st, err := file.Stat(); err == nil && st.Size() > 0 {
-		last := make([]byte, 1)
-		if _, err := file.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
-			w.WriteByte('\n')
-		}
-	}
-	for _, fp := range fingerprints {
-		fmt.Fprintln(w, strings.TrimSpace(fp))
-	}
-	if err := w.Flush(); err != nil {
-		file.Close()
-		return err
-	}
-	return file.Close()
-}

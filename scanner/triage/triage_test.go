@@ -62,6 +62,20 @@ func TestAppendIgnore(t *testing.T) {
 	if err := AppendIgnore(path, []string{"a\nb"}); err == nil {
 		t.Error("a fingerprint with a newline was accepted")
 	}
+	// A committed link to a file of the user's is never written through.
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "bashrc")
+	os.WriteFile(victim, []byte("alias ls=ls\n"), 0o644)
+	link := filepath.Join(dir, ".achillesignore")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Skip(err)
+	}
+	if err := AppendIgnore(link, []string{"rule:4444:d.env"}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("appended through a symlink: %v", err)
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "alias ls=ls\n" {
+		t.Errorf("the link's target changed: %q", got)
+	}
 }
 
 func TestBaseline(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/achilles-sec/achilles/scanner/report"
 	"io"
 	"os"
 	"os/signal"
@@ -125,7 +126,7 @@ func exitCode(ctx context.Context, err error, io *IO) int {
 	if errors.Is(err, syscall.EPIPE) {
 		return ExitOK
 	}
-	fmt.Fprintf(io.ErrOut, "achilles: %v\n", err)
+	fmt.Fprintf(io.ErrOut, "achilles: %s\n", report.Escape(err.Error()))
 	return ExitUsage
 }
 
