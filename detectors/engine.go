@@ -122,8 +122,9 @@ func (e *Engine) Config() *rules.Config { return e.cfg }
 // CountingInline returns a view of e (the same rules, caches and pools) that
 // adds to n the number of matches an inline allow marker (AllowMarkers)
 // suppressed in each buffer it scans, so that a scan can say how many
-// findings its targets waved through themselves. Matches of skipReport
-// rules, never reported anyway, are not counted.
+// findings its targets waved through themselves; with n nil, a view that
+// counts nothing. Matches of skipReport rules, never reported anyway, are
+// not counted.
 func (e *Engine) CountingInline(n *atomic.Int64) *Engine {
 	return &Engine{compiled: e.compiled, inlineAllowed: n}
 }
