@@ -2,9 +2,11 @@ package detectors
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 
 	"github.com/achilles-sec/achilles/detectors/decode"
+	"github.com/achilles-sec/achilles/rules"
 )
 
 // DefaultDecodeDepth is how many layers of encoding ScanDecoded looks
@@ -42,26 +44,32 @@ func (e *Engine) ScanDecoded(data []byte, maxDepth int) []Match {
 		}
 		return hidden[i].Start < hidden[j].Start
 	})
+	// spans holds, by rule and secret, the places already reported, in
+	// offset order: they never overlap (plain matches of one rule do not,
+	// and a hidden one is added only where it overlaps none), so one binary
+	// search tells whether a new place overlaps any.
 	type key struct{ rule, secret string }
 	spans := map[key][][2]int{}
 	for _, m := range plain {
 		k := key{m.Rule.ID, m.Secret}
 		spans[k] = append(spans[k], [2]int{m.Start, m.End})
 	}
+	// A rule's plain matches do not overlap one another, so in offset
+	// order their ends rise too: the ones a segment overlaps are found by
+	// a binary search instead of a pass over all of them.
+	plainByRule := map[*rules.Rule][]int32{}
+	for i := range plain {
+		plainByRule[plain[i].Rule] = append(plainByRule[plain[i].Rule], int32(i))
+	}
 	out := plain
 	for _, m := range hidden {
 		k := key{m.Rule.ID, m.Secret}
-		dup := false
-		for _, sp := range spans[k] {
-			if sp[0] < m.End && m.Start < sp[1] {
-				dup = true
-				break
-			}
-		}
-		if dup || encodedFormOfPlain(plain, m) {
+		sp := spans[k]
+		at := sort.Search(len(sp), func(i int) bool { return sp[i][0] >= m.End })
+		if at > 0 && sp[at-1][1] > m.Start || encodedFormOfPlain(plain, plainByRule[m.Rule], m) {
 			continue
 		}
-		spans[k] = append(spans[k], [2]int{m.Start, m.End})
+		spans[k] = slices.Insert(sp, at, [2]int{m.Start, m.End})
 		out = append(out, m)
 	}
 	if len(out) == len(plain) {
@@ -124,14 +132,14 @@ func addDecodedLines(data []byte, out []Match) {
 // encodedFormOfPlain reports whether plain scanning already found m's secret
 // in its encoded form at the same place: a password in a URL is written
 // percent-encoded, and reporting it once encoded and once decoded is noise.
-func encodedFormOfPlain(plain []Match, m Match) bool {
+// sameRule holds the indices in plain of the matches of m's rule.
+func encodedFormOfPlain(plain []Match, sameRule []int32, m Match) bool {
 	if len(m.Decoded) != 1 {
 		return false
 	}
-	for _, p := range plain {
-		if p.Rule != m.Rule || p.Start >= m.End || m.Start >= p.End {
-			continue
-		}
+	k := sort.Search(len(sameRule), func(k int) bool { return plain[sameRule[k]].End > m.Start })
+	for ; k < len(sameRule) && plain[sameRule[k]].Start < m.End; k++ {
+		p := plain[sameRule[k]]
 		if d, ok := decode.Bytes(m.Decoded[0], []byte(p.Secret)); ok && string(d) == m.Secret {
 			return true
 		}

@@ -26,6 +26,7 @@ var ErrTarget = errors.New("target cannot be scanned")
 func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, error) {
 	start := time.Now()
 	var c counters
+	opts.countInline(&c)
 	for _, p := range paths {
 		if _, err := os.Lstat(p); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrTarget, err)
@@ -203,6 +204,7 @@ func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPo
 func ScanReader(ctx context.Context, opts Options, r io.Reader, name string) (*Result, error) {
 	start := time.Now()
 	var c counters
+	opts.countInline(&c)
 	ms, err := scanStream(ctx, opts.bufScanner(), r, func(n int) {
 		c.bytes.Add(int64(n))
 		opts.progress(int64(n), 0)

@@ -155,9 +155,6 @@ func TestInlineAllowedInSummary(t *testing.T) {
 		check(t, out, code)
 	})
 	t.Run("dir", func(t *testing.T) {
-		// ScanPaths and ScanReader (scanner/dir.go) must call
-		// opts.countInline(&c) where they make their counters.
-		t.Skip("needs scanner/dir.go to call countInline")
 		r := newGitRepo(t)
 		r.write("conf.py", content)
 		out, code := r.try(bin, "dir", ".", "--no-progress", "-f", "jsonl", "-o", filepath.Join(t.TempDir(), "r.jsonl"))
