@@ -12,7 +12,6 @@ import (
 
 	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/scanner/finding"
-	"github.com/achilles-sec/achilles/scanner/report"
 )
 
 // scanCommits scans only what the commits selected by revArgs (as `git log`
@@ -51,7 +50,7 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 		intros[hash] = append(intros[hash], in)
 	})
 	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("%w: git log %s: %s", ErrTarget, report.Escape(strings.Join(revArgs, " ")), trimStderr(cmd.Stderr.Bytes()))
+		return nil, fmt.Errorf("%w: git log %s: %s", ErrTarget, strings.Join(revArgs, " "), trimStderr(cmd.Stderr.Bytes()))
 	}
 	if perr != nil {
 		return nil, perr
@@ -89,7 +88,7 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	}
 	res := &Result{Findings: hs.assemble(intros, nil), Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
-	res.Stats.What = "commits " + report.Escape(strings.Join(revArgs, " ")) + " in " + dir
+	res.Stats.What = "commits " + strings.Join(revArgs, " ") + " in " + dir
 	res.Stats.Duration = time.Since(start)
 	finding.Sort(res.Findings)
 	return res, ctx.Err()
@@ -114,9 +113,9 @@ func splitRevisions(revArgs []string) (pseudo, revs []string, err error) {
 				pseudo = append(pseudo, "--remotes")
 			}
 		case r == "" || strings.HasPrefix(r, "-"):
-			return nil, nil, fmt.Errorf("%w: revision %q: a revision cannot be empty or start with '-'", ErrTarget, report.Escape(r))
+			return nil, nil, fmt.Errorf("%w: revision %q: a revision cannot be empty or start with '-'", ErrTarget, r)
 		case not && (strings.HasPrefix(r, "^") || strings.Contains(r, "..")):
-			return nil, nil, fmt.Errorf("%w: revision %q cannot follow --not", ErrTarget, report.Escape(r))
+			return nil, nil, fmt.Errorf("%w: revision %q cannot follow --not", ErrTarget, r)
 		case not:
 			revs = append(revs, "^"+r)
 		default:

@@ -19,7 +19,6 @@ import (
 
 	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/scanner/finding"
-	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
@@ -575,12 +574,12 @@ func gitCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
 }
 
 // trimStderr makes git's error output fit one message: trimmed, at most
-// 500 bytes, with control characters escaped (it may quote a path or ref
-// name of the repository).
+// 500 bytes. It may quote a path or ref name of the repository: whoever
+// prints it escapes control characters (the CLI does, for every message).
 func trimStderr(b []byte) string {
 	s := strings.TrimSpace(string(b))
 	if len(s) > 500 {
 		s = strings.ToValidUTF8(s[:500], "") + "…"
 	}
-	return report.Escape(s)
+	return s
 }

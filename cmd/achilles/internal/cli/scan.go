@@ -309,7 +309,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	if err := o.writeReport(fs, incomplete, infos); err != nil {
 		return err
 	}
-	fmt.Fprintln(errOut, "achilles: "+res.Stats.Summary(len(fs)))
+	fmt.Fprintln(errOut, "achilles: "+report.Escape(res.Stats.Summary(len(fs))))
 	fmt.Fprintln(errOut, "achilles: "+report.Escape(rulesSummary(cfg, t)))
 	if incomplete {
 		fmt.Fprintln(errOut, "achilles: interrupted: the report holds what was found before the scan stopped and is marked incomplete")
