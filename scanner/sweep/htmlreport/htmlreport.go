@@ -77,7 +77,7 @@ type data struct {
 	Redacted                              bool
 }
 
-var statusRank = map[string]int{"live": 0, "unknown": 1, "": 2, "dead": 3}
+var statusRank = map[string]int{"live": 0, "unknown": 1, "canary": 2, "": 3, "dead": 4}
 
 // Write writes the report.
 func Write(w io.Writer, es []store.Exposure, o Options) error {

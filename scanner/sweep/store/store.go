@@ -40,12 +40,13 @@ const (
 	StatusFailed = "failed"
 )
 
-// Verification statuses kept per secret (the verifier's live, dead and
-// unknown).
+// Verification statuses kept per secret (the verifier's live, dead,
+// unknown and canary: a planted decoy, known offline and never sent).
 const (
 	Live    = "live"
 	Dead    = "dead"
 	Unknown = "unknown"
+	Canary  = "canary"
 )
 
 const schema = `
@@ -555,7 +556,7 @@ func (s *Store) Secrets(ctx context.Context, ids []string) ([]Secret, error) {
 
 // Verification is one answer about a secret.
 type Verification struct {
-	Status    string // live, dead or unknown
+	Status    string // live, dead, unknown or canary
 	Reason    string
 	Identity  string
 	Scopes    []string
@@ -582,9 +583,9 @@ func (s *Store) RecordVerification(ctx context.Context, secretID string, v Verif
 	}
 	now := ts(at)
 	status := v.Status
-	if status != Live && status != Dead {
+	if status != Live && status != Dead && status != Canary {
 		status = Unknown
-		if old == Live || old == Dead {
+		if old == Live || old == Dead || old == Canary {
 			// Keep the last definite answer; note the failed attempt.
 			_, err := tx.ExecContext(ctx, `UPDATE secrets SET reason = ?, checked_at = ? WHERE id = ?`, v.Reason, now, secretID)
 			if err != nil {

@@ -124,3 +124,26 @@ func TestMergeKeepsNewerScan(t *testing.T) {
 		t.Fatalf("re-merge %+v %v", st, err)
 	}
 }
+
+// A canary answer is kept as such (not folded into unknown), so a sweep's
+// report can say which leaked keys were planted decoys.
+func TestCanaryStatusIsKept(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, "x.db")
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := s.SaveScan(ctx, Scan{Repo: Repo{Key: "k"}, At: t0, Findings: []finding.Finding{fnd("aws-access-key-id", "AKIAQYLPMN5HHHFPZAM2", "p")}}); err != nil {
+		t.Fatal(err)
+	}
+	id := SecretID("AKIAQYLPMN5HHHFPZAM2")
+	if changed, err := s.RecordVerification(ctx, id, Verification{Status: Canary, Reason: "a Canarytokens account"}, t0.Add(time.Hour)); err != nil || !changed {
+		t.Fatalf("changed %v, err %v", changed, err)
+	}
+	// A later failed attempt keeps the definite answer.
+	if changed, err := s.RecordVerification(ctx, id, Verification{Status: Unknown, Reason: "timeout"}, t0.Add(2*time.Hour)); err != nil || changed {
+		t.Fatalf("changed %v, err %v", changed, err)
+	}
+	es, err := s.Exposures(ctx)
+	if err != nil || len(es) != 1 || es[0].Verification.Status != Canary {
+		t.Fatalf("%+v %v", es, err)
+	}
+}
