@@ -212,7 +212,7 @@ func ChangedFiles(ctx context.Context, dir string, revisions, names []string, ru
 	if len(revisions) == 0 || len(names) == 0 {
 		return nil, nil
 	}
-	args := []string{"log", "--no-show-signature", "--no-renames", "--reverse", "-z", "--name-only",
+	args := []string{"log", "--no-show-signature", "--no-renames", "--no-ext-diff", "--no-textconv", "--reverse", "-z", "-c", "--name-only",
 		"--format=%x01%H%x00%an%x00%ae%x00%aI%x00%s", "--stdin", "--"}
 	for _, n := range names {
 		args = append(args, ":(top,literal)"+n)
