@@ -89,9 +89,17 @@ func (a *attackerHost) count() int {
 // runBinary runs the built binary in dir with extra environment.
 func runBinary(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
+	return execAchilles(t, dir, append(append(os.Environ(), "ACHILLES_CONFIG=", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir), env...), "", args...)
+}
+
+// execAchilles runs the built binary in dir with exactly env and stdin:
+// the one way the trust tests run it.
+func execAchilles(t *testing.T, dir string, env []string, stdin string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(achillesBinary(t), args...)
 	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "ACHILLES_CONFIG=", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir), env...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -99,7 +107,7 @@ func runBinary(t *testing.T, dir string, env []string, args ...string) result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("running achilles: %v", err)
+		t.Fatalf("running achilles %v: %v", args, err)
 	}
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
@@ -340,19 +348,12 @@ func TestPrePushReadsConfigFromRemoteSide(t *testing.T) {
 	r.run("git", "add", "-A")
 	r.run("git", "commit", "-qm", "leak")
 	local := strings.TrimSpace(r.run("git", "rev-parse", "HEAD"))
-	cmd := exec.Command(achillesBinary(t), "git", ".", "--pre-push", "-f", "json", "--no-progress")
-	cmd.Dir = r.dir
-	cmd.Env = r.env()
-	cmd.Stdin = strings.NewReader("refs/heads/main " + local + " refs/heads/main " + remote + "\n")
-	out, err := cmd.Output()
-	ee, _ := err.(*exec.ExitError)
-	if ee == nil || ee.ExitCode() != ExitFindings {
-		t.Fatalf("pre-push passed: %v %s", err, out)
+	res := r.achilles(r.dir, "refs/heads/main "+local+" refs/heads/main "+remote+"\n", nil, "git", ".", "--pre-push", "-f", "json", "--no-progress")
+	if res.code != ExitFindings {
+		t.Fatalf("pre-push passed: %+v", res)
 	}
-	var fs []finding.Finding
-	json.Unmarshal(out, &fs)
-	ids := ruleIDs(fs)
+	ids := ruleIDs(decodeFindings(t, res))
 	if ids["aws-access-key-id"] != 1 || ids[configChangeRule] != 1 {
-		t.Fatalf("%s", out)
+		t.Fatalf("%+v", res)
 	}
 }

@@ -14,30 +14,11 @@ import (
 // git cannot read fails the scan, and `ignore add` writes only where it
 // says. Every vector runs the built binary against a real repository.
 
-// binResult is one run of the built binary.
-type binResult struct {
-	code           int
-	stdout, stderr string
-}
-
 // achilles runs the built binary in dir with the repository's test
 // environment (plus extra variables) and stdin.
-func (r *gitRepo) achilles(dir, stdin string, extraEnv []string, args ...string) binResult {
+func (r *gitRepo) achilles(dir, stdin string, extraEnv []string, args ...string) result {
 	r.t.Helper()
-	cmd := exec.Command(achillesBinary(r.t), args...)
-	cmd.Dir = dir
-	cmd.Env = append(r.env(), extraEnv...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		r.t.Fatalf("running achilles %v: %v", args, err)
-	}
-	return binResult{code, out.String(), errOut.String()}
+	return execAchilles(r.t, dir, append(r.env(), extraEnv...), stdin, args...)
 }
 
 // markerScript writes a shell script that creates marker when it runs (and
@@ -61,7 +42,7 @@ func assertNoMarker(t *testing.T, marker, what string) {
 
 // assertKeyReported checks exit 1 and that the planted key is in the
 // JSON-lines output.
-func assertKeyReported(t *testing.T, res binResult, what string) {
+func assertKeyReported(t *testing.T, res result, what string) {
 	t.Helper()
 	if res.code != ExitFindings || !strings.Contains(res.stdout, tokA) {
 		t.Errorf("%s: want exit %d with the planted key reported, got %d\nstdout: %s\nstderr: %s", what, ExitFindings, res.code, res.stdout, res.stderr)

@@ -44,7 +44,6 @@ func rawControl(b []byte) int {
 // (exit 1) and neither the text report nor the CSV holds a raw ESC or C1
 // byte from the content; the path and author are there, escaped.
 func TestHostileRepositoryCannotDriveTheTerminal(t *testing.T) {
-	bin := achillesBinary(t)
 	r := newGitRepo(t)
 	name := "conf" + osc52 + clearScreen + cursorMoves + csi8 + ".env"
 	r.write(name, "token = "+tokA+"\n")
@@ -62,21 +61,11 @@ func TestHostileRepositoryCannotDriveTheTerminal(t *testing.T) {
 	}
 
 	for _, format := range []string{"text", "csv"} {
-		cmd := exec.Command(bin, "git", r.dir, "-c", r.config(), "-f", format, "--no-progress")
-		cmd.Env = r.env()
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
+		res := r.achilles(r.dir, "", nil, "git", r.dir, "-c", r.config(), "-f", format, "--no-progress")
+		if res.code != ExitFindings {
+			t.Fatalf("%s: exit %d, want %d\nstderr: %q", format, res.code, ExitFindings, res.stderr)
 		}
-		if code != ExitFindings {
-			t.Fatalf("%s: exit %d, want %d\nstderr: %q", format, code, ExitFindings, stderr.String())
-		}
-		out := stdout.Bytes()
+		out := []byte(res.stdout)
 		if i := rawControl(out); i >= 0 {
 			t.Errorf("%s: raw control byte %#x at %d: %q", format, out[i], i, out[max(0, i-30):min(len(out), i+30)])
 		}
@@ -106,7 +95,6 @@ func TestHostileRepositoryCannotDriveTheTerminal(t *testing.T) {
 // TLS fake named by --config) receives nothing; an ordinary key pair in the
 // same run is still sent there.
 func TestCanaryKeyIsNotSentThroughTheBinary(t *testing.T) {
-	bin := achillesBinary(t)
 	var hits atomic.Int64
 	var canaryHits atomic.Int64
 	const canaryKeyID, otherKeyID = "AKIAQYLPMN5HHHFPZAM2", "AKIAZ3MSJV4WQPTHKR7N"
@@ -127,21 +115,12 @@ func TestCanaryKeyIsNotSentThroughTheBinary(t *testing.T) {
 	for _, format := range []string{"text", "json"} {
 		hits.Store(0)
 		canaryHits.Store(0)
-		cmd := exec.Command(bin, "stdin", "-c", cfg, "--verify", "-f", format, "--no-progress")
-		cmd.Env = append(os.Environ(), "ACHILLES_CONFIG=", "HOME="+t.TempDir())
-		cmd.Stdin = strings.NewReader(input)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		out := stdout.String()
+		dir := t.TempDir()
+		res := execAchilles(t, dir, append(os.Environ(), "ACHILLES_CONFIG=", "HOME="+dir), input, "stdin", "-c", cfg, "--verify", "-f", format, "--no-progress")
+		code, stderr := res.code, res.stderr
+		out := res.stdout
 		if code != ExitFindings {
-			t.Fatalf("%s: exit %d\nstdout: %s\nstderr: %s", format, code, out, stderr.String())
+			t.Fatalf("%s: exit %d\nstdout: %s\nstderr: %s", format, code, out, stderr)
 		}
 		if n := canaryHits.Load(); n != 0 {
 			t.Fatalf("%s: the fake STS received %d requests signed with the canary key", format, n)
