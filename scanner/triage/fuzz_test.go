@@ -59,7 +59,7 @@ func FuzzReadIgnore(f *testing.F) {
 			return
 		}
 		back := NewFilter()
-		if err := back.LoadFile(path); err != nil {
+		if err := readIgnoreFile(back, path); err != nil {
 			t.Fatal(err)
 		}
 		for _, l := range lines {

@@ -7,19 +7,17 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
-// IgnoreFiles are read from the scanned root, in this order.
+// IgnoreFiles are read from the top of the scanned target (its folder, or a
+// range's base commit), in this order.
 var IgnoreFiles = []string{".achillesignore", ".gitleaksignore"}
 
 // Filter suppresses findings by fingerprint.
@@ -89,22 +87,6 @@ func isCommit(s string) bool {
 	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
 }
 
-// LoadFile adds every entry of an ignore file; a missing file is fine.
-func (f *Filter) LoadFile(path string) error {
-	file, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	defer file.Close()
-	if err := f.Read(file); err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	return nil
-}
-
 // utf8BOM is what some Windows editors write at the start of a text file.
 const utf8BOM = "\ufeff"
 
@@ -124,19 +106,6 @@ func (f *Filter) Read(r io.Reader) error {
 		f.Add(line)
 	}
 	return sc.Err()
-}
-
-// LoadRoot reads the ignore files in a scanned folder or work tree.
-func (f *Filter) LoadRoot(root string) error {
-	if st, err := os.Stat(root); err != nil || !st.IsDir() {
-		return nil
-	}
-	for _, name := range IgnoreFiles {
-		if err := f.LoadFile(filepath.Join(root, name)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // LoadBaseline adds the fingerprints of an earlier JSON report (achilles'
