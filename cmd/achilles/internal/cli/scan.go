@@ -131,8 +131,8 @@ func revisionTarget(ctx context.Context, dir, base string) target {
 	}
 }
 
-// readTargetFile reads one file of the target; absent (or refused, with a
-// warning) is (nil, false).
+// file reads one file of the target; absent (or refused, with a warning)
+// is (nil, false).
 func (t target) file(name string, warn func(error)) ([]byte, bool) {
 	if t.read == nil {
 		return nil, false
@@ -152,7 +152,7 @@ func (t target) file(name string, warn func(error)) ([]byte, bool) {
 // then the target's own .achilles.toml or .gitleaks.toml (repository
 // configuration, layered over the built-in rules: see rules.LoadRepository),
 // then the built-in rules.
-func (o *scanOptions) loadRulesFor(t target, warn func(error)) (*rules.Config, error) {
+func (o *scanOptions) loadRules(t target, warn func(error)) (*rules.Config, error) {
 	path := o.ConfigPath
 	if path == "" {
 		path = os.Getenv("ACHILLES_CONFIG")
@@ -177,25 +177,33 @@ func (o *scanOptions) loadRulesFor(t target, warn func(error)) (*rules.Config, e
 	return rules.Default()
 }
 
-// loadRules is loadRulesFor a target that carries no files (a sweep's
-// clones: their configuration is the repository's, never read).
-func (o *scanOptions) loadRules(string) (*rules.Config, error) {
-	return o.loadRulesFor(target{}, nil)
-}
-
-// rulesSummary names the rules a scan used, for the summary line.
+// rulesSummary names the rules a scan used, for the summary line: every
+// file, the built-in set, and what repository configuration suppressed.
 func rulesSummary(cfg *rules.Config, t target) string {
+	var parts []string
+	own := false
+	for _, src := range cfg.Sources {
+		switch {
+		case strings.HasPrefix(src, "rules/default/"):
+			if len(parts) == 0 || parts[0] != "built-in" {
+				parts = append([]string{"built-in"}, parts...)
+			}
+		case src == cfg.Repository:
+			parts = append(parts, "repository configuration "+src+" from "+t.where)
+		default:
+			parts = append(parts, src)
+			own = true
+		}
+	}
+	line := fmt.Sprintf("rules: %s (%d rules)", strings.Join(parts, " + "), len(cfg.Rules))
 	switch {
 	case cfg.Repository != "":
 		n := cfg.RepositorySuppressed()
-		return fmt.Sprintf("rules: built-in + repository configuration %s from %s (%d rules in all); repository allowlists suppressed %d %s",
-			cfg.Repository, t.where, len(cfg.Rules), n, plural(n, "match", "matches"))
-	case len(cfg.Sources) > 0 && !strings.HasPrefix(cfg.Sources[0], "rules/default/"):
-		return fmt.Sprintf("rules: %s (%d rules)", strings.Join(cfg.Sources, " + "), len(cfg.Rules))
-	case t.where != "":
-		return fmt.Sprintf("rules: built-in (%d rules); no repository configuration in %s", len(cfg.Rules), t.where)
+		line += fmt.Sprintf("; repository allowlists suppressed %d %s", n, plural(n, "match", "matches"))
+	case !own && t.where != "":
+		line += "; no repository configuration in " + t.where
 	}
-	return fmt.Sprintf("rules: built-in (%d rules)", len(cfg.Rules))
+	return line
 }
 
 func plural(n int64, one, many string) string {
@@ -227,7 +235,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		defer warnMu.Unlock()
 		fmt.Fprintf(errOut, "achilles: warning: %s\n", report.Escape(err.Error()))
 	}
-	cfg, err := o.loadRulesFor(t, warn)
+	cfg, err := o.loadRules(t, warn)
 	if err != nil {
 		return usageError{err}
 	}

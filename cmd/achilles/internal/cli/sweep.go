@@ -112,7 +112,9 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 		return usageError{fmt.Errorf("--parallel %d: want at least 1", o.Parallel)}
 	}
 	so := &scanOptions{IO: o.IO, ConfigPath: o.ConfigPath}
-	cfg, err := so.loadRules("")
+	// A sweep's clones are other people's repositories: their own
+	// configuration is never read.
+	cfg, err := so.loadRules(target{}, nil)
 	if err != nil {
 		return usageError{err}
 	}
