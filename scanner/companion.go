@@ -15,18 +15,27 @@ import (
 // matches; here the matches of each rule are put in line order once and
 // each question is a binary search per rule, O(n log n) in all.
 //
+// It keeps of each match only its rule, line and secret (a few dozen bytes,
+// not a whole detectors.Match), so a streamed file can hand over its
+// windows' matches as they come and drop them: matches are numbered in the
+// order they are added.
+//
 // Neighbouring findings mostly have the same nearest companions (a file of
 // key ids and one secret key), so equal answers share one map: a million
 // findings need not hold a million maps.
 type nearest struct {
-	ms []detectors.Match
-	// rule[i] is the index in ids of ms[i]'s rule id.
-	rule []int32
-	ids  []string
+	// rule[i], line[i] and secret[i] are those of match i; rule is the
+	// index in ids of its rule id.
+	rule   []int32
+	line   []int
+	secret []string
+	ids    []string
+	index  map[string]int32
 	// order[k] holds the indices of the matches of ids[k] by line, then by
 	// index; lines[k] their lines.
-	order [][]int32
-	lines [][]int
+	order  [][]int32
+	lines  [][]int
+	sorted bool
 	// answers interns the maps handed out, keyed by the asking rule and the
 	// chosen match of each other rule.
 	answers map[string]map[string]string
@@ -34,52 +43,76 @@ type nearest struct {
 }
 
 func newNearest(ms []detectors.Match) *nearest {
-	n := &nearest{ms: ms, rule: make([]int32, len(ms))}
-	index := map[string]int32{}
+	n := &nearest{}
+	n.grow(len(ms))
 	for i := range ms {
-		id := ms[i].Rule.ID
-		k, ok := index[id]
-		if !ok {
-			k = int32(len(n.ids))
-			index[id] = k
-			n.ids = append(n.ids, id)
-			n.order = append(n.order, nil)
-		}
-		n.rule[i] = k
-		n.order[k] = append(n.order[k], int32(i))
+		n.add(ms[i].Rule.ID, ms[i].Line, ms[i].Secret)
 	}
-	if len(n.ids) < 2 {
-		return n
-	}
-	n.lines = make([][]int, len(n.ids))
-	byLine := func(a, b int32) int { return cmp.Compare(ms[a].Line, ms[b].Line) }
-	for k, idx := range n.order {
-		// Matches come in offset order, so already in line order; a
-		// stable sort keeps the first of equal lines first otherwise.
-		if !slices.IsSortedFunc(idx, byLine) {
-			slices.SortStableFunc(idx, byLine)
-		}
-		ls := make([]int, len(idx))
-		for p, i := range idx {
-			ls[p] = ms[i].Line
-		}
-		n.lines[k] = ls
-	}
-	n.answers = map[string]map[string]string{}
 	return n
 }
 
+// grow makes room for k more matches.
+func (n *nearest) grow(k int) {
+	n.rule = slices.Grow(n.rule, k)
+	n.line = slices.Grow(n.line, k)
+	n.secret = slices.Grow(n.secret, k)
+}
+
+// add records the next match.
+func (n *nearest) add(id string, line int, secret string) {
+	if n.index == nil {
+		n.index = map[string]int32{}
+	}
+	k, ok := n.index[id]
+	if !ok {
+		k = int32(len(n.ids))
+		n.index[id] = k
+		n.ids = append(n.ids, id)
+		n.order = append(n.order, nil)
+		n.lines = append(n.lines, nil)
+	}
+	n.order[k] = append(n.order[k], int32(len(n.rule)))
+	n.lines[k] = append(n.lines[k], line)
+	n.rule = append(n.rule, k)
+	n.line = append(n.line, line)
+	n.secret = append(n.secret, secret)
+	n.sorted = false
+}
+
+// sort puts each rule's matches in line order (a stable sort keeps the
+// first of equal lines first). Sources add matches in offset order, so
+// already in line order, and this is mostly a check.
+func (n *nearest) sort() {
+	if n.sorted {
+		return
+	}
+	n.sorted = true
+	for k, idx := range n.order {
+		if slices.IsSorted(n.lines[k]) {
+			continue
+		}
+		slices.SortStableFunc(idx, func(a, b int32) int { return cmp.Compare(n.line[a], n.line[b]) })
+		for p, i := range idx {
+			n.lines[k][p] = n.line[i]
+		}
+	}
+}
+
 // related gives, for every other rule matched in the same content, the
-// secret of its match nearest to ms[i] by line (of equally near ones the
-// first in ms), or nil when no other rule matched: the companion parts a
+// secret of its match nearest to match i by line (of equally near ones the
+// first added), or nil when no other rule matched: the companion parts a
 // verifier may need, such as an AWS key id next to its secret key. The maps
 // it returns are shared between findings and must not be modified.
 func (n *nearest) related(i int) map[string]string {
 	if len(n.ids) < 2 {
 		return nil
 	}
+	n.sort()
+	if n.answers == nil {
+		n.answers = map[string]map[string]string{}
+	}
 	own := n.rule[i]
-	line := n.ms[i].Line
+	line := n.line[i]
 	n.key = binary.AppendUvarint(n.key[:0], uint64(own))
 	for k := range n.ids {
 		if int32(k) == own {
@@ -93,15 +126,15 @@ func (n *nearest) related(i int) map[string]string {
 	m := make(map[string]string, len(n.ids)-1)
 	for k, id := range n.ids {
 		if int32(k) != own {
-			m[id] = n.ms[n.closest(k, line)].Secret
+			m[id] = n.secret[n.closest(k, line)]
 		}
 	}
 	n.answers[string(n.key)] = m
 	return m
 }
 
-// closest returns the index in ms of the match of rule k whose line is
-// nearest to line, the first in ms of equally near ones.
+// closest returns the index of the match of rule k whose line is nearest
+// to line, the first added of equally near ones.
 func (n *nearest) closest(k, line int) int32 {
 	ls, idx := n.lines[k], n.order[k]
 	p := sort.SearchInts(ls, line) // the first at or after line

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/sourcegraph/conc/pool"
 )
@@ -95,7 +96,7 @@ func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, erro
 		})
 	}
 	err := p.Wait()
-	res := &Result{Findings: col.fs, Incomplete: ctx.Err() != nil}
+	res := &Result{Findings: col.all(), Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
 	res.Stats.What = describePaths(paths)
 	res.Stats.Duration = time.Since(start)
@@ -155,15 +156,12 @@ func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPo
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return out, fmt.Errorf("%s: %w", path, err)
 		}
-		ms, err := scanStream(ctx, opts.bufScanner(), f, func(n int) {
-			c.bytes.Add(int64(n))
-			opts.progress(int64(n), 0)
-		})
+		fs, err := streamFindings(ctx, opts, c, f, place{path: rel}, st.Size())
 		opts.progress(0, 1)
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
 		}
-		return append(out, toFindings(cfg, ms, place{path: rel})...), nil
+		return joinFindings(out, fs), nil
 	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
@@ -197,7 +195,40 @@ func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPo
 		c.binary.Add(1)
 		return out, nil
 	}
-	return append(out, toFindings(cfg, opts.bufScanner().Scan(buf), place{path: rel})...), nil
+	return joinFindings(out, toFindings(cfg, opts.bufScanner().Scan(buf), place{path: rel})), nil
+}
+
+// joinFindings appends b to a without copying b when a is empty: b can
+// hold a million findings.
+func joinFindings(a, b []finding.Finding) []finding.Finding {
+	if len(a) == 0 {
+		return b
+	}
+	return append(a, b...)
+}
+
+// streamFindings scans r (about size bytes; 0: unknown) in stream windows
+// and makes each window's findings as soon as it is scanned, so that the
+// matches of the whole stream are never held at once.
+func streamFindings(ctx context.Context, opts Options, c *counters, r io.Reader, at place, size int64) ([]finding.Finding, error) {
+	fm := newFindingMaker(opts.Engine.Config(), at)
+	err := scanStreamWindows(ctx, opts.bufScanner(), r, streamChunk, streamOverlap, func(n int) {
+		c.bytes.Add(int64(n))
+		opts.progress(int64(n), 0)
+	}, func(ms []detectors.Match, done int) {
+		var estimate func(int) int
+		if size > int64(done) && done > 0 {
+			// As many findings per byte in the rest as so far, a little
+			// more, and at most eight times as many as so far: a dense
+			// start must not reserve room for a sparse rest.
+			estimate = func(have int) int {
+				est := float64(have) * float64(size) / float64(done) * 1.02
+				return int(min(est, float64(have)*8)) + 16
+			}
+		}
+		fm.add(ms, estimate)
+	})
+	return fm.finish(), err
 }
 
 // ScanReader scans one stream (stdin) in overlapping chunks.
@@ -205,12 +236,9 @@ func ScanReader(ctx context.Context, opts Options, r io.Reader, name string) (*R
 	start := time.Now()
 	var c counters
 	opts.countInline(&c)
-	ms, err := scanStream(ctx, opts.bufScanner(), r, func(n int) {
-		c.bytes.Add(int64(n))
-		opts.progress(int64(n), 0)
-	})
+	fs, err := streamFindings(ctx, opts, &c, r, place{path: name}, 0)
 	c.objects.Add(1)
-	res := &Result{Findings: toFindings(opts.Engine.Config(), ms, place{path: name}), Incomplete: ctx.Err() != nil}
+	res := &Result{Findings: fs, Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
 	res.Stats.What = name
 	res.Stats.Duration = time.Since(start)

@@ -9,6 +9,7 @@ package scanner
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,44 +174,82 @@ type place struct {
 // toFindings filters engine matches by the rules' path restrictions and the
 // allowlists that need a path or commit, and makes findings.
 func toFindings(cfg *rules.Config, ms []detectors.Match, at place) []finding.Finding {
-	// Whether a rule reports at this path is asked once per rule, and
-	// the findings are counted before they are made, so that a million
-	// matches cost one slice of findings, not a doubling series of them.
-	reports := map[*rules.Rule]bool{}
+	fm := newFindingMaker(cfg, at)
+	fm.add(ms, nil)
+	return fm.finish()
+}
+
+// findingMaker makes the findings of one content from its matches, handed
+// over all at once or window by window (a streamed file): a window's
+// matches can be dropped once added, since the companion lookup
+// (Finding.Related) keeps of each match only its rule, line and secret.
+type findingMaker struct {
+	cfg *rules.Config
+	at  place
+	// reports caches whether a rule reports at this path: asked once per
+	// rule, not once per match.
+	reports map[*rules.Rule]bool
+	near    nearest
+	out     []finding.Finding
+	// match[k] is the number, in near, of the match of out[k].
+	match []int32
+}
+
+func newFindingMaker(cfg *rules.Config, at place) *findingMaker {
+	return &findingMaker{cfg: cfg, at: at, reports: map[*rules.Rule]bool{}}
+}
+
+// add makes the findings of ms. The findings are counted before they are
+// made, so that a million matches cost one slice of findings, not a
+// doubling series of them; estimate, when set, is given the number of
+// findings so far and returns how many the whole content will likely
+// hold, so that a streamed file grows its slice once, not per window.
+func (fm *findingMaker) add(ms []detectors.Match, estimate func(have int) int) {
 	n := 0
 	for i := range ms {
 		r := ms[i].Rule
-		ok, seen := reports[r]
+		ok, seen := fm.reports[r]
 		if !seen {
-			ok = !r.SkipReport && (r.Path == nil || r.Path.MatchString(at.path))
-			reports[r] = ok
+			ok = !r.SkipReport && (r.Path == nil || r.Path.MatchString(fm.at.path))
+			fm.reports[r] = ok
 		}
 		if ok {
 			n++
 		}
 	}
-	if n == 0 {
-		return nil
+	fm.near.grow(len(ms))
+	if need := len(fm.out) + n; n > 0 && need > cap(fm.out) {
+		want := need
+		if estimate != nil {
+			want = max(want, estimate(need))
+		}
+		fm.out = slices.Grow(fm.out, want-len(fm.out))
+		fm.match = slices.Grow(fm.match, want-len(fm.match))
 	}
-	out := make([]finding.Finding, 0, n)
-	var near *nearest
 	for i := range ms {
 		m := &ms[i]
-		if !reports[m.Rule] {
+		number := int32(len(fm.near.rule))
+		fm.near.add(m.Rule.ID, m.Line, m.Secret)
+		if !fm.reports[m.Rule] {
 			continue
 		}
-		if f, ok := makeFinding(cfg, m, at); ok {
-			if near == nil {
-				near = newNearest(ms)
-			}
-			f.Related = near.related(i)
-			out = append(out, f)
+		if f, ok := makeFinding(fm.cfg, m, fm.at); ok {
+			fm.out = append(fm.out, f)
+			fm.match = append(fm.match, number)
 		}
 	}
-	if len(out) == 0 {
+}
+
+// finish sets each finding's companions and returns the findings (nil for
+// none).
+func (fm *findingMaker) finish() []finding.Finding {
+	if len(fm.out) == 0 {
 		return nil
 	}
-	return out
+	for k := range fm.out {
+		fm.out[k].Related = fm.near.related(int(fm.match[k]))
+	}
+	return fm.out
 }
 
 // makeFinding makes the finding of a match of a rule that reports at the
@@ -289,10 +328,14 @@ func pathIgnored(cfg *rules.Config, path string) bool {
 	return false
 }
 
-// collector gathers findings from concurrent workers.
+// collector gathers findings from concurrent workers. It keeps each
+// worker's slice as handed over and joins them once, at the end, into one
+// slice of the right size: appending a file's million findings to a
+// growing slice would copy them, and a scan of one file needs no copy.
 type collector struct {
-	mu sync.Mutex
-	fs []finding.Finding
+	mu  sync.Mutex
+	fss [][]finding.Finding
+	n   int
 }
 
 func (c *collector) add(fs []finding.Finding) {
@@ -300,6 +343,27 @@ func (c *collector) add(fs []finding.Finding) {
 		return
 	}
 	c.mu.Lock()
-	c.fs = append(c.fs, fs...)
+	c.fss = append(c.fss, fs)
+	c.n += len(fs)
 	c.mu.Unlock()
+}
+
+// all returns every finding added (nil for none); the collector must not
+// be added to afterwards.
+func (c *collector) all() []finding.Finding {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch len(c.fss) {
+	case 0:
+		return nil
+	case 1:
+		return c.fss[0]
+	}
+	out := make([]finding.Finding, 0, c.n)
+	for i, fs := range c.fss {
+		out = append(out, fs...)
+		c.fss[i] = nil
+	}
+	c.fss = nil
+	return out
 }

@@ -26,6 +26,19 @@ func scanStream(ctx context.Context, e bufScanner, r io.Reader, onBytes func(int
 }
 
 func scanStreamSized(ctx context.Context, e bufScanner, r io.Reader, chunk, overlap int, onBytes func(int)) ([]detectors.Match, error) {
+	var out []detectors.Match
+	err := scanStreamWindows(ctx, e, r, chunk, overlap, onBytes, func(ms []detectors.Match, _ int) {
+		out = append(out, ms...)
+	})
+	return out, err
+}
+
+// scanStreamWindows is scanStreamSized handing over each window's matches
+// as soon as the window is scanned, with how many bytes of the stream the
+// windows so far own, instead of keeping every match of the stream: a
+// file of a million matches need not hold a million detectors.Match. The
+// slice passed to emit is reused by the next window.
+func scanStreamWindows(ctx context.Context, e bufScanner, r io.Reader, chunk, overlap int, onBytes func(int), emit func(ms []detectors.Match, done int)) error {
 	buf := make([]byte, 0, chunk+overlap)
 	var out []detectors.Match
 	base := 0     // stream offset of buf[0]
@@ -34,7 +47,7 @@ func scanStreamSized(ctx context.Context, e bufScanner, r io.Reader, chunk, over
 	eof := false
 	for !eof {
 		if err := ctx.Err(); err != nil {
-			return out, err
+			return err
 		}
 		n, err := io.ReadFull(r, buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -46,7 +59,7 @@ func scanStreamSized(ctx context.Context, e bufScanner, r io.Reader, chunk, over
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 			eof = true
 		default:
-			return out, fmt.Errorf("reading: %w", err)
+			return fmt.Errorf("reading: %w", err)
 		}
 		own := len(buf)
 		if !eof {
@@ -57,6 +70,7 @@ func scanStreamSized(ctx context.Context, e bufScanner, r io.Reader, chunk, over
 				own = own - overlap/2 + i + 1
 			}
 		}
+		out = out[:0]
 		for _, m := range e.Scan(buf) {
 			if m.Start >= own {
 				continue
@@ -71,6 +85,9 @@ func scanStreamSized(ctx context.Context, e bufScanner, r io.Reader, chunk, over
 			m.SecretEnd += base
 			out = append(out, m)
 		}
+		if len(out) > 0 {
+			emit(out, base+own)
+		}
 		if eof {
 			break
 		}
@@ -83,5 +100,5 @@ func scanStreamSized(ctx context.Context, e bufScanner, r io.Reader, chunk, over
 		rest := copy(buf, buf[own:])
 		buf = buf[:rest]
 	}
-	return out, nil
+	return nil
 }

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -9,24 +11,53 @@ import (
 
 type jsonWriter struct{}
 
+// Write writes the findings as one indented JSON array, the bytes
+// json.Encoder with SetIndent("", "  ") gives for the whole slice, but
+// encoded one finding at a time: the whole document of a million findings
+// is never held in memory (nor indented in a second buffer).
 func (jsonWriter) Write(w io.Writer, fs []finding.Finding) error {
-	if fs == nil {
-		fs = []finding.Finding{}
-	}
-	jc := &jsonControls{w: w}
-	enc := json.NewEncoder(jc)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(fs); err != nil {
+	if len(fs) == 0 {
+		_, err := io.WriteString(w, "[]\n")
 		return err
 	}
-	return jc.Flush()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	jc := &jsonControls{w: bw}
+	var one bytes.Buffer
+	enc := json.NewEncoder(&one)
+	// Elements of a top-level array sit one level in: their lines after
+	// the first carry two spaces more.
+	enc.SetIndent("  ", "  ")
+	enc.SetEscapeHTML(false)
+	sep := "[\n  "
+	for i := range fs {
+		one.Reset()
+		if err := enc.Encode(&fs[i]); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(jc, sep); err != nil {
+			return err
+		}
+		// Encode ends each value with a newline; the array puts a comma
+		// or its closing bracket there.
+		if _, err := jc.Write(bytes.TrimSuffix(one.Bytes(), []byte{'\n'})); err != nil {
+			return err
+		}
+		sep = ",\n  "
+	}
+	if _, err := io.WriteString(jc, "\n]\n"); err != nil {
+		return err
+	}
+	if err := jc.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 type jsonlWriter struct{}
 
 func (jsonlWriter) Write(w io.Writer, fs []finding.Finding) error {
-	jc := &jsonControls{w: w}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	jc := &jsonControls{w: bw}
 	enc := json.NewEncoder(jc)
 	enc.SetEscapeHTML(false)
 	for i := range fs {
@@ -34,5 +65,8 @@ func (jsonlWriter) Write(w io.Writer, fs []finding.Finding) error {
 			return err
 		}
 	}
-	return jc.Flush()
+	if err := jc.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
@@ -38,7 +39,7 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		fmt.Fprintln(bw, t.paint(ansiBold+ansiYellow, "INCOMPLETE: the scan was interrupted; findings below are those found before it stopped"))
 		fmt.Fprintln(bw)
 	}
-	for _, f := range liveFirst(fs) {
+	for f := range liveFirst(fs) {
 		head := t.paint(ansiBold+ansiRed, Escape(f.RuleID))
 		if v := f.Verification; v != nil {
 			switch v.Status {
@@ -93,20 +94,19 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 	return bw.Flush()
 }
 
-// liveFirst puts live findings before the rest, keeping the order otherwise.
-func liveFirst(fs []finding.Finding) []finding.Finding {
-	out := make([]finding.Finding, 0, len(fs))
-	for _, f := range fs {
-		if f.Verification != nil && f.Verification.Status == "live" {
-			out = append(out, f)
+// liveFirst yields live findings before the rest, keeping the order
+// otherwise, without copying them: a report can hold a million.
+func liveFirst(fs []finding.Finding) iter.Seq[*finding.Finding] {
+	live := func(f *finding.Finding) bool { return f.Verification != nil && f.Verification.Status == "live" }
+	return func(yield func(*finding.Finding) bool) {
+		for _, first := range []bool{true, false} {
+			for i := range fs {
+				if live(&fs[i]) == first && !yield(&fs[i]) {
+					return
+				}
+			}
 		}
 	}
-	for _, f := range fs {
-		if f.Verification == nil || f.Verification.Status != "live" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func short(h string) string {
