@@ -64,14 +64,7 @@ func TestVerifier(t *testing.T) {
 // key as its companion) and a finding of the secret key (with the key id)
 // are the same credential: STS is asked once, and both are live.
 func TestKeyIDAndSecretAreOneRequest(t *testing.T) {
-	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
-		if !validSigV4(r) {
-			w.WriteHeader(http.StatusForbidden)
-			w.Write([]byte(`<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>`))
-			return
-		}
-		w.Write([]byte(`<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn><UserId>AIDAX</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`))
-	})
+	s := vt.NewServer(t, answerSignedCallerIdentity)
 	c := s.Client("aws", 2*time.Second)
 	fromID := c.Verify(context.Background(), Verifier{}, verify.Request{RuleID: KeyIDRule, Secret: keyID, Parts: map[string]string{SecretRule: secret}})
 	fromSecret := c.Verify(context.Background(), Verifier{}, verify.Request{RuleID: SecretRule, Secret: secret, Parts: map[string]string{KeyIDRule: keyID}})
@@ -113,4 +106,15 @@ func TestSessionTokenIsSigned(t *testing.T) {
 	if res.Status != verify.Live || res.Kind != "temporary credentials" {
 		t.Fatalf("%+v", res)
 	}
+}
+
+// answerSignedCallerIdentity is STS as documented: GetCallerIdentity for a
+// request whose SigV4 signature holds, SignatureDoesNotMatch otherwise.
+func answerSignedCallerIdentity(w http.ResponseWriter, r *http.Request) {
+	if !validSigV4(r) {
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>`))
+		return
+	}
+	w.Write([]byte(`<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn><UserId>AIDAX</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`))
 }

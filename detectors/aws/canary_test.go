@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -70,14 +69,7 @@ func TestCanaryListIsWellFormed(t *testing.T) {
 // companion, the key id with the secret, the key id alone) and the fake STS
 // receives nothing; a key of another account is still verified live.
 func TestCanaryKeyIsNeverSent(t *testing.T) {
-	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
-		if !validSigV4(r) {
-			w.WriteHeader(http.StatusForbidden)
-			w.Write([]byte(`<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>`))
-			return
-		}
-		w.Write([]byte(`<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn><UserId>AIDAX</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`))
-	})
+	s := vt.NewServer(t, answerSignedCallerIdentity)
 	c := s.Client("aws", 2*time.Second)
 	ctx := context.Background()
 	for name, req := range map[string]verify.Request{
