@@ -73,7 +73,7 @@ func checkConfigFile(name string, mode fs.FileMode, size int64) error {
 // most MaxConfigFile bytes. It returns an error wrapping fs.ErrNotExist
 // when the commit has no such file.
 func ReadRevisionFile(ctx context.Context, dir, rev, name string) ([]byte, error) {
-	if !isObjectName(rev) {
+	if !isHash(rev) {
 		return nil, fmt.Errorf("reading %s at %q: not an object name", name, rev)
 	}
 	out, err := gitCommand(ctx, dir, "ls-tree", "-z", "--full-tree", "-l", rev, "--", name).Output()
@@ -158,7 +158,7 @@ func RangeBase(ctx context.Context, dir string, revisions []string) (string, err
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
-		if line := sc.Text(); strings.HasPrefix(line, "-") && isObjectName(line[1:]) {
+		if line := sc.Text(); strings.HasPrefix(line, "-") && isHash(line[1:]) {
 			return line[1:], nil
 		}
 	}
@@ -249,13 +249,6 @@ func ChangedFiles(ctx context.Context, dir string, revisions, names []string, ru
 	}
 	finding.Sort(fs)
 	return fs, nil
-}
-
-func isObjectName(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	return strings.Trim(s, "0123456789abcdef") == ""
 }
 
 func shortName(s string) string {
