@@ -18,7 +18,15 @@ func schemaPath(t *testing.T) string {
 	dir, _ := filepath.Abs(".")
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(dir), "shared", "schemas", "sarif-schema-2.1.0.json")
+			p := filepath.Join(filepath.Dir(dir), "shared", "schemas", "sarif-schema-2.1.0.json")
+			if _, err := os.Stat(p); err != nil {
+				// A contributor's clone has no ../shared; CI always has it.
+				if os.Getenv("CI") != "" {
+					t.Fatalf("the SARIF schema is missing under CI: %v", err)
+				}
+				t.Skipf("no SARIF schema at %s (put the OASIS sarif-schema-2.1.0.json there to run this test)", p)
+			}
+			return p
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
