@@ -58,6 +58,8 @@ type Config struct {
 	Allowlists []*Allowlist
 	// Sources names the files the config was built from, for messages.
 	Sources []string
+	// Providers is the catalogue, in load order; each lists its rules.
+	Providers []*Provider
 	// Verify is the `[verify]` table, kept opaque here: the verification
 	// layer reads it (endpoints for self-hosted instances, declarative
 	// verifiers). Later files override earlier ones key by key.
@@ -107,6 +109,12 @@ type Rule struct {
 	Checksum string
 	// Verifier names the live-key verifier for this rule's secrets.
 	Verifier string
+	// Provider is the id of the rule's catalogue entry ("" for rules of
+	// user files that name none); Source the file the rule came from.
+	Provider string
+	Source   string
+	// Near holds a context rule's name words (see contextRegex).
+	Near []string
 	// SkipReport keeps the rule's matches out of reports: it exists only to
 	// be required by other rules (gitleaks composite rules).
 	SkipReport bool

@@ -25,6 +25,9 @@ type rawConfig struct {
 	Rules       []rawRule      `toml:"rules"`
 	Allowlist   *rawAllowlist  `toml:"allowlist"`
 	Allowlists  []rawAllowlist `toml:"allowlists"`
+	// Providers is the catalogue: what achilles knows of each provider the
+	// file's rules belong to.
+	Providers []rawProvider `toml:"providers"`
 	// Verify is read by the verification layer; the rule loader keeps it
 	// opaque so that the two stay independent.
 	Verify map[string]any `toml:"verify"`
@@ -58,6 +61,24 @@ type rawRule struct {
 	Examples         []string `toml:"examples"`
 	NegativeExamples []string `toml:"negativeExamples"`
 	ExamplePath      string   `toml:"examplePath"`
+	// Provider names the catalogue entry the rule belongs to.
+	Provider string `toml:"provider"`
+	// Near and Secret declare a context rule: a key of the shape Secret
+	// assigned to a name that contains one of Near (see contextRegex).
+	Near   []string `toml:"near"`
+	Secret string   `toml:"secret"`
+}
+
+type rawProvider struct {
+	ID          string   `toml:"id"`
+	Name        string   `toml:"name"`
+	Category    string   `toml:"category"`
+	Docs        string   `toml:"docs"`
+	Revoke      string   `toml:"revoke"`
+	Identity    []string `toml:"identity"`
+	Scopes      []string `toml:"scopes"`
+	Expiry      string   `toml:"expiry"`
+	Description string   `toml:"description"`
 }
 
 type rawRequired struct {
@@ -82,7 +103,7 @@ type rawAllowlist struct {
 	repository bool
 }
 
-//go:embed default/*.toml
+//go:embed default
 var defaultFS embed.FS
 
 // Error is a problem in a rule file, naming the file and, where there is one,
@@ -116,25 +137,27 @@ type namedRaw struct {
 	raw  rawConfig
 }
 
+// defaultRaw reads every .toml file under rules/default, in lexical order of
+// their paths (fs.WalkDir's order), so load order does not depend on the
+// machine.
 func defaultRaw() ([]namedRaw, error) {
-	entries, err := fs.ReadDir(defaultFS, "default")
-	if err != nil {
-		return nil, err
-	}
 	var out []namedRaw
-	for _, e := range entries {
-		name := path.Join("default", e.Name())
+	err := fs.WalkDir(defaultFS, "default", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".toml") {
+			return err
+		}
 		data, err := defaultFS.ReadFile(name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		raw, err := decode("rules/"+name, data)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, namedRaw{file: "rules/" + name, raw: raw})
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // LoadFile loads a rule file. With `[extend] useDefault = true` the default
@@ -221,6 +244,7 @@ var knownRuleKeys = map[string]bool{
 	"keywords": true, "path": true, "tags": true, "skipReport": true, "required": true,
 	"allowlist": true, "allowlists": true, "confidence": true, "checksum": true,
 	"verifier": true, "examples": true, "negativeExamples": true, "examplePath": true,
+	"provider": true, "near": true, "secret": true,
 }
 
 // ruleWithUnknownKey names the first rule holding a key the schema does not
@@ -255,6 +279,7 @@ func build(chain []namedRaw) (*Config, error) {
 		raw  rawAllowlist
 	}
 	var globals []globalList
+	providers := map[string]*Provider{}
 	for _, nr := range chain {
 		cfg.Sources = append(cfg.Sources, nr.file)
 		if nr.raw.Title != "" {
@@ -274,6 +299,18 @@ func build(chain []namedRaw) (*Config, error) {
 		}
 		for _, a := range nr.raw.Allowlists {
 			globals = append(globals, globalList{nr.file, a})
+		}
+		for _, p := range nr.raw.Providers {
+			prov, err := compileProvider(p)
+			if err != nil {
+				return nil, &Error{File: nr.file, Err: err}
+			}
+			if old, ok := providers[prov.ID]; ok {
+				return nil, &Error{File: nr.file, Err: fmt.Errorf("provider %q is already defined in %s", prov.ID, old.Source)}
+			}
+			prov.Source = nr.file
+			providers[prov.ID] = prov
+			cfg.Providers = append(cfg.Providers, prov)
 		}
 		seenHere := map[string]bool{}
 		for _, r := range nr.raw.Rules {
@@ -304,6 +341,14 @@ func build(chain []namedRaw) (*Config, error) {
 		rule, err := compileRule(r)
 		if err != nil {
 			return nil, &Error{File: files[i], RuleID: r.ID, Err: err}
+		}
+		rule.Source = files[i]
+		if rule.Provider != "" {
+			p := providers[rule.Provider]
+			if p == nil {
+				return nil, &Error{File: files[i], RuleID: r.ID, Err: fmt.Errorf("provider %q is not in the catalogue (no [[providers]] entry with that id)", rule.Provider)}
+			}
+			p.Rules = append(p.Rules, rule)
 		}
 		cfg.Rules = append(cfg.Rules, rule)
 	}
@@ -373,6 +418,9 @@ func mergeRule(base, over rawRule) rawRule {
 	if over.Checksum != "" {
 		base.Checksum = over.Checksum
 	}
+	if over.Provider != "" {
+		base.Provider = over.Provider
+	}
 	if over.SkipReport {
 		base.SkipReport = true
 	}
@@ -399,6 +447,13 @@ func compileRule(r rawRule) (*Rule, error) {
 		NegativeExamples: r.NegativeExamples,
 		ExamplePath:      r.ExamplePath,
 		Confidence:       ConfidenceMedium,
+		Provider:         r.Provider,
+	}
+	if r.Secret != "" || len(r.Near) > 0 {
+		if err := expandContextRule(&r); err != nil {
+			return nil, err
+		}
+		rule.SecretGroup, rule.Entropy, rule.Near = r.SecretGroup, r.Entropy, r.Near
 	}
 	if r.Confidence != "" {
 		c, ok := ParseConfidence(r.Confidence)

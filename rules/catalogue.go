@@ -1,0 +1,131 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Provider is one catalogue entry: what achilles knows of a provider whose
+// keys its rules find.
+type Provider struct {
+	ID       string
+	Name     string
+	Category string
+	// Docs is the provider's documentation of its key format or API
+	// authentication; Revoke where a key is revoked or rotated.
+	Docs   string
+	Revoke string
+	// Identity, Scopes and Expiry name what a verifier's answer for a live
+	// key tells (the account, the permissions, when it stops working).
+	Identity    []string
+	Scopes      []string
+	Expiry      string
+	Description string
+	// Source is the file the entry came from; Rules the rules naming it.
+	Source string
+	Rules  []*Rule
+}
+
+// Provider returns the catalogue entry with the id, or nil.
+func (c *Config) Provider(id string) *Provider {
+	for _, p := range c.Providers {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+var providerID = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]*$`)
+
+func compileProvider(p rawProvider) (*Provider, error) {
+	if !providerID.MatchString(p.ID) {
+		return nil, fmt.Errorf("provider id %q: want lower-case letters, digits, '.' and '-'", p.ID)
+	}
+	if p.Name == "" {
+		return nil, fmt.Errorf("provider %q: name is required", p.ID)
+	}
+	for field, u := range map[string]string{"docs": p.Docs, "revoke": p.Revoke} {
+		if u == "" {
+			continue
+		}
+		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" {
+			return nil, fmt.Errorf("provider %q: %s %q is not an https URL", p.ID, field, u)
+		}
+	}
+	return &Provider{
+		ID: p.ID, Name: p.Name, Category: p.Category, Docs: p.Docs, Revoke: p.Revoke,
+		Identity: p.Identity, Scopes: p.Scopes, Expiry: p.Expiry, Description: p.Description,
+	}, nil
+}
+
+// A context rule finds a key that has no prefix of its own by the name it is
+// assigned to: `near` lists words of that name (the provider's name, its
+// domain, its SDK's or environment variable's), `secret` the key's shape. The
+// loader turns the two into one regex, so that every such rule accepts the
+// same contexts:
+//
+//	LINODE_TOKEN=…            export LINODE_TOKEN="…"     linode_token: …
+//	{"linodeToken": "…"}      linode.token = '…'          $linode_key = "…";
+//	os.Setenv("LINODE_TOKEN", "…")  --linode-token …      ENV LINODE_TOKEN …
+//	?linode_key=…             X-Linode-Key: Bearer …      LinodeToken => "…"
+//
+// or in a block that names the provider within the three lines above the
+// key, as YAML, TOML sections, JSON objects and Terraform providers do:
+//
+//	linode:                   [linode]             provider "linode" {
+//	  api_token: …            api_key = "…"          token = "…"
+//
+// The name may run on for up to 32 name characters after the word
+// (LINODE_CLI_API_TOKEN); the key must end where a token character cannot
+// follow it, so a longer token of the same alphabet is not cut to size.
+const (
+	contextBlock  = `[^\n]{0,40}\n(?:[^\n]{0,100}\n){0,3}?[ \t]*["']?[\w.\-]{0,24}(?i:key|token|secret|password|passwd|pwd|auth|credential)[\w.\-]{0,24}["']?[ \t]{0,4}(?:=>|:=|=|:)[ \t]{0,4}["'\x60]?`
+	contextName   = `[\w.\-]{0,32}`
+	contextAssign = `["'\x60\]]?[ \t]{0,4}(?:=>|:=|==|=|:|,|\(|[ \t])[ \t]{0,4}(?:[@$]?["'\x60]|\(["'\x60]?|\[["'\x60]?)?[ \t]{0,2}`
+	contextScheme = `(?:(?i:bearer|token|basic|apikey|key)[ \t]+)?`
+	contextEnd    = `(?:[^A-Za-z0-9_\-+/]|$)`
+)
+
+// contextRegex builds the regex of a context rule; the key is group 1.
+func contextRegex(near []string, secret string) string {
+	words := make([]string, len(near))
+	for i, w := range near {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	return `(?i:` + strings.Join(words, "|") + `)(?:` + contextName + contextAssign + `|` + contextBlock + `)` + contextScheme + `(` + secret + `)` + contextEnd
+}
+
+// expandContextRule fills regex, secretGroup, keywords and a default entropy
+// floor of a context rule.
+func expandContextRule(r *rawRule) error {
+	if r.Secret == "" || len(r.Near) == 0 {
+		return errors.New("a context rule needs both near and secret")
+	}
+	if r.Regex != "" {
+		return errors.New("a context rule has near and secret, not regex")
+	}
+	if _, err := regexp.Compile(r.Secret); err != nil {
+		return fmt.Errorf("secret does not compile: %w", err)
+	}
+	if strings.Contains(r.Secret, "(?i") {
+		return errors.New("secret: the key's shape is case-sensitive; spell out both cases in the character class")
+	}
+	for _, w := range r.Near {
+		if len(w) < 3 {
+			return fmt.Errorf("near %q: a word of at least 3 characters is needed, or every short name matches", w)
+		}
+	}
+	r.Regex = contextRegex(r.Near, r.Secret)
+	r.SecretGroup = 1
+	if len(r.Keywords) == 0 {
+		r.Keywords = r.Near
+	}
+	if r.Entropy == 0 {
+		r.Entropy = 3
+	}
+	return nil
+}
