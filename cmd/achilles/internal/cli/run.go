@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -26,12 +25,14 @@ const (
 	ExitInterrupted = 130
 )
 
-// MemoryBudget is a soft limit on achilles' own memory: as the heap nears it
-// the Go runtime collects garbage sooner and returns freed memory to the
-// system. What a scan keeps live is bounded on its own (files over
-// --max-file-size are streamed in windows, archives stop at their size,
-// ratio and entry limits, DFA caches are capped), so the limit trims the
-// garbage the collector would otherwise let pile up on large histories.
+// MemoryBudget is the floor of achilles' soft memory limit: while the live
+// heap is small the Go runtime collects garbage sooner and returns freed
+// memory to the system, so the garbage of a large history does not pile up.
+// What a scan keeps live is bounded on its own (files over --max-file-size
+// are streamed in windows, archives stop at their size, ratio and entry
+// limits, DFA caches are capped), except its findings: when they grow the
+// live heap past half the budget, the limit follows at twice the live heap
+// (see followLiveHeap), so the collector is not made to run without pause.
 // GOMEMLIMIT in the environment overrides it.
 const MemoryBudget = 192 << 20
 
@@ -67,16 +68,31 @@ type IO struct {
 // exit status.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(MemoryBudget)
+		followLiveHeap()
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	// The scan stops at the signal and writes what it has; if something is
 	// stuck (a read from a pipe that never ends), exit anyway after a grace
-	// period.
+	// period. The watchdog starts only when a signal arrives, so Run can be
+	// called from a program that goes on after it returns.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
-		<-ctx.Done()
-		time.Sleep(interruptGrace)
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		cancel()
+		select {
+		case <-time.After(interruptGrace):
+		case <-done:
+			return
+		}
 		fmt.Fprintln(stderr, "achilles: interrupted")
 		os.Exit(ExitInterrupted)
 	}()

@@ -107,3 +107,25 @@ func TestInterruptDuringVerification(t *testing.T) {
 		t.Fatalf("report:\n%s", report)
 	}
 }
+
+// TestRunEmbeddable calls Run twice in this process, as a program embedding
+// achilles would, and stays alive past the interrupt grace period: the
+// watchdog that ends a stuck scan starts only when a signal arrives.
+func TestRunEmbeddable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "k.env"), []byte("AWS_ACCESS_KEY_ID=AKIAQYLPMN5HHHFPZAM2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		var out, errOut bytes.Buffer
+		if code := Run([]string{"dir", dir, "--no-progress", "-f", "json"}, strings.NewReader(""), &out, &errOut); code != ExitFindings {
+			t.Fatalf("run %d: exit %d, want %d; stderr:\n%s", i+1, code, ExitFindings, errOut.String())
+		}
+		if !strings.Contains(out.String(), "AKIAQYLPMN5HHHFPZAM2") {
+			t.Fatalf("run %d: the key is not in the report:\n%s", i+1, out.String())
+		}
+	}
+	time.Sleep(interruptGrace + 300*time.Millisecond)
+	// Reaching this line is the assertion: the old watchdog exited the
+	// process with status 130 here.
+}
