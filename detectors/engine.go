@@ -83,17 +83,18 @@ func New(cfg *rules.Config) *Engine {
 	kwIndex := map[string]int{}
 	var keywords []string
 	for _, r := range cfg.Rules {
-		if r.Regex == nil {
+		if r.Pattern == "" {
 			continue
 		}
 		ri := int32(len(e.regexIdx))
 		e.regexIdx = append(e.regexIdx, r)
 		e.prefilters = append(e.prefilters, sync.OnceValue(func() *dfa.Prog {
-			if r.Prefilter == nil {
+			plan := r.Plan()
+			if plan == nil || plan.Prefilter == nil {
 				return nil
 			}
 			// A regex too big for a prefilter just runs without one.
-			p, _ := dfa.Compile(r.Prefilter)
+			p, _ := dfa.Compile(plan.Prefilter)
 			return p
 		}))
 		if len(r.Keywords) == 0 {
@@ -214,10 +215,11 @@ func (e *Engine) Scan(data []byte) []Match {
 		klen := len(e.ac.Patterns()[k])
 		for _, ri := range e.kwRules[k] {
 			r := e.regexIdx[ri]
-			if r.Lead != nil && !leadFits(r.Lead, data, start) {
+			p := r.Plan()
+			if p == nil || p.Lead != nil && !leadFits(p.Lead, data, start) {
 				continue
 			}
-			lo, hi := e.windowFor(r, data, start, klen)
+			lo, hi := e.windowFor(r, p, data, start, klen)
 			if p := last[ri]; p.rule >= 0 && p.lo <= lo && hi <= p.hi {
 				continue
 			}
@@ -318,11 +320,11 @@ func dropShadowed(ms []Match) []Match {
 
 // windowFor returns the part of data a match containing the keyword hit at
 // [start, start+klen) can lie in.
-func (e *Engine) windowFor(r *rules.Rule, data []byte, start, klen int) (int, int) {
+func (e *Engine) windowFor(r *rules.Rule, p *rules.Plan, data []byte, start, klen int) (int, int) {
 	n := len(data)
 	var lo, hi int
 	switch {
-	case r.StartsWithKeyword && r.MaxLen >= 0:
+	case p.StartsWithKeyword && r.MaxLen >= 0:
 		// The match starts at the hit, or one boundary character before.
 		lo, hi = max(0, start-1), min(n, start+r.MaxLen)
 		if r.MaxNewlines == 0 {
@@ -416,13 +418,14 @@ func isTokenByte(c byte) bool {
 // inline those an inline allow marker suppressed.
 func (e *Engine) runRegex(out []Match, inline *int, r *rules.Rule, pf *dfa.Matcher, data []byte, lo, hi int) []Match {
 	w := data[lo:hi]
-	if !hasRequired(w, r.MustContain) || !hasRuns(w, r.MustHaveRuns) {
+	p := r.Plan()
+	if p == nil || !hasRequired(w, p.MustContain) || !hasRuns(w, p.MustHaveRuns) {
 		return out
 	}
 	if pf != nil && !pf.Match(w) {
 		return out
 	}
-	for _, loc := range r.Regex.FindAllSubmatchIndex(w, -1) {
+	for _, loc := range p.Regex.FindAllSubmatchIndex(w, -1) {
 		ss, se := secretSpan(r, loc)
 		if ss < 0 || se <= ss {
 			continue

@@ -64,7 +64,7 @@ func (e *Engine) matchesRule(r *rules.Rule, example string) bool {
 	if r.Path != nil && !r.Path.MatchString(path) {
 		return false
 	}
-	if r.Regex == nil {
+	if r.Pattern == "" {
 		return true
 	}
 	for _, m := range e.Scan([]byte(example)) {
@@ -127,7 +127,7 @@ func CheckContexts(cfg *rules.Config, selected func(*rules.Rule) bool) []Example
 	e.keepShadowed = true
 	var fails []ExampleFailure
 	for _, r := range cfg.Rules {
-		if !selected(r) || r.Regex == nil || r.Path != nil || r.SkipReport || len(r.Examples) == 0 {
+		if !selected(r) || r.Pattern == "" || r.Path != nil || r.SkipReport || len(r.Examples) == 0 {
 			continue
 		}
 		secret := ""

@@ -10,6 +10,7 @@ package rules
 import (
 	"regexp"
 	"regexp/syntax"
+	"sync"
 	"sync/atomic"
 )
 
@@ -88,8 +89,9 @@ func (c *Config) RepositorySuppressed() int64 {
 type Rule struct {
 	ID          string
 	Description string
-	// Regex finds candidate matches; nil for a path-only rule.
-	Regex *regexp.Regexp
+	// Pattern is the regex that finds candidate matches; "" for a path-only
+	// rule. Plan compiles it.
+	Pattern string
 	// SecretGroup is the capture group holding the secret; 0 means the first
 	// non-empty group, or the whole match when the regex has no groups.
 	SecretGroup int
@@ -134,9 +136,24 @@ type Rule struct {
 	MaxNewlines int
 	// Multiline reports whether a match can span lines.
 	Multiline bool
-	// Required lists text every match contains (a literal, or one byte of a
-	// small set such as a quote): the engine skips a window that lacks one
-	// before running the regex.
+
+	keywordCount int
+	planOnce     sync.Once
+	plan         *Plan
+	planErr      error
+}
+
+// Plan is what the engine needs to run a rule's regex. Building it (the
+// compiled regex and the cheap checks derived from the parsed regex) is
+// most of the cost of loading rules, so the built-in rules build it on
+// first use: a scan pays only for the rules whose keywords it meets. Rules
+// of a user's file build it while loading, so a bad regex fails there.
+type Plan struct {
+	// Regex finds candidate matches.
+	Regex *regexp.Regexp
+	// MustContain lists text every match contains (a literal, or one byte
+	// of a small set such as a quote): the engine skips a window that lacks
+	// one before running the regex.
 	MustContain []RequiredText
 	// MustHaveRuns lists runs of bytes every match holds (a 40-character
 	// hex token is a run of 40 hex digits). Prefilter is a relaxed copy of
@@ -151,6 +168,16 @@ type Rule struct {
 	// Lead, for such a rule, is the literal and boundary its matches start
 	// with, checked at each keyword hit before a window is opened.
 	Lead *Lead
+}
+
+// Plan returns the rule's plan, building it on the first call; nil for a
+// path-only rule. It is safe for concurrent use.
+func (r *Rule) Plan() *Plan {
+	if r.Pattern == "" {
+		return nil
+	}
+	r.planOnce.Do(func() { r.plan, r.planErr = buildPlan(r.Pattern, r.Keywords) })
+	return r.plan
 }
 
 // Required is a companion rule of a composite rule.

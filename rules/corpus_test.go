@@ -31,7 +31,7 @@ const (
 func corpusFindings(cfg *rules.Config, e *detectors.Engine, path string, data []byte) []string {
 	var ids []string
 	for _, r := range cfg.Rules {
-		if r.Regex != nil || r.Path == nil || r.SkipReport || !r.Path.MatchString(path) {
+		if r.Pattern != "" || r.Path == nil || r.SkipReport || !r.Path.MatchString(path) {
 			continue
 		}
 		o := rules.Occurrence{Path: path}

@@ -343,6 +343,13 @@ func build(chain []namedRaw) (*Config, error) {
 			return nil, &Error{File: files[i], RuleID: r.ID, Err: err}
 		}
 		rule.Source = files[i]
+		if !isDefault(files[i]) && rule.Pattern != "" {
+			// A user's rule is checked now, so that a bad regex fails the
+			// load; the built-in ones, checked by the tests, wait for use.
+			if rule.Plan(); rule.planErr != nil {
+				return nil, &Error{File: files[i], RuleID: r.ID, Err: rule.planErr}
+			}
+		}
 		if rule.Provider != "" {
 			p := providers[rule.Provider]
 			if p == nil {
@@ -466,35 +473,16 @@ func compileRule(r rawRule) (*Rule, error) {
 		return nil, errors.New("a rule needs a regex, a path or both")
 	}
 	if r.Regex != "" {
-		re, err := regexp.Compile(r.Regex)
+		parsed, err := syntax.Parse(r.Regex, syntax.Perl)
 		if err != nil {
 			return nil, fmt.Errorf("regex does not compile: %w", err)
 		}
-		if r.SecretGroup < 0 || r.SecretGroup > re.NumSubexp() {
-			return nil, fmt.Errorf("secretGroup %d: the regex has %d groups", r.SecretGroup, re.NumSubexp())
+		if r.SecretGroup < 0 || r.SecretGroup > parsed.MaxCap() {
+			return nil, fmt.Errorf("secretGroup %d: the regex has %d groups", r.SecretGroup, parsed.MaxCap())
 		}
-		rule.Regex = re
-		parsed, err := syntax.Parse(r.Regex, syntax.Perl)
-		if err != nil {
-			return nil, fmt.Errorf("regex does not parse: %w", err)
-		}
-		sh := regexShape(parsed)
+		rule.Pattern = r.Regex
+		sh := shapeOf(parsed)
 		rule.MaxLen, rule.MaxNewlines, rule.Multiline = sh.maxLen, sh.maxNL, sh.maxNL != 0
-		rule.MustContain = requiredTexts(parsed.Simplify())
-		rule.MustHaveRuns = requiredRuns(parsed)
-		rule.Prefilter = prefilterRegex(parsed)
-		// Keyword hits ignore case, so the comparison does too; the regex
-		// still decides case when it runs.
-		lit := strings.ToLower(leadingLiteral(parsed.Simplify()))
-		rule.StartsWithKeyword = lit != "" && len(r.Keywords) > 0
-		for _, k := range r.Keywords {
-			if !strings.HasPrefix(lit, strings.ToLower(k)) {
-				rule.StartsWithKeyword = false
-			}
-		}
-		if lead, ok := leadOf(parsed.Simplify()); ok && rule.StartsWithKeyword {
-			rule.Lead = &lead
-		}
 	}
 	if r.Path != "" {
 		re, err := regexp.Compile(r.Path)
@@ -546,6 +534,39 @@ func compileRule(r rawRule) (*Rule, error) {
 		rule.Allowlists = append(rule.Allowlists, a)
 	}
 	return rule, nil
+}
+
+// buildPlan compiles a rule's regex and derives the engine's cheap checks
+// from it (see Plan).
+func buildPlan(pattern string, keywords []string) (*Plan, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("regex does not compile: %w", err)
+	}
+	parsed, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, fmt.Errorf("regex does not parse: %w", err)
+	}
+	simple := parsed.Simplify()
+	p := &Plan{
+		Regex:        re,
+		MustContain:  requiredTexts(simple),
+		MustHaveRuns: requiredRuns(parsed),
+		Prefilter:    prefilterRegex(parsed),
+	}
+	// Keyword hits ignore case, so the comparison does too; the regex
+	// still decides case when it runs.
+	lit := strings.ToLower(leadingLiteral(simple))
+	p.StartsWithKeyword = lit != "" && len(keywords) > 0
+	for _, k := range keywords {
+		if !strings.HasPrefix(lit, k) {
+			p.StartsWithKeyword = false
+		}
+	}
+	if lead, ok := leadOf(simple); ok && p.StartsWithKeyword {
+		p.Lead = &lead
+	}
+	return p, nil
 }
 
 func compileAllowlist(l rawAllowlist) (*Allowlist, error) {

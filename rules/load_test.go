@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp/syntax"
 	"strings"
 	"testing"
 )
@@ -132,7 +133,7 @@ description = "override"
 		t.Fatalf("got %d rules", len(cfg.Rules))
 	}
 	r := cfg.Rules[0]
-	if r.Description != "override" || r.Regex == nil || len(r.Allowlists) != 1 {
+	if r.Description != "override" || r.Pattern == "" || len(r.Allowlists) != 1 {
 		t.Errorf("override not merged: %+v", r)
 	}
 }
@@ -177,7 +178,7 @@ func TestDefaultRulesHaveKeywords(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range cfg.Rules {
-		if r.Regex != nil && len(r.Keywords) == 0 {
+		if r.Pattern != "" && len(r.Keywords) == 0 {
 			t.Errorf("default rule %s has no keywords: it would run over every byte", r.ID)
 		}
 	}
@@ -225,7 +226,7 @@ func TestStartsWithKeyword(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := cfg.Rules[0].StartsWithKeyword; got != want {
+		if got := cfg.Rules[0].Plan().StartsWithKeyword; got != want {
 			t.Errorf("%s: StartsWithKeyword = %v, want %v", re, got, want)
 		}
 	}
@@ -247,7 +248,7 @@ keywords = ["password", "secret"]
 	}
 	got := func(id string) string {
 		var parts []string
-		for _, m := range cfg.ByID(id).MustContain {
+		for _, m := range cfg.ByID(id).Plan().MustContain {
 			if m.Literal != "" {
 				parts = append(parts, m.Literal)
 			} else {
@@ -279,10 +280,10 @@ keywords = ["key"]
 		t.Fatal(err)
 	}
 	hex := cfg.ByID("hex")
-	if len(hex.MustHaveRuns) != 1 || hex.MustHaveRuns[0].Min != 40 {
-		t.Fatalf("hex: runs %+v, want one run of 40", hex.MustHaveRuns)
+	if len(hex.Plan().MustHaveRuns) != 1 || hex.Plan().MustHaveRuns[0].Min != 40 {
+		t.Fatalf("hex: runs %+v, want one run of 40", hex.Plan().MustHaveRuns)
 	}
-	run := hex.MustHaveRuns[0]
+	run := hex.Plan().MustHaveRuns[0]
 	for _, c := range []byte("0123456789abcdefABCDEF") {
 		if !run.Class[c] {
 			t.Errorf("hex run lacks %q (the regex ignores case)", c)
@@ -301,16 +302,16 @@ keywords = ["x"]
 	if err != nil {
 		t.Fatal(err)
 	}
-	if runs := fold.ByID("ks").MustHaveRuns; len(runs) != 1 || !runs[0].Class['k'] || !runs[0].Class['K'] || !runs[0].Class[0xE2] {
+	if runs := fold.ByID("ks").Plan().MustHaveRuns; len(runs) != 1 || !runs[0].Class['k'] || !runs[0].Class['K'] || !runs[0].Class[0xE2] {
 		t.Errorf("ks: runs %+v, want k, K and the Kelvin sign's bytes", runs)
 	}
-	if n := len(cfg.ByID("short").MustHaveRuns); n != 0 {
+	if n := len(cfg.ByID("short").Plan().MustHaveRuns); n != 0 {
 		t.Errorf("short: %d runs; repeats under %d are not worth a check", n, minRunLen)
 	}
 	// The prefilter drops captures and large counts but keeps the rest.
 	// U+017F and the Kelvin sign fold with s and k.
 	want := "(?i:GITHUB[\\-\\.0-9A-Z_a-z\u017f\u212a]{0,}TOKEN[\\t\\n\\f\\r ]*=[\\t\\n\\f\\r ]*[\"']?[0-9A-Fa-f]{4,})"
-	if got := hex.Prefilter.String(); got != want {
+	if got := hex.Plan().Prefilter.String(); got != want {
 		t.Errorf("prefilter\n %s, want\n %s", got, want)
 	}
 }
@@ -337,7 +338,7 @@ keywords = ["key"]
 	if err != nil {
 		t.Fatal(err)
 	}
-	pat := cfg.ByID("pat").Lead
+	pat := cfg.ByID("pat").Plan().Lead
 	if pat == nil || pat.Literal != "pat" || pat.Fold || pat.Before == nil {
 		t.Fatalf("pat: %+v", pat)
 	}
@@ -346,14 +347,36 @@ keywords = ["key"]
 			t.Errorf("pat: byte %q before the literal allowed = %v, want %v", c, pat.Before[c], want)
 		}
 	}
-	ghp := cfg.ByID("ghp").Lead
+	ghp := cfg.ByID("ghp").Plan().Lead
 	if ghp == nil || ghp.Literal != "ghp_" || ghp.Before['x'] || !ghp.Before['='] {
 		t.Fatalf("ghp: %+v", ghp)
 	}
-	if f := cfg.ByID("fold").Lead; f == nil || !f.Fold {
+	if f := cfg.ByID("fold").Plan().Lead; f == nil || !f.Fold {
 		t.Fatalf("fold: %+v", f)
 	}
-	if m := cfg.ByID("middle").Lead; m != nil {
+	if m := cfg.ByID("middle").Plan().Lead; m != nil {
 		t.Fatalf("middle: the keyword is not where matches start, yet Lead = %+v", m)
+	}
+}
+
+// TestShapeWithoutSimplify: the loader sizes windows from the parsed regex
+// without simplifying it (that waits for the rule's plan); the bounds must
+// be those of the simplified regex.
+func TestShapeWithoutSimplify(t *testing.T) {
+	cfg, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range cfg.Rules {
+		if r.Pattern == "" {
+			continue
+		}
+		parsed, err := syntax.Parse(r.Pattern, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := shapeOf(parsed), regexShape(parsed); got != want {
+			t.Errorf("rule %s: shape %+v without simplifying, %+v simplified", r.ID, got, want)
+		}
 	}
 }

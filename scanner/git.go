@@ -193,7 +193,7 @@ var lfsPointerPrefix = []byte("version https://git-lfs.github.com/spec/")
 func chunkOverlap(e *detectors.Engine) int {
 	o := 1 << 10
 	for _, r := range e.Config().Rules {
-		if r.Regex != nil && r.MaxLen > o {
+		if r.Pattern != "" && r.MaxLen > o {
 			o = r.MaxLen
 		}
 	}
@@ -229,7 +229,7 @@ func (hs *histScan) scanBlobs(ctx context.Context, h history) error {
 	cfg := hs.opts.Engine.Config()
 	hasPathRules := false
 	for _, r := range cfg.Rules {
-		if r.Regex == nil && r.Path != nil {
+		if r.Pattern == "" && r.Path != nil {
 			hasPathRules = true
 		}
 	}

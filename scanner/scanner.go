@@ -287,7 +287,7 @@ func roundEntropy(e float64) float64 {
 func pathFindings(cfg *rules.Config, at place) []finding.Finding {
 	var out []finding.Finding
 	for _, r := range cfg.Rules {
-		if r.Regex != nil || r.Path == nil || r.SkipReport || !r.Path.MatchString(at.path) {
+		if r.Pattern != "" || r.Path == nil || r.SkipReport || !r.Path.MatchString(at.path) {
 			continue
 		}
 		if cfg.Allowed(r, rules.Occurrence{Path: at.path, Commit: at.commit}, false) ||

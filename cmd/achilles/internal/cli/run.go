@@ -161,6 +161,7 @@ func newRootCmd(io *IO) *cobra.Command {
 		newDirCmd(io, nil),
 		newStdinCmd(io, nil),
 		newRulesCmd(io),
+		newProvidersCmd(io),
 		newVerifyCmd(io),
 		newHookCmd(io),
 		newIgnoreCmd(io),
