@@ -446,7 +446,7 @@ func compileRule(r rawRule) (*Rule, error) {
 		Description:      r.Description,
 		SecretGroup:      r.SecretGroup,
 		Entropy:          r.Entropy,
-		Tags:             r.Tags,
+		Tags:             uniqueStrings(r.Tags),
 		SkipReport:       r.SkipReport,
 		Checksum:         r.Checksum,
 		Verifier:         r.Verifier,
@@ -613,4 +613,17 @@ func compileAllowlist(l rawAllowlist) (*Allowlist, error) {
 		return nil, errors.New("an allowlist needs regexes, paths, commits or stopwords")
 	}
 	return a, nil
+}
+
+// uniqueStrings keeps the first of each string, in order.
+func uniqueStrings(in []string) []string {
+	seen := make(map[string]bool, len(in))
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -145,9 +145,9 @@ func (s sarifWriter) Write(w io.Writer, fs []finding.Finding) error {
 			Help:             sarifText{Text: helpText(r, false), Markdown: helpText(r, true)},
 			DefaultConfig:    sarifConfig{Level: level(r.Confidence)},
 			Properties: map[string]any{
-				"tags":              append([]string{"security", "secret"}, r.Tags...),
+				"tags":              uniqueTags(append([]string{"security", "secret"}, r.Tags...)),
 				"precision":         precision(r.Confidence),
-				"security-severity": "8.0",
+				"security-severity": severity(r.Confidence, ""),
 			},
 		})
 	}
@@ -179,6 +179,7 @@ func (s sarifWriter) Write(w io.Writer, fs []finding.Finding) error {
 			res.Properties["verification"] = f.Verification
 			if f.Verification.Status == "live" {
 				res.Level = "error"
+				res.Properties["security-severity"] = severity(f.Confidence, "live")
 			}
 		}
 		run.Results = append(run.Results, res)
@@ -219,6 +220,37 @@ func helpText(r RuleInfo, markdown bool) string {
 	}
 	if r.Verifiable {
 		out += "\nRun `achilles ... --verify` to ask the provider whether it still works.\n"
+	}
+	return out
+}
+
+// severity is the CVSS-like score GitHub code scanning ranks alerts by
+// (9.0 and up critical, 7.0 high, 4.0 medium, below low): a live key is
+// critical; otherwise the rule's confidence decides, so a low-confidence
+// generic match does not show as High.
+func severity(confidence, status string) string {
+	if status == "live" {
+		return "9.5"
+	}
+	switch confidence {
+	case "high":
+		return "8.0"
+	case "medium":
+		return "5.5"
+	}
+	return "3.0"
+}
+
+// uniqueTags keeps the first of each tag: SARIF requires rule tags to be
+// unique.
+func uniqueTags(tags []string) []string {
+	seen := map[string]bool{}
+	out := tags[:0:0]
+	for _, t := range tags {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
 	}
 	return out
 }
