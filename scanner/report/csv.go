@@ -12,7 +12,7 @@ import (
 // csvWriter writes one row per finding with a header row.
 type csvWriter struct{}
 
-var csvHeader = []string{"rule_id", "description", "confidence", "path", "line", "column", "secret", "match", "entropy", "fingerprint", "commit", "author", "email", "date", "still_present", "verification", "identity", "scopes", "expires_at"}
+var csvHeader = []string{"rule_id", "description", "confidence", "path", "line", "column", "secret", "match", "entropy", "fingerprint", "commit", "author", "email", "date", "message", "still_present", "verification", "identity", "scopes", "expires_at"}
 
 func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
 	cw := csv.NewWriter(w)
@@ -30,7 +30,7 @@ func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
 		}
 		row := []string{csvSafe(f.RuleID), csvSafe(f.Description), csvSafe(f.Confidence), csvSafe(f.Path), strconv.Itoa(f.Line), strconv.Itoa(f.Column),
 			csvSafe(f.Secret), csvSafe(f.Match), strconv.FormatFloat(f.Entropy, 'f', 3, 64), csvSafe(f.Fingerprint),
-			csvSafe(f.Commit), csvSafe(f.Author), csvSafe(f.Email), csvSafe(f.Date), present, csvSafe(status), csvSafe(identity), csvSafe(scopes), csvSafe(expires)}
+			csvSafe(f.Commit), csvSafe(f.Author), csvSafe(f.Email), csvSafe(f.Date), csvSafe(f.Message), present, csvSafe(status), csvSafe(identity), csvSafe(scopes), csvSafe(expires)}
 		if err := cw.Write(row); err != nil {
 			return err
 		}

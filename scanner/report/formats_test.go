@@ -23,7 +23,7 @@ func TestCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 || rows[0][0] != "rule_id" || rows[1][0] != "aws-access-key-id" || rows[1][4] != "3" || rows[1][15] != "live" {
+	if len(rows) != 3 || rows[0][0] != "rule_id" || rows[1][0] != "aws-access-key-id" || rows[1][4] != "3" || rows[1][16] != "live" {
 		t.Fatalf("%v", rows)
 	}
 	if !strings.HasPrefix(rows[2][11], "'=") || !strings.HasPrefix(rows[2][3], "'@") {

@@ -46,6 +46,18 @@ type Repository struct {
 // Formats lists the names New accepts (template takes "template=FILE").
 var Formats = []string{"text", "json", "jsonl", "sarif", "csv", "junit", "template=FILE"}
 
+// RedactsByDefault reports whether a format hides secrets unless the user
+// asks otherwise (--no-redact): formats made for CI systems and for files
+// passed around (SARIF uploaded to code scanning, JUnit and CSV kept as CI
+// artifacts) never carry a working key by default.
+func RedactsByDefault(format string) bool {
+	switch format {
+	case "sarif", "junit", "csv":
+		return true
+	}
+	return false
+}
+
 // New returns the writer for a format name.
 func New(format string, opts Options) (Writer, error) {
 	var w Writer

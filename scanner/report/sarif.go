@@ -151,7 +151,7 @@ func (s sarifWriter) Write(w io.Writer, fs []finding.Finding) error {
 			},
 		})
 	}
-	for _, f := range RedactAll(fs) {
+	for _, f := range fs {
 		res := sarifResult{
 			RuleID:    f.RuleID,
 			RuleIndex: index[f.RuleID],

@@ -56,7 +56,7 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 		t.Fatalf("loading the SARIF schema: %v", err)
 	}
 	for _, incomplete := range []bool{false, true} {
-		opts := Options{Version: "1.2.3", Incomplete: incomplete, Rules: []RuleInfo{{ID: "aws-access-key-id", Description: "AWS access key ID", Confidence: "high", Verifiable: true}}}
+		opts := Options{Version: "1.2.3", Redact: RedactsByDefault("sarif"), Incomplete: incomplete, Rules: []RuleInfo{{ID: "aws-access-key-id", Description: "AWS access key ID", Confidence: "high", Verifiable: true}}}
 		if incomplete {
 			// The repository is recorded when known (here in one of the two runs).
 			opts.Repository = &Repository{URI: "ssh://git@github.com/achilles-sec/achilles.git", Revision: "0123456789abcdef0123456789abcdef01234567", Branch: "main"}

@@ -111,3 +111,30 @@ func TestSARIFNamesTheRepository(t *testing.T) {
 		t.Fatalf("versionControlProvenance:\n%s", res.stdout)
 	}
 }
+
+// TestCIFormatsRedactByDefault: SARIF, JUnit and CSV reports are kept as CI
+// artifacts and uploaded; they hide secrets unless --no-redact is given,
+// which shows them; --redact with --no-redact is a usage error.
+func TestCIFormatsRedactByDefault(t *testing.T) {
+	const key = "AKIAQYLPMN5HHHFPZAM2"
+	r := newGitRepo(t)
+	r.write("deploy.env", "AWS_ACCESS_KEY_ID="+key+"\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "add")
+	for _, format := range []string{"sarif", "junit", "csv"} {
+		hidden := runBinary(t, r.dir, nil, "git", ".", "-f", format, "--no-progress")
+		if hidden.code != ExitFindings || strings.Contains(hidden.stdout, key) || !strings.Contains(hidden.stdout, "aws-access-key-id") || !strings.Contains(hidden.stdout, "*****") {
+			t.Errorf("%s: exit %d, the report should name the finding with the key redacted:\n%s", format, hidden.code, hidden.stdout)
+		}
+		shown := runBinary(t, r.dir, nil, "git", ".", "-f", format, "--no-progress", "--no-redact")
+		if shown.code != ExitFindings || !strings.Contains(shown.stdout, key) {
+			t.Errorf("%s --no-redact: exit %d, the key should be shown:\n%s", format, shown.code, shown.stdout)
+		}
+	}
+	if plain := runBinary(t, r.dir, nil, "git", ".", "-f", "json", "--no-progress"); !strings.Contains(plain.stdout, key) {
+		t.Errorf("json is not a CI format and keeps the key unless --redact")
+	}
+	if both := runBinary(t, r.dir, nil, "git", ".", "--redact", "--no-redact"); both.code != ExitUsage {
+		t.Errorf("--redact --no-redact: exit %d, want %d", both.code, ExitUsage)
+	}
+}

@@ -31,6 +31,7 @@ type scanOptions struct {
 	Format        string
 	Output        string
 	Redact        bool
+	NoRedact      bool
 	Jobs          int
 	NoProgress    bool
 	ExitCode      int
@@ -52,7 +53,8 @@ func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f.StringVarP(&o.ConfigPath, "config", "c", "", "rules file (TOML; default: $ACHILLES_CONFIG, then the built-in rules plus the target's own .achilles.toml or .gitleaks.toml)")
 	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json, jsonl, sarif, csv, junit or template=FILE (Go text/template)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (default: stdout)")
-	f.BoolVar(&o.Redact, "redact", false, "hide secrets in every output")
+	f.BoolVar(&o.Redact, "redact", false, "hide secrets in every output (sarif, junit and csv always do, unless --no-redact)")
+	f.BoolVar(&o.NoRedact, "no-redact", false, "show secrets in sarif, junit and csv reports too (they are redacted by default)")
 	f.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "number of scanning workers")
 	f.BoolVar(&o.NoProgress, "no-progress", false, "do not show a progress bar")
 	f.IntVar(&o.ExitCode, "exit-code", ExitFindings, "exit status when findings are reported")
@@ -68,6 +70,9 @@ func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 func (o *scanOptions) validate() error {
 	if _, err := report.New(o.Format, report.Options{}); err != nil {
 		return usageError{err}
+	}
+	if o.Redact && o.NoRedact {
+		return usageError{errors.New("--redact and --no-redact contradict each other")}
 	}
 	if _, ok := rules.ParseConfidence(o.MinConfidence); !ok {
 		return usageError{fmt.Errorf("--min-confidence %q: want low, medium or high", o.MinConfidence)}
@@ -354,7 +359,7 @@ func ruleInfos(cfg *rules.Config) []report.RuleInfo {
 
 func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool, ruleSet []report.RuleInfo) error {
 	color := o.Output == "" && isTerminal(o.IO.Out)
-	w, err := report.New(o.Format, report.Options{Redact: o.Redact, Color: color, Version: Version, Incomplete: incomplete, Rules: ruleSet, Repository: o.repository})
+	w, err := report.New(o.Format, report.Options{Redact: o.redact(), Color: color, Version: Version, Incomplete: incomplete, Rules: ruleSet, Repository: o.repository})
 	if err != nil {
 		return usageError{err}
 	}
@@ -362,6 +367,12 @@ func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool, ruleSet
 		return w.Write(o.IO.Out, fs)
 	}
 	return report.WriteFile(o.Output, func(out io.Writer) error { return w.Write(out, fs) })
+}
+
+// redact tells whether the report hides secrets: --redact, or a format
+// that does by default without --no-redact.
+func (o *scanOptions) redact() bool {
+	return o.Redact || report.RedactsByDefault(o.Format) && !o.NoRedact
 }
 
 func isTerminal(w io.Writer) bool {
