@@ -26,6 +26,9 @@ func AppendIgnore(path string, fingerprints []string) error {
 		if fp == "" || strings.HasPrefix(fp, "#") || strings.HasPrefix(fp, utf8BOM) || strings.IndexFunc(fp, unicode.IsControl) >= 0 || !utf8.ValidString(fp) {
 			return fmt.Errorf("%q is not a fingerprint", fp)
 		}
+		if !IsEntry(fp) {
+			return fmt.Errorf("%q is not a fingerprint: want an achilles fingerprint (rule:hash:path, the \"fingerprint\" of a finding) or a gitleaks entry ([commit:]path:rule:line)", fp)
+		}
 		lines = append(lines, fp)
 	}
 	if st, err := os.Lstat(path); err == nil {
@@ -75,4 +78,23 @@ func writableIgnoreFile(path string, st fs.FileInfo) error {
 		return fmt.Errorf("%q is not a regular file: refusing to write to it", path)
 	}
 	return nil
+}
+
+// IsEntry reports whether s has the shape of an ignore entry: an achilles
+// fingerprint ("rule:<16 hex digits>:path", finding.MakeFingerprint) or a
+// gitleaks one ("commit:path:rule:line", or "path:rule:line").
+func IsEntry(s string) bool {
+	if rule, rest, ok := strings.Cut(s, ":"); ok && rule != "" && len(rest) > 17 && rest[16] == ':' &&
+		strings.Trim(rest[:16], "0123456789abcdef") == "" {
+		return true
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return false
+	}
+	if _, ok := lineNumber(s[i+1:]); !ok {
+		return false
+	}
+	j := strings.LastIndexByte(s[:i], ':')
+	return j > 0 && j < i-1
 }

@@ -48,11 +48,11 @@ func TestAppendIgnore(t *testing.T) {
 	if err := os.WriteFile(path, []byte("# reviewed\nrule:1111:a.env"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := AppendIgnore(path, []string{"rule:2222:b.env", " rule:3333:c.env "}); err != nil {
+	if err := AppendIgnore(path, []string{"rule:2222222222222222:b.env", " rule:3333333333333333:c.env "}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(path)
-	if want := "# reviewed\nrule:1111:a.env\nrule:2222:b.env\nrule:3333:c.env\n"; string(got) != want {
+	if want := "# reviewed\nrule:1111:a.env\nrule:2222222222222222:b.env\nrule:3333333333333333:c.env\n"; string(got) != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 	f := NewFilter()
@@ -62,6 +62,14 @@ func TestAppendIgnore(t *testing.T) {
 	if err := AppendIgnore(path, []string{"a\nb"}); err == nil {
 		t.Error("a fingerprint with a newline was accepted")
 	}
+	for _, bogus := range []string{"bogus", "rule:xyz:a.env", "rule:2222222222222222:", "a.env:rule:0"} {
+		if err := AppendIgnore(path, []string{bogus}); err == nil {
+			t.Errorf("%q was accepted as a fingerprint", bogus)
+		}
+	}
+	if err := AppendIgnore(path, []string{"0123456789abcdef0123456789abcdef01234567:a.env:aws-access-key-id:3", "a.env:aws-access-key-id:3"}); err != nil {
+		t.Errorf("gitleaks entries refused: %v", err)
+	}
 	// A committed link to a file of the user's is never written through.
 	dir := t.TempDir()
 	victim := filepath.Join(dir, "bashrc")
@@ -70,7 +78,7 @@ func TestAppendIgnore(t *testing.T) {
 	if err := os.Symlink(victim, link); err != nil {
 		t.Skip(err)
 	}
-	if err := AppendIgnore(link, []string{"rule:4444:d.env"}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if err := AppendIgnore(link, []string{"rule:4444444444444444:d.env"}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Errorf("appended through a symlink: %v", err)
 	}
 	if got, _ := os.ReadFile(victim); string(got) != "alias ls=ls\n" {

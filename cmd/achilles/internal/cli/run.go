@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -45,6 +46,28 @@ var (
 	Version = "dev"
 	Commit  = "none"
 )
+
+// buildVersion is the version and commit stamped at release, or else what
+// the Go toolchain recorded: the module version of `go install
+// …@v1.2.3`, and the VCS revision of a build from a checkout.
+func buildVersion() (version, commit string) {
+	version, commit = Version, Commit
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version, commit
+	}
+	if version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		version = info.Main.Version
+	}
+	if commit == "none" {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && s.Value != "" {
+				commit = s.Value
+			}
+		}
+	}
+	return version, commit
+}
 
 // exitError carries an exit status up to Run without printing anything more.
 type exitError struct{ code int }
@@ -180,8 +203,14 @@ func newVersionCmd(io *IO) *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintf(io.Out, "achilles %s (commit %s)\n", Version, Commit)
+			v, c := buildVersion()
+			fmt.Fprintf(io.Out, "achilles %s (commit %s)\n", v, c)
 			return nil
 		},
 	}
+}
+
+func reportVersion() string {
+	v, _ := buildVersion()
+	return v
 }

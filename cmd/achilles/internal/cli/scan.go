@@ -32,6 +32,7 @@ type scanOptions struct {
 	Output        string
 	Redact        bool
 	NoRedact      bool
+	NoColor       bool
 	Jobs          int
 	NoProgress    bool
 	ExitCode      int
@@ -55,6 +56,7 @@ func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (default: stdout)")
 	f.BoolVar(&o.Redact, "redact", false, "hide secrets in every output (sarif, junit and csv always do, unless --no-redact)")
 	f.BoolVar(&o.NoRedact, "no-redact", false, "show secrets in sarif, junit and csv reports too (they are redacted by default)")
+	f.BoolVar(&o.NoColor, "no-color", false, "no colour in the text report (also when NO_COLOR is set)")
 	f.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "number of scanning workers")
 	f.BoolVar(&o.NoProgress, "no-progress", false, "do not show a progress bar")
 	f.IntVar(&o.ExitCode, "exit-code", ExitFindings, "exit status when findings are reported")
@@ -70,6 +72,9 @@ func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 func (o *scanOptions) validate() error {
 	if _, err := report.New(o.Format, report.Options{}); err != nil {
 		return usageError{err}
+	}
+	if o.ExitCode < 0 || o.ExitCode > 255 {
+		return usageError{fmt.Errorf("--exit-code %d: want 0 to 255 (an exit status is one byte)", o.ExitCode)}
 	}
 	if o.Redact && o.NoRedact {
 		return usageError{errors.New("--redact and --no-redact contradict each other")}
@@ -358,8 +363,8 @@ func ruleInfos(cfg *rules.Config) []report.RuleInfo {
 }
 
 func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool, ruleSet []report.RuleInfo) error {
-	color := o.Output == "" && isTerminal(o.IO.Out)
-	w, err := report.New(o.Format, report.Options{Redact: o.redact(), Color: color, Version: Version, Incomplete: incomplete, Rules: ruleSet, Repository: o.repository})
+	color := o.Output == "" && isTerminal(o.IO.Out) && !o.NoColor && os.Getenv("NO_COLOR") == ""
+	w, err := report.New(o.Format, report.Options{Redact: o.redact(), Color: color, Version: reportVersion(), Incomplete: incomplete, Rules: ruleSet, Repository: o.repository})
 	if err != nil {
 		return usageError{err}
 	}
@@ -573,6 +578,9 @@ func newStdinCmd(io *IO, runF func(*stdinOptions) error) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(o)
+			}
+			if f, ok := o.IO.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+				fmt.Fprintln(o.IO.ErrOut, "achilles: reading what you type (standard input is a terminal); end with Ctrl-D, or pipe content in: cat FILE | achilles stdin")
 			}
 			return runScan(cmd.Context(), &o.scanOptions, "", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
 				return scanner.ScanReader(ctx, opts, o.IO.In, o.Name)
