@@ -26,7 +26,11 @@ func achillesBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "achilles")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/achilles-sec/achilles/cmd/achilles").CombinedOutput()
+		// Built as releases and the Dockerfile build it (pure Go, trimmed
+		// paths), so that their tests share the compiled packages.
+		cmd := exec.Command("go", "build", "-trimpath", "-o", binPath, "github.com/achilles-sec/achilles/cmd/achilles")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			binErr = err
 			t.Logf("%s", out)
