@@ -10,10 +10,46 @@ import (
 	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
-// templateWriter runs a user's Go text/template over the findings (the
-// template sees a slice of findings as "."; field names as in Go:
-// .RuleID, .Path, .Line, .Secret, .Verification.Status...).
+// templateWriter runs a user's Go text/template over the findings: the
+// template sees a slice of TemplateFinding as "." (fields as in Go:
+// .RuleID, .Path, .Line, .Secret, .Verification.Status, ...; and gitleaks'
+// names, so gitleaks users' templates run unchanged). README.md lists them.
 type templateWriter struct{ t *template.Template }
+
+// TemplateFinding is what a template sees of one finding: every field of
+// finding.Finding, plus the names gitleaks' templates use.
+type TemplateFinding struct {
+	finding.Finding
+}
+
+// File is the path (gitleaks' name).
+func (f TemplateFinding) File() string { return f.Path }
+
+// SymlinkFile is always empty: achilles does not follow symbolic links.
+func (f TemplateFinding) SymlinkFile() string { return "" }
+
+// StartLine and StartColumn are where the match starts (gitleaks' names).
+func (f TemplateFinding) StartLine() int   { return f.Line }
+func (f TemplateFinding) StartColumn() int { return f.Column }
+
+// EndLine and EndColumn are where the match ends.
+func (f TemplateFinding) EndLine() int {
+	return f.Line + strings.Count(f.Match, "\n")
+}
+
+func (f TemplateFinding) EndColumn() int {
+	if i := strings.LastIndexByte(f.Match, '\n'); i >= 0 {
+		return len(f.Match) - i - 1
+	}
+	return f.Column + len(f.Match) - 1
+}
+
+// RuleId is a spelling some templates use.
+func (f TemplateFinding) RuleId() string { return f.RuleID }
+
+// Link is empty: a link needs the remote's web address, which a template
+// can build from .Commit and .Path.
+func (f TemplateFinding) Link() string { return "" }
 
 func newTemplateWriter(path string) (Writer, error) {
 	text, err := os.ReadFile(path)
@@ -34,5 +70,9 @@ func newTemplateWriter(path string) (Writer, error) {
 }
 
 func (t templateWriter) Write(w io.Writer, fs []finding.Finding) error {
-	return t.t.Execute(w, fs)
+	view := make([]TemplateFinding, len(fs))
+	for i := range fs {
+		view[i] = TemplateFinding{fs[i]}
+	}
+	return t.t.Execute(w, view)
 }

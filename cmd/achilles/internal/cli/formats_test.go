@@ -138,3 +138,26 @@ func TestCIFormatsRedactByDefault(t *testing.T) {
 		t.Errorf("--redact --no-redact: exit %d, want %d", both.code, ExitUsage)
 	}
 }
+
+// TestTemplateAcceptsGitleaksNames runs a gitleaks user's template (its
+// field names: .File, .StartLine, .EndLine, .StartColumn, .RuleID, .Secret,
+// .Commit, .Author) and one with achilles' names over a real repository.
+func TestTemplateAcceptsGitleaksNames(t *testing.T) {
+	const key = "AKIAQYLPMN5HHHFPZAM2"
+	r := newGitRepo(t)
+	r.write("config/deploy.env", "# deploy\nAWS_ACCESS_KEY_ID="+key+"\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "add")
+	head := strings.TrimSpace(r.run("git", "rev-parse", "HEAD"))
+	tpl := filepath.Join(t.TempDir(), "gitleaks.tmpl")
+	os.WriteFile(tpl, []byte(`{{range .}}{{.File}}|{{.StartLine}}-{{.EndLine}}|{{.StartColumn}}|{{.RuleID}}|{{.Secret}}|{{.Commit}}|{{.Author}}|{{if .StillPresent}}present{{end}}{{"\n"}}{{end}}`), 0o600)
+	res := runBinary(t, r.dir, nil, "git", ".", "-f", "template="+tpl, "--no-progress")
+	want := "config/deploy.env|2-2|19|aws-access-key-id|" + key + "|" + head + "|Ada|present\n"
+	if res.code != ExitFindings || res.stdout != want {
+		t.Errorf("exit %d, template output %q, want %q (stderr %s)", res.code, res.stdout, want, res.stderr)
+	}
+	redacted := runBinary(t, r.dir, nil, "git", ".", "-f", "template="+tpl, "--no-progress", "--redact")
+	if strings.Contains(redacted.stdout, key) {
+		t.Errorf("--redact does not cover templates: %q", redacted.stdout)
+	}
+}
