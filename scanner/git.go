@@ -92,10 +92,14 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 		return scanCommits(ctx, opts, path, gopts.Revisions)
 	}
 	start := time.Now()
-	repo, err := git.PlainOpen(path) // a work tree's root, or a bare repository
+	// A work tree's root, a folder inside one, a bare repository, or a
+	// linked work tree (its objects and refs are in the common git dir).
+	repo, err := git.PlainOpen(path)
 	if err != nil {
-		// A folder inside a work tree.
 		repo, err = git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true})
+	}
+	if err == nil && isLinkedWorkTree(path) {
+		repo, err = git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	}
 	if err != nil && strings.Contains(err.Error(), "objectformat") {
 		return nil, fmt.Errorf("%w: opening repository %s: SHA-256 repositories (extensions.objectFormat) are not supported yet", ErrTarget, path)
@@ -176,6 +180,25 @@ func lowMemory(repo *git.Repository) *git.Repository {
 		return repo
 	}
 	return r
+}
+
+// isLinkedWorkTree reports whether path is the top of a work tree made by
+// `git worktree add`: its .git is a file naming a folder that holds a
+// commondir file.
+func isLinkedWorkTree(path string) bool {
+	data, err := os.ReadFile(filepath.Join(path, ".git"))
+	if err != nil {
+		return false
+	}
+	dir, ok := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir: ")
+	if !ok {
+		return false
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(path, dir)
+	}
+	_, err = os.Stat(filepath.Join(dir, "commondir"))
+	return err == nil
 }
 
 func gitDirOf(path string) string {

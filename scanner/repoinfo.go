@@ -64,3 +64,32 @@ func remoteURI(remote string) string {
 	clean := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
 	return clean.String()
 }
+
+// WorkTreeTop returns the top folder of the work tree holding dir, as git
+// finds it (dir may be a subfolder, or a linked work tree made by `git
+// worktree add`), or "" with bare set when dir is a bare repository. Both
+// are zero when git does not recognise dir; the scan then reports why.
+func WorkTreeTop(ctx context.Context, dir string) (top string, bare bool) {
+	out, err := gitCommand(ctx, dir, "rev-parse", "--is-bare-repository").Output()
+	if err != nil {
+		return "", false
+	}
+	if strings.TrimSpace(string(out)) == "true" {
+		return "", true
+	}
+	out, err = gitCommand(ctx, dir, "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return "", false
+	}
+	return strings.TrimSpace(string(out)), false
+}
+
+// ResolveCommit returns the full object name of the commit rev names in
+// the repository at dir, or "" when it names none.
+func ResolveCommit(ctx context.Context, dir, rev string) string {
+	out, err := gitCommand(ctx, dir, "rev-parse", "--verify", "-q", "--end-of-options", rev+"^{commit}").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}

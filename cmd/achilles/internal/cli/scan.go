@@ -472,6 +472,15 @@ func runGit(ctx context.Context, o *gitOptions) error {
 	if modes > 1 {
 		return usageError{fmt.Errorf("--staged, --pre-push, --since and --range do not combine")}
 	}
+	// A subfolder or a linked work tree scans its whole repository, with
+	// the configuration and ignore files of the work tree's root, as git
+	// finds it; a bare repository reads them from HEAD.
+	headOfBare := ""
+	if top, bare := scanner.WorkTreeTop(ctx, o.Path); top != "" {
+		o.Path = top
+	} else if bare {
+		headOfBare = scanner.ResolveCommit(ctx, o.Path, "HEAD")
+	}
 	if o.Format == "sarif" {
 		if info := scanner.RepositoryInfo(ctx, o.Path); info.URI != "" {
 			o.repository = &report.Repository{URI: info.URI, Revision: info.Revision, Branch: info.Branch}
@@ -499,6 +508,9 @@ func runGit(ctx context.Context, o *gitOptions) error {
 		gopts.Revisions = revs
 	}
 	t := folderTarget(o.Path)
+	if headOfBare != "" {
+		t = revisionTarget(ctx, o.Path, headOfBare)
+	}
 	if len(gopts.Revisions) > 0 {
 		// A range cannot weaken its own scan: the files that decide what is
 		// reported are read as they were before it, and a change to them
