@@ -32,7 +32,7 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 		return nil, err
 	}
 	args := []string{"log", "--raw", "--root", "--no-renames", "--no-abbrev", "-c", "--no-show-signature",
-		"--no-ext-diff", "--no-textconv", "--format=%x01%H%x00%an%x00%ae%x00%at%x00%s"}
+		"--no-ext-diff", "--no-textconv", "--format=" + rawLogFormat}
 	args = append(args, pseudo...)
 	args = append(args, "--end-of-options")
 	args = append(args, revs...)
@@ -182,6 +182,11 @@ func (hs *histScan) dropInherited(ctx context.Context, dir string, intros map[st
 // parseRawLog reads `git log --raw -c` output with the commit format used
 // above and calls fn for each blob a commit wrote; it returns the number of
 // commits.
+// rawLogFormat is the commit header parseRawLog reads: hash, author name,
+// email, author and committer dates, subject (last: it may hold anything
+// but a newline).
+const rawLogFormat = "%x01%H%x00%an%x00%ae%x00%at%x00%ct%x00%s"
+
 func parseRawLog(r io.Reader, fn func(hash string, in intro)) (int64, error) {
 	var cur *commitInfo
 	var n int64
@@ -193,11 +198,15 @@ func parseRawLog(r io.Reader, fn func(hash string, in intro)) (int64, error) {
 			switch {
 			case line[0] == 1:
 				cur = nil // what follows a header it cannot read is not this commit's
-				f := strings.SplitN(line[1:], "\x00", 5)
-				if len(f) == 5 && isHash(f[0]) {
+				f := strings.SplitN(line[1:], "\x00", 6)
+				if len(f) == 6 && isHash(f[0]) {
 					n++
 					ts, _ := strconv.ParseInt(f[3], 10, 64)
-					cur = &commitInfo{hash: f[0], author: f[1], email: f[2], when: time.Unix(ts, 0).UTC(), summary: f[4]}
+					cts, _ := strconv.ParseInt(f[4], 10, 64)
+					// git log --topo-order lists children before parents:
+					// a later line is further back along history.
+					cur = &commitInfo{hash: f[0], author: f[1], email: f[2], when: time.Unix(ts, 0).UTC(), summary: f[5],
+						committed: time.Unix(cts, 0).UTC(), rank: -n}
 				}
 			case line[0] == ':' && cur != nil:
 				if hash, path, parents, ok := rawLine(line); ok {

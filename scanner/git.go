@@ -56,6 +56,27 @@ type commitInfo struct {
 	email   string
 	when    time.Time
 	summary string
+	// committed and rank order introductions (introducedBefore): the
+	// committer date, and a number that grows along ancestry (a parent's
+	// is smaller than its children's).
+	committed time.Time
+	rank      int64
+}
+
+// introducedBefore orders two commits that introduced the same secret:
+// by committer date, which rebases, `git am` and cherry-picks set as they
+// write each commit in order, then by ancestry (rank) for commits written
+// in the same second, then by hash so the choice is stable. Author dates
+// are what reports show, but a rebase keeps them from the original
+// commits, so they can run backwards along history.
+func introducedBefore(a, b *commitInfo) bool {
+	if !a.committed.Equal(b.committed) {
+		return a.committed.Before(b.committed)
+	}
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	return a.hash < b.hash
 }
 
 // intro says that a commit introduced a blob at a path.
@@ -415,18 +436,14 @@ func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (str
 	cfg := hs.opts.Engine.Config()
 	type key struct{ rule, secret, path string }
 	best := map[key]finding.Finding{}
-	bestWhen := map[key]time.Time{}
-	consider := func(f finding.Finding, when time.Time) {
+	bestBy := map[key]*commitInfo{}
+	consider := func(f finding.Finding, by *commitInfo) {
 		k := key{f.RuleID, f.Secret, f.Path}
-		old, ok := best[k]
-		if ok {
-			ow := bestWhen[k]
-			if when.After(ow) || when.Equal(ow) && f.Commit >= old.Commit {
-				return
-			}
+		if old, ok := bestBy[k]; ok && !introducedBefore(by, old) {
+			return
 		}
 		best[k] = f
-		bestWhen[k] = when
+		bestBy[k] = by
 	}
 	hashes := make([]string, 0, len(hs.firstAt))
 	for h := range hs.firstAt {
@@ -461,7 +478,7 @@ func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (str
 					f.Date = in.commit.when.UTC().Format(time.RFC3339)
 				}
 				f.Message = in.commit.summary
-				consider(f, in.commit.when)
+				consider(f, in.commit)
 			}
 		}
 	}
@@ -491,14 +508,13 @@ func (hs *histScan) blobHas(hash, ruleID, secret string) bool {
 	return false
 }
 
-// earliestPerPath keeps, for each path, the introduction with the earliest
-// author date (ties broken by commit hash).
+// earliestPerPath keeps, for each path, the earliest introduction
+// (introducedBefore).
 func earliestPerPath(ins []intro) []intro {
 	byPath := map[string]intro{}
 	for _, in := range ins {
 		old, ok := byPath[in.path]
-		if !ok || in.commit.when.Before(old.commit.when) ||
-			in.commit.when.Equal(old.commit.when) && in.commit.hash < old.commit.hash {
+		if !ok || introducedBefore(in.commit, old.commit) {
 			byPath[in.path] = in
 		}
 	}

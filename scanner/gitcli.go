@@ -276,8 +276,8 @@ func endOfObject(r *bufio.Reader) error {
 // commit wrote at a path. Merge commits show (with -c) only what differs
 // from every parent, which is what the merge itself introduced.
 func (g *gitCLI) introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error) {
-	cmd, err := startGit(ctx, g.dir, nil, "log", "--all", "--root", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--raw", "--no-renames", "--no-abbrev", "-c",
-		"--format=%x01%H%x00%an%x00%ae%x00%at%x00%s")
+	cmd, err := startGit(ctx, g.dir, nil, "log", "--all", "--topo-order", "--root", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--raw", "--no-renames", "--no-abbrev", "-c",
+		"--format="+rawLogFormat)
 	if err != nil {
 		return nil, err
 	}

@@ -211,6 +211,7 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 		memo[h] = ps
 		return ps
 	}
+	gen := g.generations()
 	res := map[string][]intro{}
 	for _, c := range g.order {
 		if err := ctx.Err(); err != nil {
@@ -234,11 +235,13 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 			}
 		}
 		info := &commitInfo{
-			hash:    c.Hash.String(),
-			author:  c.Author.Name,
-			email:   c.Author.Email,
-			when:    c.Author.When.UTC(),
-			summary: firstLine(c.Message),
+			hash:      c.Hash.String(),
+			author:    c.Author.Name,
+			email:     c.Author.Email,
+			when:      c.Author.When.UTC(),
+			summary:   firstLine(c.Message),
+			committed: c.Committer.When.UTC(),
+			rank:      gen(c.Hash),
 		}
 		for _, p := range mine {
 			if !inParents[p] {
@@ -247,6 +250,49 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 		}
 	}
 	return res, nil
+}
+
+// generations returns each commit's generation number: 1 for a root, else
+// one more than its parents' largest, so an ancestor's is always smaller.
+// A parent missing from the walk counts as a root.
+func (g *goGit) generations() func(plumbing.Hash) int64 {
+	byHash := make(map[plumbing.Hash]*object.Commit, len(g.order))
+	for _, c := range g.order {
+		byHash[c.Hash] = c
+	}
+	gens := make(map[plumbing.Hash]int64, len(g.order))
+	var stack []plumbing.Hash
+	for _, c := range g.order {
+		stack = append(stack[:0], c.Hash)
+		for len(stack) > 0 {
+			h := stack[len(stack)-1]
+			if _, done := gens[h]; done {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			cm := byHash[h]
+			g0, ready := int64(1), true
+			if cm != nil {
+				for _, p := range cm.ParentHashes {
+					if _, inWalk := byHash[p]; !inWalk {
+						continue
+					}
+					pg, ok := gens[p]
+					if !ok {
+						stack = append(stack, p)
+						ready = false
+						continue
+					}
+					g0 = max(g0, pg+1)
+				}
+			}
+			if ready {
+				gens[h] = g0
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	return func(h plumbing.Hash) int64 { return gens[h] }
 }
 
 func firstLine(s string) string {

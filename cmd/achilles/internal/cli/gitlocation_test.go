@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,6 +69,60 @@ func TestGitFromSubfolderBareAndWorktree(t *testing.T) {
 			if f.StillPresent == nil || !*f.StillPresent {
 				t.Errorf("worktree, %s: still_present %v for a key at HEAD", backend, f.StillPresent)
 			}
+		}
+	}
+}
+
+// TestProvenanceWithEqualTimestamps: commits made in one second (a rebase,
+// `git am`, a scripted import) are ordered by ancestry: a secret added in
+// the second commit and edited in the next three is first introduced in
+// the second, with both backends; so is one added in a commit whose author
+// date a rebase left earlier than its parent's.
+func TestProvenanceWithEqualTimestamps(t *testing.T) {
+	const key = "AKIAQYLPMN5HHHFPZAM2"
+	r := newGitRepo(t)
+	same := []string{"GIT_AUTHOR_DATE=2024-05-01T10:00:00Z", "GIT_COMMITTER_DATE=2024-05-01T10:00:00Z"}
+	commit := func(msg string, env ...string) string {
+		cmd := exec.Command("git", "commit", "-qm", msg)
+		cmd.Dir = r.dir
+		cmd.Env = append(r.env(), env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("commit: %v %s", err, out)
+		}
+		return strings.TrimSpace(r.run("git", "rev-parse", "HEAD"))
+	}
+	r.write("README", "hello\n")
+	r.run("git", "add", "-A")
+	commit("first", same...)
+	r.write("app.env", "AWS_ACCESS_KEY_ID="+key+"\n")
+	r.run("git", "add", "-A")
+	introduced := commit("add key", same...)
+	for i := 0; i < 3; i++ {
+		r.write("app.env", "AWS_ACCESS_KEY_ID="+key+"\n"+strings.Repeat("# edit\n", i+1))
+		r.run("git", "add", "-A")
+		commit(fmt.Sprintf("edit %d", i), same...)
+	}
+	// A commit whose author date is older than its parent's, as a rebase
+	// leaves it: a second key added there, then edited.
+	const key2 = "AKIAZ3MSJV4WQPTHKR7N"
+	r.write("b.env", "AWS_ACCESS_KEY_ID="+key2+"\n")
+	r.run("git", "add", "-A")
+	introduced2 := commit("add key 2", "GIT_AUTHOR_DATE=2023-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2024-05-01T10:00:05Z")
+	r.write("b.env", "AWS_ACCESS_KEY_ID="+key2+"\n# moved\n")
+	r.run("git", "add", "-A")
+	commit("edit key 2", "GIT_AUTHOR_DATE=2022-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2024-05-01T10:00:06Z")
+
+	for _, backend := range []string{"git", "go-git"} {
+		fs := decodeFindings(t, r.achilles(r.dir, "", nil, "git", ".", "-f", "json", "--no-progress", "--git-backend", backend))
+		got := map[string]string{}
+		for _, f := range fs {
+			got[f.Secret] = f.Commit
+		}
+		if got[key] != introduced {
+			t.Errorf("%s: key first introduced in %.12s, want %.12s (the commit that added it)", backend, got[key], introduced)
+		}
+		if got[key2] != introduced2 {
+			t.Errorf("%s: second key first introduced in %.12s, want %.12s", backend, got[key2], introduced2)
 		}
 	}
 }
