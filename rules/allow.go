@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+	"sync"
+)
 
 // Occurrence is what an allowlist is checked against: one match at one place.
 // Path and Commit are empty when not known (stdin, or content-only checks).
@@ -134,3 +138,31 @@ func (c *Config) ByID(id string) *Rule {
 	}
 	return nil
 }
+
+// Pattern is an allowlist regex compiled on first use: the built-in rules'
+// allowlists hold hundreds, and most scans never reach most of them. A
+// user's file compiles them while loading, so a bad one fails there.
+type Pattern struct {
+	src  string
+	once sync.Once
+	re   *regexp.Regexp
+	err  error
+}
+
+func newPattern(src string) *Pattern { return &Pattern{src: src} }
+
+func (p *Pattern) compile() (*regexp.Regexp, error) {
+	p.once.Do(func() { p.re, p.err = regexp.Compile(p.src) })
+	return p.re, p.err
+}
+
+// MatchString reports whether s matches; a pattern that does not compile
+// (impossible for the built-in rules, which the tests compile) matches
+// nothing.
+func (p *Pattern) MatchString(s string) bool {
+	re, err := p.compile()
+	return err == nil && re.MatchString(s)
+}
+
+// String is the pattern's source.
+func (p *Pattern) String() string { return p.src }

@@ -80,11 +80,13 @@ func compileProvider(p rawProvider) (*Provider, error) {
 //	  api_token: …            api_key = "…"          token = "…"
 //
 // The name may run on for up to 32 name characters after the word
-// (LINODE_CLI_API_TOKEN); the key must end where a token character cannot
+// (LINODE_CLI_API_TOKEN), and then up to three more words after a space
+// ("Linode API token = …", as prose, INI files and docs write it); the key
+// must end where a token character cannot
 // follow it, so a longer token of the same alphabet is not cut to size.
 const (
 	contextBlock  = `[^\n]{0,40}\n(?:[^\n]{0,100}\n){0,3}?[ \t]*["']?[\w.\-]{0,24}(?i:key|token|secret|password|passwd|pwd|auth|credential)[\w.\-]{0,24}["']?[ \t]{0,4}(?:=>|:=|=|:)[ \t]{0,4}["'\x60]?`
-	contextName   = `[\w.\-]{0,32}`
+	contextName   = `[\w.\-]{0,32}(?: [\w.\-]{1,20}){0,3}`
 	contextAssign = `["'\x60\]]?[ \t]{0,4}(?:=>|:=|==|=|:|,|\(|[ \t])[ \t]{0,4}(?:[@$]?["'\x60]|\(["'\x60]?|\[["'\x60]?)?[ \t]{0,2}`
 	contextScheme = `(?:(?i:bearer|token|basic|apikey|key)[ \t]+)?`
 	contextEnd    = `(?:[^A-Za-z0-9_\-+/]|$)`

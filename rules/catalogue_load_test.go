@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,30 @@ name = "Linode again"
 	}
 	if _, err := LoadBytes("bad.toml", []byte(strings.Replace(good, `provider = "linode"`, `provider = "lindoe"`, 1))); err == nil || !strings.Contains(err.Error(), `"linode-token"`) || !strings.Contains(err.Error(), "lindoe") {
 		t.Errorf("unknown provider error should name the rule and the provider: %v", err)
+	}
+}
+
+// TestOverrideOfPreparedRule: a user's file that extends the built-in rules
+// and changes a built-in rule's regex gets that regex, sized afresh (the
+// built-in rules arrive prepared, with their shapes computed).
+func TestOverrideOfPreparedRule(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/over.toml"
+	text := "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"civo-api-key\"\nregex = '''(civo_[a-z]{10})'''\n\n[[rules]]\nid = \"mine\"\nregex = '''x'''\n  [[rules.allowlists]]\n  regexes = ['''(''']\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(path); err == nil || !strings.Contains(err.Error(), "does not compile") {
+		t.Errorf("a bad allowlist regex in a user's file must fail the load: %v", err)
+	}
+	text = strings.Replace(text, "regexes = ['''(''']", "regexes = ['''ok''']", 1)
+	os.WriteFile(path, []byte(text), 0o600)
+	cfg, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.ByID("civo-api-key")
+	if r.Pattern != "(civo_[a-z]{10})" || r.MaxLen != 15 || len(r.Near) != 0 {
+		t.Errorf("override: pattern %q, max length %d, near %v", r.Pattern, r.MaxLen, r.Near)
 	}
 }

@@ -205,8 +205,8 @@ type Allowlist struct {
 	// MatchAll is true for condition = "AND": every set criterion must hold.
 	MatchAll    bool
 	RegexTarget RegexTarget
-	Regexes     []*regexp.Regexp
-	Paths       []*regexp.Regexp
+	Regexes     []*Pattern
+	Paths       []*Pattern
 	Commits     []string
 	StopWords   []string
 	// TargetRules limits a global allowlist to these rule ids.

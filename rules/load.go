@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -67,6 +66,13 @@ type rawRule struct {
 	// assigned to a name that contains one of Near (see contextRegex).
 	Near   []string `toml:"near"`
 	Secret string   `toml:"secret"`
+
+	// Prepared is set for the built-in rules as catalogue_gen.go holds
+	// them: a context rule already expanded, and the regex's shape
+	// (MaxLen, MaxNL) already computed, so loading parses nothing.
+	Prepared bool `toml:"-"`
+	MaxLen   int  `toml:"-"`
+	MaxNL    int  `toml:"-"`
 }
 
 type rawProvider struct {
@@ -99,12 +105,11 @@ type rawAllowlist struct {
 	TargetRules []string `toml:"targetRules"`
 
 	// repository marks an allowlist that came from repository
-	// configuration, so that what it suppresses is counted.
+	// configuration, so that what it suppresses is counted; builtin one of
+	// the built-in rules, whose regexes compile on first use.
 	repository bool
+	builtin    bool
 }
-
-//go:embed default
-var defaultFS embed.FS
 
 // Error is a problem in a rule file, naming the file and, where there is one,
 // the rule.
@@ -137,24 +142,34 @@ type namedRaw struct {
 	raw  rawConfig
 }
 
-// defaultRaw reads every .toml file under rules/default, in lexical order of
-// their paths (fs.WalkDir's order), so load order does not depend on the
-// machine.
+// defaultRaw returns the built-in rule files. They are written as TOML
+// under rules/default; catalogue_gen.go holds them already decoded, with
+// context rules expanded and each regex's shape computed, so that loading
+// the catalogue costs no parsing (TestGeneratedCatalogue keeps it equal to
+// the TOML: `go test ./rules -run TestGeneratedCatalogue -update`). The
+// slices are shared: build copies what it changes.
 func defaultRaw() ([]namedRaw, error) {
+	return generatedDefaults, nil
+}
+
+// readDefaultTOML decodes every .toml file under dir (rules/default), in
+// lexical order of their paths, naming each "rules/default/...".
+func readDefaultTOML(fsys fs.FS) ([]namedRaw, error) {
 	var out []namedRaw
-	err := fs.WalkDir(defaultFS, "default", func(name string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".toml") {
 			return err
 		}
-		data, err := defaultFS.ReadFile(name)
+		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return err
 		}
-		raw, err := decode("rules/"+name, data)
+		file := "rules/default/" + name
+		raw, err := decode(file, data)
 		if err != nil {
 			return err
 		}
-		out = append(out, namedRaw{file: "rules/" + name, raw: raw})
+		out = append(out, namedRaw{file: file, raw: raw})
 		return nil
 	})
 	return out, err
@@ -338,7 +353,7 @@ func build(chain []namedRaw) (*Config, error) {
 		if disabled[r.ID] {
 			continue
 		}
-		rule, err := compileRule(r)
+		rule, err := compileRule(r, isDefault(files[i]))
 		if err != nil {
 			return nil, &Error{File: files[i], RuleID: r.ID, Err: err}
 		}
@@ -378,7 +393,9 @@ func build(chain []namedRaw) (*Config, error) {
 		return nil, &Error{File: last, Err: errors.New("no active rule: a scan with it could find nothing (every rule is disabled or skipReport, or none is defined)")}
 	}
 	for _, g := range globals {
-		a, err := compileAllowlist(g.raw)
+		raw := g.raw
+		raw.builtin = isDefault(g.file)
+		a, err := compileAllowlist(raw)
 		if err != nil {
 			return nil, &Error{File: g.file, Err: fmt.Errorf("global allowlist: %w", err)}
 		}
@@ -406,6 +423,16 @@ func mergeRule(base, over rawRule) rawRule {
 	}
 	if over.Regex != "" {
 		base.Regex = over.Regex
+		base.Near, base.Secret, base.Prepared = nil, "", false
+	}
+	if over.Secret != "" || len(over.Near) > 0 {
+		base.Regex, base.Prepared = "", false
+		if over.Secret != "" {
+			base.Secret = over.Secret
+		}
+		if len(over.Near) > 0 {
+			base.Near = over.Near
+		}
 	}
 	if over.SecretGroup != 0 {
 		base.SecretGroup = over.SecretGroup
@@ -440,7 +467,10 @@ func mergeRule(base, over rawRule) rawRule {
 	return base
 }
 
-func compileRule(r rawRule) (*Rule, error) {
+// compileRule builds one rule; builtin (a rule of rules/default, not
+// changed by a user's file) leaves its allowlists' regexes to compile on
+// first use.
+func compileRule(r rawRule, builtin bool) (*Rule, error) {
 	rule := &Rule{
 		ID:               r.ID,
 		Description:      r.Description,
@@ -456,10 +486,13 @@ func compileRule(r rawRule) (*Rule, error) {
 		Confidence:       ConfidenceMedium,
 		Provider:         r.Provider,
 	}
-	if r.Secret != "" || len(r.Near) > 0 {
+	if (r.Secret != "" || len(r.Near) > 0) && !r.Prepared {
 		if err := expandContextRule(&r); err != nil {
 			return nil, err
 		}
+		rule.SecretGroup, rule.Entropy, rule.Near = r.SecretGroup, r.Entropy, r.Near
+	}
+	if r.Prepared {
 		rule.SecretGroup, rule.Entropy, rule.Near = r.SecretGroup, r.Entropy, r.Near
 	}
 	if r.Confidence != "" {
@@ -472,7 +505,10 @@ func compileRule(r rawRule) (*Rule, error) {
 	if r.Regex == "" && r.Path == "" {
 		return nil, errors.New("a rule needs a regex, a path or both")
 	}
-	if r.Regex != "" {
+	if r.Regex != "" && r.Prepared {
+		rule.Pattern = r.Regex
+		rule.MaxLen, rule.MaxNewlines, rule.Multiline = r.MaxLen, r.MaxNL, r.MaxNL != 0
+	} else if r.Regex != "" {
 		parsed, err := syntax.Parse(r.Regex, syntax.Perl)
 		if err != nil {
 			return nil, fmt.Errorf("regex does not compile: %w", err)
@@ -527,6 +563,7 @@ func compileRule(r rawRule) (*Rule, error) {
 		if len(l.TargetRules) > 0 {
 			return nil, fmt.Errorf("allowlist %d: targetRules is only valid in a global allowlist", i+1)
 		}
+		l.builtin = builtin
 		a, err := compileAllowlist(l)
 		if err != nil {
 			return nil, fmt.Errorf("allowlist %d: %w", i+1, err)
@@ -593,18 +630,22 @@ func compileAllowlist(l rawAllowlist) (*Allowlist, error) {
 		return nil, fmt.Errorf("regexTarget %q: want secret, match or line", l.RegexTarget)
 	}
 	for _, s := range l.Regexes {
-		re, err := regexp.Compile(s)
-		if err != nil {
-			return nil, fmt.Errorf("regex %q does not compile: %w", s, err)
+		p := newPattern(s)
+		if !l.builtin {
+			if _, err := p.compile(); err != nil {
+				return nil, fmt.Errorf("regex %q does not compile: %w", s, err)
+			}
 		}
-		a.Regexes = append(a.Regexes, re)
+		a.Regexes = append(a.Regexes, p)
 	}
 	for _, s := range l.Paths {
-		re, err := regexp.Compile(s)
-		if err != nil {
-			return nil, fmt.Errorf("path %q does not compile: %w", s, err)
+		p := newPattern(s)
+		if !l.builtin {
+			if _, err := p.compile(); err != nil {
+				return nil, fmt.Errorf("path %q does not compile: %w", s, err)
+			}
 		}
-		a.Paths = append(a.Paths, re)
+		a.Paths = append(a.Paths, p)
 	}
 	for _, w := range l.StopWords {
 		a.StopWords = append(a.StopWords, strings.ToLower(w))
@@ -627,3 +668,5 @@ func uniqueStrings(in []string) []string {
 	}
 	return out
 }
+
+func intPtr(n int) *int { return &n }
