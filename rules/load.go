@@ -541,7 +541,7 @@ func compileRule(r rawRule, builtin bool) (*Rule, error) {
 			rule.Keywords = append(rule.Keywords, k)
 		}
 	}
-	sort.Strings(rule.Keywords)
+	rule.Keywords = minimalKeywords(rule.Keywords)
 	for _, req := range r.Required {
 		if req.ID == "" {
 			return nil, errors.New("[[rules.required]] needs an id")
@@ -670,3 +670,26 @@ func uniqueStrings(in []string) []string {
 }
 
 func intPtr(n int) *int { return &n }
+
+// minimalKeywords drops a keyword that contains another of the same rule
+// ("meraki api key" beside "meraki"): wherever it occurs the shorter one
+// does too, so the rule runs on the same windows with a smaller automaton.
+// The result is sorted.
+func minimalKeywords(ks []string) []string {
+	sort.Slice(ks, func(i, j int) bool { return len(ks[i]) < len(ks[j]) || len(ks[i]) == len(ks[j]) && ks[i] < ks[j] })
+	out := ks[:0]
+	for _, k := range ks {
+		covered := false
+		for _, short := range out {
+			if strings.Contains(k, short) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

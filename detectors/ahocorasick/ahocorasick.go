@@ -48,70 +48,83 @@ func New(keywords []string) *Matcher {
 		m.classes[c] = m.classes[c+('a'-'A')]
 	}
 
-	// Trie.
-	type node struct {
-		next map[uint8]int
-		out  []int32
-		fail int
+	// Trie, in one flat table of nclass entries per node (-1: no edge),
+	// which the breadth-first pass then completes into the DFA in place.
+	nc := m.nclass
+	size := 1
+	for _, k := range m.patterns {
+		size += len(k)
 	}
-	nodes := []node{{next: map[uint8]int{}}}
+	next := make([]int32, nc, size*nc)
+	for i := range next {
+		next[i] = -1
+	}
+	var outs [][]int32
+	outs = append(outs, nil)
 	for pi, k := range m.patterns {
 		if k == "" {
 			continue
 		}
-		s := 0
+		s := int32(0)
 		for i := 0; i < len(k); i++ {
-			c := m.classes[k[i]]
-			n, ok := nodes[s].next[c]
-			if !ok {
-				n = len(nodes)
-				nodes = append(nodes, node{next: map[uint8]int{}})
-				nodes[s].next[c] = n
+			c := int32(m.classes[k[i]])
+			n := next[s*int32(nc)+c]
+			if n < 0 {
+				n = int32(len(outs))
+				outs = append(outs, nil)
+				next[s*int32(nc)+c] = n
+				row := len(next)
+				next = next[:row+nc]
+				for j := row; j < row+nc; j++ {
+					next[j] = -1
+				}
 			}
 			s = n
 		}
-		nodes[s].out = append(nodes[s].out, int32(pi))
+		outs[s] = append(outs[s], int32(pi))
 	}
 
-	// Breadth-first: failure links and the full transition table.
-	nc := m.nclass
-	delta := make([]int, len(nodes)*nc)
-	queue := make([]int, 0, len(nodes))
+	// Breadth-first: failure links, outputs inherited along them, and
+	// every missing edge replaced by the failure state's.
+	fail := make([]int32, len(outs))
+	queue := make([]int32, 0, len(outs))
 	for c := 0; c < nc; c++ {
-		if n, ok := nodes[0].next[uint8(c)]; ok {
-			delta[c] = n
-			nodes[n].fail = 0
+		if n := next[c]; n >= 0 {
+			fail[n] = 0
 			queue = append(queue, n)
+		} else {
+			next[c] = 0
 		}
 	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		f := nodes[s].fail
-		nodes[s].out = append(nodes[s].out, nodes[f].out...)
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		f := fail[s]
+		if len(outs[f]) > 0 {
+			outs[s] = append(outs[s][:len(outs[s]):len(outs[s])], outs[f]...)
+		}
+		row, frow := next[int(s)*nc:int(s+1)*nc], next[int(f)*nc:int(f+1)*nc]
 		for c := 0; c < nc; c++ {
-			if n, ok := nodes[s].next[uint8(c)]; ok {
-				nodes[n].fail = delta[f*nc+c]
-				delta[s*nc+c] = n
+			if n := row[c]; n >= 0 {
+				fail[n] = frow[c]
 				queue = append(queue, n)
 			} else {
-				delta[s*nc+c] = delta[f*nc+c]
+				row[c] = frow[c]
 			}
 		}
 	}
-	m.delta = make([]uint32, len(delta))
-	m.outputs = make([][]int32, len(nodes))
-	for i, n := range delta {
-		v := uint32(n * nc)
-		if len(nodes[n].out) > 0 {
+	m.delta = make([]uint32, len(next))
+	for i, n := range next {
+		v := uint32(n) * uint32(nc)
+		if outs[n] != nil {
 			v |= outFlag
 		}
 		m.delta[i] = v
 	}
-	for i, n := range nodes {
-		if len(n.out) > 0 {
-			m.outputs[i] = n.out
+	m.outputs = outs
+	for _, o := range outs {
+		if len(o) > 0 {
 			m.anyOut = true
+			break
 		}
 	}
 	m.nstride = uint32(nc)
