@@ -192,6 +192,12 @@ func TestRulesCheckAndList(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "aws-access-key-id") {
 		t.Fatalf("%+v", r)
 	}
+	// Each rule names its provider's display name from the catalogue.
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "aws-access-key-id" && f[1] != "Amazon" && f[1] != "AWS" {
+			t.Errorf("rules list names provider %q for aws-access-key-id", f[1])
+		}
+	}
 	bad := filepath.Join(t.TempDir(), "r.toml")
 	os.WriteFile(bad, []byte("[[rules]]\nid = \"x\"\nregex = \"tok_[a-z]{4}\"\nkeywords = [\"tok_\"]\nexamples = [\"nothing\"]\n"), 0o644)
 	r = runCLI(t, "", "rules", "check", "-c", bad)

@@ -17,7 +17,7 @@ func newRulesCmd(io *IO) *cobra.Command {
 	var listConfig, checkConfig string
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List rules: id, confidence, verifiable, description",
+		Short: "List rules: id, provider, confidence, verifiable, description",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := loadConfigFlag(listConfig)
@@ -25,13 +25,17 @@ func newRulesCmd(io *IO) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tCONFIDENCE\tVERIFIABLE\tDESCRIPTION")
+			fmt.Fprintln(tw, "ID\tPROVIDER\tCONFIDENCE\tVERIFIABLE\tDESCRIPTION")
 			for _, r := range cfg.Rules {
 				v := "no"
 				if r.Verifier != "" {
 					v = "yes"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Confidence, v, r.Description)
+				provider := "-"
+				if p := cfg.Provider(r.Provider); p != nil {
+					provider = p.Name
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, provider, r.Confidence, v, r.Description)
 			}
 			return tw.Flush()
 		},
