@@ -118,7 +118,8 @@ func TestHeadline(t *testing.T) {
 	}
 	html := render(t, es, true)
 	if strings.Contains(html, `class="headline live"`) || !strings.Contains(html, `class="headline unverified"`) ||
-		!strings.Contains(html, "5 secrets found, none verified") || !strings.Contains(html, "--verify") {
+		!strings.Contains(html, "5 secrets found, none verified") || !strings.Contains(html, "--verify") ||
+		strings.Contains(html, `class="card live"`) || !strings.Contains(html, "live (none verified)") {
 		t.Fatalf("unverified headline wrong:\n%s", html[:min(len(html), 4000)])
 	}
 	es[2].Verification.Status = "dead"
