@@ -49,7 +49,7 @@ type Options struct {
 	Rules *rules.Config
 	// Title heads the page (default "achilles sweep report").
 	Title string
-	// VerifyHint is the command-line flag that verifies, for the headline
+	// VerifyHint is the flag or command that verifies, for the headline
 	// when nothing was verified (default "--verify").
 	VerifyHint string
 	// PageSize is the number of secrets a page shows (default 50).
@@ -406,7 +406,7 @@ func headline(d data, hint string) Headline {
 			Detail: fmt.Sprintf("%s found; %d checked with their providers.", plural(n, "secret", "secrets"), d.Verified)}
 	case d.Verified == 0:
 		return Headline{Class: "unverified", Text: plural(n, "secret", "secrets") + " found, none verified",
-			Detail: fmt.Sprintf("Nobody asked the providers whether these keys still work: run with %s to find the live ones. Until then, treat the high-confidence ones as live.", hint)}
+			Detail: fmt.Sprintf("Nobody asked the providers whether these keys still work (%s asks them). Until then, treat the high-confidence ones as live.", hint)}
 	default:
 		return Headline{Class: "ok", Text: fmt.Sprintf("No live secrets among the %d verified", d.Verified),
 			Detail: fmt.Sprintf("%s found; %d could not be verified.", plural(n, "secret", "secrets"), n-d.Verified)}
