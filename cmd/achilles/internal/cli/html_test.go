@@ -217,9 +217,12 @@ func TestHTMLReportScreenshots(t *testing.T) {
 		if st, err := os.Stat(png); err != nil || st.Size() < 10_000 {
 			t.Fatalf("screenshot of %s missing or blank: %v", c.name, err)
 		}
+		shots := []string{png}
 		if keep := os.Getenv("ACHILLES_SCREENSHOTS"); keep != "" {
-			p, _ := os.ReadFile(png)
-			os.WriteFile(filepath.Join(keep, c.name+".png"), p, 0o644)
+			for _, s := range shots {
+				p, _ := os.ReadFile(s)
+				os.WriteFile(filepath.Join(keep, filepath.Base(s)), p, 0o644)
+			}
 			os.WriteFile(filepath.Join(keep, c.name+".html"), b, 0o600)
 		}
 		t.Logf("%s: %d bytes, table ready %d ms after navigation", c.name, len(b), ms)
