@@ -264,3 +264,22 @@ func shot(t *testing.T, bin, dir, path, png, size string) {
 		t.Fatalf("screenshot missing or blank: %v", err)
 	}
 }
+
+// TestScannedContentIsEscaped: paths, authors and identities come from the
+// scanned repositories; none becomes markup or script on the page.
+func TestScannedContentIsEscaped(t *testing.T) {
+	es := exposures()
+	es[0].Finding.Path = `x/<img src=x onerror=alert(1)>.env`
+	es[0].Finding.Author = `</td><script>alert(2)</script>`
+	es[0].Verification.Identity = `"><svg onload=alert(3)>`
+	es[0].Repo = `github.com/acme/"onmouseover="alert(4)`
+	html := render(t, es, true)
+	for _, bad := range []string{"<img src=x", "<script>alert", "<svg onload", `"onmouseover="`} {
+		if strings.Contains(html, bad) {
+			t.Errorf("scanned content %q reached the page unescaped", bad)
+		}
+	}
+	if !strings.Contains(html, "&lt;img src=x onerror=alert(1)&gt;") {
+		t.Error("the hostile path is not shown escaped")
+	}
+}
