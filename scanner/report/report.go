@@ -44,15 +44,16 @@ type Repository struct {
 }
 
 // Formats lists the names New accepts (template takes "template=FILE").
-var Formats = []string{"text", "json", "jsonl", "sarif", "csv", "junit", "template=FILE"}
+var Formats = []string{"text", "json", "jsonl", "sarif", "csv", "junit", "html", "template=FILE"}
 
 // RedactsByDefault reports whether a format hides secrets unless the user
 // asks otherwise (--no-redact): formats made for CI systems and for files
 // passed around (SARIF uploaded to code scanning, JUnit and CSV kept as CI
-// artifacts) never carry a working key by default.
+// artifacts, the HTML page handed to whoever rotates the keys) never carry
+// a working key by default.
 func RedactsByDefault(format string) bool {
 	switch format {
-	case "sarif", "junit", "csv":
+	case "sarif", "junit", "csv", "html":
 		return true
 	}
 	return false
@@ -74,6 +75,8 @@ func New(format string, opts Options) (Writer, error) {
 		w = csvWriter{}
 	case "junit":
 		w = junitWriter{}
+	case "html":
+		return htmlWriter{redact: opts.Redact, version: opts.Version}, nil
 	default:
 		if path, ok := strings.CutPrefix(format, "template="); ok {
 			tw, err := newTemplateWriter(path)

@@ -15,14 +15,24 @@ import (
 
 // newReportCmd builds `achilles report`: a report from a sweep database.
 func newReportCmd(cio *IO) *cobra.Command {
-	var db, format, out string
+	var db, format, out, config string
 	var noRedact bool
 	cmd := &cobra.Command{
 		Use:   "report --db sweep.db --format html|json|csv|sarif [-o FILE]",
 		Short: "Write a report of a sweep database: html (one self-contained file), json, csv or sarif",
 		Long: `Write a report of everything a sweep database holds. Secrets are redacted
 unless --no-redact. In json, csv and sarif each finding's path is prefixed
-with its repository (host/owner/name/path).`,
+with its repository (host/owner/name/path).
+
+html is one self-contained page (no external resources) with one row per
+secret, its locations folded beneath it, most urgent first: live keys, then
+unverified ones by confidence (high, medium, low), canaries, dead keys;
+within each, those still present at HEAD first. Each row names the provider
+(from the rule catalogue: --config for a rule file of your own), a short
+fingerprint of the secret (the first 8 hex digits of its SHA-256, the same in
+every report), the confidence, who committed it and when, the verification
+history and where to revoke the key. The page pages, filters and prints
+(every row of the current filter).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
@@ -44,7 +54,13 @@ with its repository (host/owner/name/path).`,
 			}
 			write := func(w io.Writer) error {
 				if format == "html" {
-					return htmlreport.Write(w, es, htmlreport.Options{Redact: !noRedact, Now: time.Now(), Version: Version})
+					so := &scanOptions{IO: cio, ConfigPath: config}
+					cfg, err := so.loadRules(target{}, nil)
+					if err != nil {
+						return usageError{err}
+					}
+					return htmlreport.Write(w, es, htmlreport.Options{Redact: !noRedact, Now: time.Now(), Version: Version, Rules: cfg,
+						VerifyHint: "achilles sweep --reverify"})
 				}
 				rw, err := report.New(format, report.Options{Redact: !noRedact, Version: Version})
 				if err != nil {
@@ -63,6 +79,7 @@ with its repository (host/owner/name/path).`,
 	f.StringVarP(&format, "format", "f", "html", "html, json, csv or sarif")
 	f.StringVarP(&out, "output", "o", "", "write the report to this file (mode 0600; default: stdout)")
 	f.BoolVar(&noRedact, "no-redact", false, "show secrets in full")
+	f.StringVarP(&config, "config", "c", "", "rules file whose catalogue names the providers in html (default: $ACHILLES_CONFIG, then the built-in rules)")
 	return cmd
 }
 

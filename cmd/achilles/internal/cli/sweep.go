@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,8 @@ type sweepOptions struct {
 	DecodeDepth     int
 	ArchiveDepth    int
 	GitBackend      string
+	ExitCode        int
+	FailOn          string
 }
 
 // newSweepCmd builds `achilles sweep`.
@@ -73,7 +76,14 @@ a local path or file:// URL, or http from an https API, is not fetched (the
 repository is recorded as failed). Local paths and file:// URLs are taken
 from --repos only. A user:password in a --repos URL is used to fetch and
 never stored: the database, reports and the clone keep the URL without it.
-The database and the clone cache are private (0600 files, 0700 folders).`,
+The database and the clone cache are private (0600 files, 0700 folders).
+
+The summary counts what the database holds, not only what this run found
+(a rerun over unchanged repositories finds nothing new), and the exit
+status follows it as the scan commands' does: --exit-code (default 1) when
+the database holds any finding, or with --fail-on live only when it holds a
+live secret; 0 otherwise. --exit-code 0 always exits 0 after a sweep that
+ran. Usage errors exit 2, an interrupted sweep 130.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -104,12 +114,26 @@ The database and the clone cache are private (0600 files, 0700 folders).`,
 	f.IntVar(&o.DecodeDepth, "decode-depth", detectors.DefaultDecodeDepth, "layers of encoding looked through (0: off)")
 	f.IntVar(&o.ArchiveDepth, "archive-depth", archive.DefaultMaxDepth, "open archives nested this deep (0: leave archives closed)")
 	f.StringVar(&o.GitBackend, "git-backend", "auto", "how history is read: auto, git or go-git")
+	f.IntVar(&o.ExitCode, "exit-code", ExitFindings, "exit status when the database holds findings after the sweep")
+	f.StringVar(&o.FailOn, "fail-on", "any", "exit with --exit-code when the database holds: any finding, or a live secret (live; implies --verify)")
 	return cmd
 }
 
 func runSweep(ctx context.Context, o *sweepOptions) error {
 	if o.Parallel < 1 {
 		return usageError{fmt.Errorf("--parallel %d: want at least 1", o.Parallel)}
+	}
+	if o.ExitCode < 0 || o.ExitCode > 255 {
+		return usageError{fmt.Errorf("--exit-code %d: want 0 to 255 (an exit status is one byte)", o.ExitCode)}
+	}
+	switch o.FailOn {
+	case "any":
+	case "live":
+		if !o.Reverify {
+			o.Verify = true
+		}
+	default:
+		return usageError{fmt.Errorf("--fail-on %q: want any or live", o.FailOn)}
 	}
 	so := &scanOptions{IO: o.IO, ConfigPath: o.ConfigPath}
 	// A sweep's clones are other people's repositories: their own
@@ -138,7 +162,7 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 			return err
 		}
 		fmt.Fprintf(errOut, "achilles: re-verified %d secrets (%d answered); %d live\n", sum.Secrets, sum.Answered, sum.Live)
-		return nil
+		return o.exit(ctx, st, nil)
 	}
 	ts, err := o.targets(ctx)
 	if err != nil {
@@ -191,9 +215,61 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 			}
 		}
 	}
-	fmt.Fprintf(errOut, "achilles: swept %d repositories in %s: %d scanned, %d unchanged, %d failed, %d interrupted; %d findings, %s; %d live secrets in %s\n",
-		sum.Repos, sum.Duration.Round(time.Millisecond), sum.Scanned, sum.Skipped, sum.Failed, sum.Interrupted, sum.Findings, scanner.HumanBytes(sum.Bytes), sum.Live, o.DB)
-	return err
+	fmt.Fprintf(errOut, "achilles: swept %d %s in %s: %d scanned, %d unchanged, %d failed, %d interrupted; this run found %d %s in %s\n",
+		sum.Repos, plural(int64(sum.Repos), "repository", "repositories"), sum.Duration.Round(time.Millisecond), sum.Scanned, sum.Skipped,
+		sum.Failed, sum.Interrupted, sum.Findings, plural(int64(sum.Findings), "finding", "findings"), scanner.HumanBytes(sum.Bytes))
+	return o.exit(ctx, st, err)
+}
+
+// exit prints what the database holds and turns it into the exit status,
+// as the scan commands do with their findings: --exit-code when it holds
+// any finding (--fail-on live: any live secret). A sweep that failed or was
+// interrupted keeps its own error.
+func (o *sweepOptions) exit(ctx context.Context, st *store.Store, err error) error {
+	held, herr := holdings(context.WithoutCancel(ctx), st)
+	if herr != nil {
+		if err == nil {
+			err = herr
+		}
+		return err
+	}
+	fmt.Fprintf(o.IO.ErrOut, "achilles: %s holds %s\n", report.Escape(o.DB), held)
+	if err != nil {
+		return err
+	}
+	if held.findings > 0 && (o.FailOn != "live" || held.live > 0) {
+		return exitError{o.ExitCode}
+	}
+	return nil
+}
+
+type held struct{ findings, secrets, repos, live int }
+
+func (h held) String() string {
+	return fmt.Sprintf("%d %s of %d %s in %d %s; %d live", h.findings, plural(int64(h.findings), "finding", "findings"),
+		h.secrets, plural(int64(h.secrets), "secret", "secrets"), h.repos, plural(int64(h.repos), "repository", "repositories"), h.live)
+}
+
+// holdings counts the database's findings, their unique secrets (the
+// fingerprint's secret hash), their repositories, and its live secrets.
+func holdings(ctx context.Context, st *store.Store) (held, error) {
+	keys, err := st.FindingKeys(ctx)
+	if err != nil {
+		return held{}, fmt.Errorf("counting the database's findings: %w", err)
+	}
+	secrets, repos := map[string]bool{}, map[string]bool{}
+	for _, k := range keys {
+		repos[k.Repo] = true
+		if _, rest, ok := strings.Cut(k.Fingerprint, ":"); ok {
+			hash, _, _ := strings.Cut(rest, ":")
+			secrets[hash] = true
+		}
+	}
+	live, err := st.CountLive(ctx)
+	if err != nil {
+		return held{}, fmt.Errorf("counting live secrets: %w", err)
+	}
+	return held{findings: len(keys), secrets: len(secrets), repos: len(repos), live: live}, nil
 }
 
 func inTargets(ts []targets.Target, key string) bool {

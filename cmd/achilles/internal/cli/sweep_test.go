@@ -64,7 +64,7 @@ func TestSweepCommandEndToEnd(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sweep.db")
-	sweepArgs := []string{"sweep", "--github-org", "acme", "--github-api-url", srv.URL + "/api/v3", "--db", db, "--cache", filepath.Join(dir, "cache"), "--no-progress"}
+	sweepArgs := []string{"sweep", "--exit-code", "0", "--github-org", "acme", "--github-api-url", srv.URL + "/api/v3", "--db", db, "--cache", filepath.Join(dir, "cache"), "--no-progress"}
 	runOK := func(args ...string) (string, string) {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}); code != 0 {

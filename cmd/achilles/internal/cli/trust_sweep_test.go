@@ -220,7 +220,7 @@ func TestTrustSweepCloneURLsFromTheAPI(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sweep.db")
 	env := []string{"GITHUB_TOKEN=" + token, "SSL_CERT_FILE=" + sweepTrustCA(t, srv)}
-	code, out, errOut := sweepRun(t, dir, env, "sweep", "--github-org", "acme", "--github-api-url", srv.URL+"/api/v3",
+	code, out, errOut := sweepRun(t, dir, env, "sweep", "--exit-code", "0", "--github-org", "acme", "--github-api-url", srv.URL+"/api/v3",
 		"--db", db, "--cache", filepath.Join(dir, "cache"), "--no-progress", "--parallel", "2")
 	if code != 0 {
 		t.Fatalf("sweep: exit %d, want 0 (refused repositories are failures, not a failed sweep)\n%s", code, errOut)
@@ -385,7 +385,7 @@ func TestTrustSweepEmptyPackIsFailedAndRetried(t *testing.T) {
 	os.WriteFile(list, []byte(srv.URL+"/hollow.git\n"), 0o600)
 	db := filepath.Join(dir, "sweep.db")
 	key := srv.Listener.Addr().String() + "/hollow"
-	args := []string{"sweep", "--repos", list, "--db", db, "--cache", filepath.Join(dir, "cache"), "--no-progress"}
+	args := []string{"sweep", "--exit-code", "0", "--repos", list, "--db", db, "--cache", filepath.Join(dir, "cache"), "--no-progress"}
 	for run := 1; run <= 2; run++ {
 		code, _, errOut := sweepRun(t, dir, nil, args...)
 		if code != 0 || !strings.Contains(errOut, "1 failed") || !strings.Contains(errOut, "did not send") {
@@ -446,7 +446,7 @@ func TestTrustSweepListCredentialsAreNotStored(t *testing.T) {
 	}
 	os.Chmod(cache, 0o755) // whatever the umask
 	db := filepath.Join(dir, "sweep.db")
-	args := []string{"sweep", "--repos", list, "--db", db, "--cache", cache, "--no-progress"}
+	args := []string{"sweep", "--exit-code", "0", "--repos", list, "--db", db, "--cache", cache, "--no-progress"}
 	var output strings.Builder
 	for run, want := range []string{"1 scanned", "1 unchanged"} {
 		code, out, errOut := sweepRun(t, dir, nil, args...)
@@ -544,7 +544,7 @@ func TestTrustSweepDBIsAFilePath(t *testing.T) {
 	os.WriteFile(list, []byte(repo+"\n"), 0o600)
 	sweep := func() {
 		t.Helper()
-		code, _, errOut := sweepRun(t, dir, nil, "sweep", "--repos", list, "--db", "results?v2.db", "--cache", "cache", "--no-progress")
+		code, _, errOut := sweepRun(t, dir, nil, "sweep", "--exit-code", "0", "--repos", list, "--db", "results?v2.db", "--cache", "cache", "--no-progress")
 		if code != 0 {
 			t.Fatalf("sweep: exit %d\n%s", code, errOut)
 		}

@@ -1,0 +1,21 @@
+package report
+
+import (
+	"io"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/sweep/htmlreport"
+)
+
+// htmlWriter writes the same self-contained page as `achilles report` does
+// for a sweep, for one scan. It redacts by itself rather than behind
+// redacting: the page tells redacted secrets apart by a fingerprint of the
+// full secret, and hides every secret in every text it shows.
+type htmlWriter struct {
+	redact  bool
+	version string
+}
+
+func (h htmlWriter) Write(w io.Writer, fs []finding.Finding) error {
+	return htmlreport.WriteFindings(w, fs, htmlreport.Options{Redact: h.redact, Version: h.version})
+}
