@@ -52,7 +52,7 @@ type scanOptions struct {
 func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f := cmd.Flags()
 	f.StringVarP(&o.ConfigPath, "config", "c", "", "rules file (TOML; default: $ACHILLES_CONFIG, then the built-in rules plus the target's own .achilles.toml or .gitleaks.toml)")
-	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json, jsonl, sarif, csv, junit or template=FILE (Go text/template)")
+	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json, jsonl, sarif, csv, junit, html or template=FILE (Go text/template)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (default: stdout)")
 	f.BoolVar(&o.Redact, "redact", false, "hide secrets in every output (sarif, junit and csv always do, unless --no-redact)")
 	f.BoolVar(&o.NoRedact, "no-redact", false, "show secrets in sarif, junit and csv reports too (they are redacted by default)")
