@@ -31,7 +31,7 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"log", "--raw", "--root", "--no-renames", "--no-abbrev", "-c", "--no-show-signature",
+	args := []string{"log", "--topo-order", "--raw", "--root", "--no-renames", "--no-abbrev", "-c", "--no-show-signature",
 		"--no-ext-diff", "--no-textconv", "--format=" + rawLogFormat}
 	args = append(args, pseudo...)
 	args = append(args, "--end-of-options")
@@ -86,7 +86,10 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	if err := hs.dropInherited(ctx, dir, intros); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
-	res := &Result{Findings: hs.assemble(intros, nil), Incomplete: ctx.Err() != nil}
+	// Lines are reported as they are at the range's tip, where a reviewer
+	// (and code scanning's annotation of the pull request) looks.
+	atTip := tipBlobs(ctx, dir, rangeTip(revs), hs.firstAt)
+	res := &Result{Findings: hs.assemble(intros, atTip), Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
 	res.Stats.What = "commits " + strings.Join(revArgs, " ") + " in " + dir
 	res.Stats.Duration = time.Since(start)
@@ -429,4 +432,50 @@ func isHash(s string) bool {
 		}
 	}
 	return true
+}
+
+// rangeTip is the commit a range ends at: B of "A..B" (HEAD when B is
+// empty), else the last revision that is not negated.
+func rangeTip(revs []string) string {
+	tip := "HEAD"
+	for _, r := range revs {
+		if strings.HasPrefix(r, "^") {
+			continue
+		}
+		if _, b, ok := strings.Cut(r, "..."); ok {
+			r = b
+		} else if _, b, ok := strings.Cut(r, ".."); ok {
+			r = b
+		}
+		if r == "" {
+			r = "HEAD"
+		}
+		tip = r
+	}
+	return tip
+}
+
+// tipBlobs returns a lookup from path to the blob at path in commit tip,
+// for the paths the scan found something at; nil when the tip cannot be
+// read (the findings then keep their introducing lines and say nothing
+// of the tip).
+func tipBlobs(ctx context.Context, dir, tip string, firstAt map[string]string) func(string) (string, bool) {
+	if len(firstAt) == 0 {
+		return nil
+	}
+	out, err := gitCommand(ctx, dir, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", tip).Output()
+	if err != nil {
+		return nil
+	}
+	blobs := map[string]string{}
+	for _, rec := range strings.Split(string(out), "\x00") {
+		meta, path, ok := strings.Cut(rec, "\t")
+		if f := strings.Fields(meta); ok && len(f) == 3 && f[1] == "blob" {
+			blobs[path] = f[2]
+		}
+	}
+	return func(path string) (string, bool) {
+		h, ok := blobs[path]
+		return h, ok
+	}
 }

@@ -488,12 +488,30 @@ func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (str
 			present := hs.archivePresent(atHead, f)
 			if hb, ok := atHead(f.Path); ok {
 				present = hs.blobHas(hb, f.RuleID, f.Secret)
+				// Report the line where the secret is now, so that an
+				// annotation points at it; IntroducedLine keeps where the
+				// introducing commit had it.
+				if line, col, ok := hs.lineIn(hb, f.RuleID, f.Secret); present && ok && f.Commit != "" {
+					f.IntroducedLine = f.Line
+					f.Line, f.Column = line, col
+				}
 			}
 			f.StillPresent = &present
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// lineIn returns the line and column of the first match of the rule with
+// the secret in a scanned blob.
+func (hs *histScan) lineIn(hash, ruleID, secret string) (line, col int, ok bool) {
+	for _, m := range hs.matches[hash] {
+		if m.Rule.ID == ruleID && m.Secret == secret {
+			return m.Line, m.Column, true
+		}
+	}
+	return 0, 0, false
 }
 
 func (hs *histScan) blobHas(hash, ruleID, secret string) bool {

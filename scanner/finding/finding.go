@@ -34,6 +34,10 @@ type Finding struct {
 	// StillPresent tells, for git history, whether the secret is still in
 	// the file at Path at HEAD of the default branch.
 	StillPresent *bool `json:"still_present,omitempty"`
+	// IntroducedLine, for a secret still present, is its line in the
+	// introducing commit; Line and Column are then where it is now (at HEAD,
+	// or at the tip of a scanned range).
+	IntroducedLine int `json:"introduced_line,omitempty"`
 	// Decoded lists the decoders applied to reach the secret, outermost first.
 	Decoded []string `json:"decoded,omitempty"`
 	// Verification is set when --verify ran for this secret.

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -123,6 +125,57 @@ func TestProvenanceWithEqualTimestamps(t *testing.T) {
 		}
 		if got[key2] != introduced2 {
 			t.Errorf("%s: second key first introduced in %.12s, want %.12s", backend, got[key2], introduced2)
+		}
+	}
+}
+
+// TestLinesAtHead: a pull request whose second commit inserts five lines
+// above a secret the first added: SARIF (range and full history) points
+// at the line `grep -n` finds at the head, and JSON keeps the introducing
+// line as introduced_line.
+func TestLinesAtHead(t *testing.T) {
+	const key = "AKIAQYLPMN5HHHFPZAM2"
+	r := newGitRepo(t)
+	r.write("README", "base\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "base")
+	base := strings.TrimSpace(r.run("git", "rev-parse", "HEAD"))
+	r.write("deploy/app.env", "AWS_ACCESS_KEY_ID="+key+"\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "add config")
+	r.write("deploy/app.env", "# one\n# two\n# three\n# four\n# five\nAWS_ACCESS_KEY_ID="+key+"\n")
+	r.run("git", "commit", "-qam", "document it")
+	grep := r.run("grep", "-n", key, "deploy/app.env")
+	wantLine, _ := strconv.Atoi(strings.SplitN(grep, ":", 2)[0])
+	if wantLine != 6 {
+		t.Fatalf("grep -n says %q", grep)
+	}
+	for _, args := range [][]string{{"--range", base + "..HEAD"}, {}} {
+		res := r.achilles(r.dir, "", nil, append([]string{"git", ".", "-f", "sarif", "--no-progress"}, args...)...)
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					Locations []struct {
+						PhysicalLocation struct {
+							ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+							Region           struct {
+								StartLine int `json:"startLine"`
+							} `json:"region"`
+						} `json:"physicalLocation"`
+					} `json:"locations"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal([]byte(res.stdout), &log); err != nil || len(log.Runs) != 1 || len(log.Runs[0].Results) != 1 {
+			t.Fatalf("%v: %v %s %s", args, err, res.stdout, res.stderr)
+		}
+		loc := log.Runs[0].Results[0].Locations[0].PhysicalLocation
+		if loc.ArtifactLocation.URI != "deploy/app.env" || loc.Region.StartLine != wantLine {
+			t.Errorf("%v: SARIF points at %s:%d, grep -n at the head says line %d", args, loc.ArtifactLocation.URI, loc.Region.StartLine, wantLine)
+		}
+		fs := decodeFindings(t, r.achilles(r.dir, "", nil, append([]string{"git", ".", "-f", "json", "--no-progress"}, args...)...))
+		if len(fs) != 1 || fs[0].Line != wantLine || fs[0].IntroducedLine != 1 {
+			t.Errorf("%v: JSON line %d, introduced_line %d; want %d and 1", args, fs[0].Line, fs[0].IntroducedLine, wantLine)
 		}
 	}
 }
