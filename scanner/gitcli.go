@@ -38,6 +38,8 @@ func (g *gitCLI) commits() int64 { return g.ncommit.Load() }
 type reachable struct {
 	blobs map[[20]byte]int32
 	paths []string
+	// total is the size of the listed blobs, for a progress percentage.
+	total int64
 }
 
 const consumed = -1
@@ -147,6 +149,9 @@ func (g *gitCLI) readReachable(out io.Reader, skip func(string) bool) (*reachabl
 		if !ok {
 			continue
 		}
+		if n, err := strconv.ParseInt(parts[2], 10, 64); err == nil {
+			rs.total += n
+		}
 		idx, ok := pathIdx[path]
 		if !ok {
 			idx = int32(len(rs.paths))
@@ -164,6 +169,9 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 	}
 	if len(rs.blobs) == 0 {
 		return nil
+	}
+	if t, ok := g.opts.Progress.(ProgressTotal); ok {
+		t.SetTotal(rs.total)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -51,6 +51,14 @@ type Progress interface {
 	Add(bytes int64, objects int)
 }
 
+// ProgressTotal is a Progress that can show a percentage: a source that
+// knows how many bytes it will scan (a history listed before it is read)
+// tells it once.
+type ProgressTotal interface {
+	Progress
+	SetTotal(bytes int64)
+}
+
 // Stats summarise a scan for the one-line summary.
 type Stats struct {
 	// What names the target: "git history of X", "3 paths", "stdin".
@@ -82,24 +90,29 @@ type Result struct {
 
 // Summary is the one-line human summary printed on stderr.
 func (s Stats) Summary(findings int) string {
-	unit := "files"
+	unit := plural(s.Objects, "file", "files")
 	if s.Commits > 0 {
-		unit = fmt.Sprintf("blobs in %d commits", s.Commits)
+		unit = plural(s.Objects, "blob", "blobs") + " in " + plural(s.Commits, "commit", "commits")
 	}
-	msg := fmt.Sprintf("scanned %s: %d %s, %s in %s; %d findings", s.What, s.Objects, unit, HumanBytes(s.Bytes), s.Duration.Round(time.Millisecond), findings)
+	msg := fmt.Sprintf("scanned %s: %s, %s in %s; %s", s.What, unit, HumanBytes(s.Bytes), s.Duration.Round(time.Millisecond), plural(int64(findings), "finding", "findings"))
 	if s.Binary > 0 {
 		msg += fmt.Sprintf("; %d binary skipped", s.Binary)
 	}
 	if s.InlineAllowed > 0 {
 		msg += fmt.Sprintf("; %d allowed inline", s.InlineAllowed)
 	}
-	if s.ChunksDeduped > 0 {
-		msg += fmt.Sprintf("; %d chunks of large files already scanned in another version", s.ChunksDeduped)
-	}
 	if s.Warnings > 0 {
-		msg += fmt.Sprintf("; %d warnings", s.Warnings)
+		msg += "; " + plural(s.Warnings, "warning", "warnings")
 	}
 	return msg
+}
+
+// plural writes "1 file" or "3 files".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // HumanBytes formats a byte count for people: "3.2 MiB".

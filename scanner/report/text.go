@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"sort"
 	"strings"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
-// textWriter is the human format: one block per finding, live keys first.
+// textWriter is the human format: one block per finding, what needs action
+// first (urgent).
 // Every field that comes from scanned content or a provider's answer goes
 // through Escape: a path, an author or a commit message holding OSC 52 or a
 // cursor move must not reach the terminal as one. The colour codes are the
@@ -39,7 +41,7 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		fmt.Fprintln(bw, t.paint(ansiBold+ansiYellow, "INCOMPLETE: the scan was interrupted; findings below are those found before it stopped"))
 		fmt.Fprintln(bw)
 	}
-	for f := range liveFirst(fs) {
+	for f := range urgent(fs) {
 		head := t.paint(ansiBold+ansiRed, Escape(f.RuleID))
 		if v := f.Verification; v != nil {
 			switch v.Status {
@@ -53,6 +55,9 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		loc := Escape(f.Path)
 		if f.Line > 0 {
 			loc = fmt.Sprintf("%s:%d:%d", loc, f.Line, f.Column)
+		}
+		if f.IntroducedLine > 0 && f.IntroducedLine != f.Line {
+			loc += fmt.Sprintf("  (line %d when introduced)", f.IntroducedLine)
 		}
 		fmt.Fprintf(bw, "  %-9s %s\n", "where", t.paint(ansiCyan, loc))
 		if f.Secret != "" {
@@ -94,16 +99,37 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 	return bw.Flush()
 }
 
-// liveFirst yields live findings before the rest, keeping the order
-// otherwise, without copying them: a report can hold a million.
-func liveFirst(fs []finding.Finding) iter.Seq[*finding.Finding] {
-	live := func(f *finding.Finding) bool { return f.Verification != nil && f.Verification.Status == "live" }
+// urgent yields the findings in the order they need action: live keys,
+// then by confidence (high first), then those still at HEAD before those
+// removed, keeping the given order (path, line) otherwise. It sorts an
+// index, not the findings: a report can hold a million.
+func urgent(fs []finding.Finding) iter.Seq[*finding.Finding] {
+	rank := func(f *finding.Finding) int {
+		r := 0
+		if f.Verification == nil || f.Verification.Status != "live" {
+			r += 100
+		}
+		switch f.Confidence {
+		case "high":
+		case "medium":
+			r += 10
+		default:
+			r += 20
+		}
+		if f.StillPresent != nil && !*f.StillPresent {
+			r++
+		}
+		return r
+	}
+	order := make([]int32, len(fs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rank(&fs[order[a]]) < rank(&fs[order[b]]) })
 	return func(yield func(*finding.Finding) bool) {
-		for _, first := range []bool{true, false} {
-			for i := range fs {
-				if live(&fs[i]) == first && !yield(&fs[i]) {
-					return
-				}
+		for _, i := range order {
+			if !yield(&fs[i]) {
+				return
 			}
 		}
 	}

@@ -49,7 +49,7 @@ func TestStdinExitCodesAndFormats(t *testing.T) {
 	if len(fs) != 1 || fs[0].Secret != tokA || fs[0].Line != 2 || fs[0].RuleID != "test-token" {
 		t.Fatalf("got %+v", fs)
 	}
-	if !strings.Contains(r.stderr, "1 findings") {
+	if !strings.Contains(r.stderr, "1 finding") {
 		t.Errorf("no summary on stderr: %q", r.stderr)
 	}
 

@@ -297,7 +297,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	}
 	fs, suppressed := filter.Apply(fs)
 	if suppressed > 0 {
-		fmt.Fprintf(errOut, "achilles: %d findings suppressed by ignore files or the baseline\n", suppressed)
+		fmt.Fprintf(errOut, "achilles: %s suppressed by ignore files or the baseline\n", pluralFindings(suppressed))
 	}
 	if t.policy != nil {
 		more, err := t.policy(ctx)
@@ -328,6 +328,9 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		return err
 	}
 	fmt.Fprintln(errOut, "achilles: "+report.Escape(res.Stats.Summary(len(fs))))
+	if len(fs) > 0 {
+		fmt.Fprintln(errOut, "achilles: "+findingsBreakdown(fs))
+	}
 	fmt.Fprintln(errOut, "achilles: "+report.Escape(rulesSummary(cfg, t)))
 	if incomplete {
 		fmt.Fprintln(errOut, "achilles: interrupted: the report holds what was found before the scan stopped and is marked incomplete")
@@ -337,6 +340,52 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		return exitError{o.ExitCode}
 	}
 	return nil
+}
+
+func pluralFindings(n int) string {
+	if n == 1 {
+		return "1 finding"
+	}
+	return fmt.Sprintf("%d findings", n)
+}
+
+// findingsBreakdown says what the findings need: how many are live (or
+// were not verified), of which confidence, and still at HEAD.
+func findingsBreakdown(fs []finding.Finding) string {
+	byConf := map[string]int{}
+	byStatus := map[string]int{}
+	present, verified := 0, false
+	for _, f := range fs {
+		byConf[f.Confidence]++
+		if f.Verification != nil {
+			verified = true
+			byStatus[f.Verification.Status]++
+		}
+		if f.StillPresent != nil && *f.StillPresent {
+			present++
+		}
+	}
+	var parts []string
+	if verified {
+		for _, s := range []string{"live", "canary", "unknown", "dead"} {
+			if byStatus[s] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", byStatus[s], s))
+			}
+		}
+	} else {
+		parts = append(parts, "not verified (--verify asks the providers)")
+	}
+	var conf []string
+	for _, c := range []string{"high", "medium", "low"} {
+		if byConf[c] > 0 {
+			conf = append(conf, fmt.Sprintf("%d %s", byConf[c], c))
+		}
+	}
+	msg := "findings: " + strings.Join(parts, ", ") + "; confidence " + strings.Join(conf, ", ")
+	if present > 0 {
+		msg += fmt.Sprintf("; %d still at HEAD", present)
+	}
+	return msg
 }
 
 func filterConfidence(fs []finding.Finding, min rules.Confidence) []finding.Finding {
@@ -394,6 +443,14 @@ type barProgress struct {
 func (p *barProgress) Add(n int64, _ int) {
 	p.mu.Lock()
 	_ = p.bar.Add64(n)
+	p.mu.Unlock()
+}
+
+// SetTotal turns the bar's byte count into a percentage with an estimate
+// of the time left, once a history has been listed.
+func (p *barProgress) SetTotal(n int64) {
+	p.mu.Lock()
+	p.bar.ChangeMax64(n)
 	p.mu.Unlock()
 }
 

@@ -135,7 +135,7 @@ func TestBaselineInStagedAndPrePush(t *testing.T) {
 	if res.code != ExitFindings || strings.Count(res.stdout, "\n") != 1 || !strings.Contains(res.stdout, tokB) {
 		t.Fatalf("pre-push with a baseline: %+v", res)
 	}
-	if !strings.Contains(res.stderr, "1 findings suppressed") {
+	if !strings.Contains(res.stderr, "1 finding suppressed") {
 		t.Errorf("the suppression is not counted: %s", res.stderr)
 	}
 }

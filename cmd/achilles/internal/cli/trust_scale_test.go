@@ -142,7 +142,7 @@ func TestInlineAllowedInSummary(t *testing.T) {
 		if code != 1 {
 			t.Fatalf("exit %d, want 1 (the unmarked key id)\n%s", code, out)
 		}
-		if !strings.Contains(out, "; 1 findings; 2 allowed inline") {
+		if !strings.Contains(out, "; 1 finding; 2 allowed inline") {
 			t.Errorf("summary does not count the 2 inline allows:\n%s", out)
 		}
 	}
