@@ -61,7 +61,7 @@ func TestHostileRepositoryCannotDriveTheTerminal(t *testing.T) {
 	}
 
 	for _, format := range []string{"text", "csv"} {
-		res := r.achilles(r.dir, "", nil, "git", r.dir, "-c", r.config(), "-f", format, "--no-progress")
+		res := r.achilles(r.dir, "", nil, "git", r.dir, "-c", r.config(), "-f", format, "--no-progress", "--no-redact")
 		if res.code != ExitFindings {
 			t.Fatalf("%s: exit %d, want %d\nstderr: %q", format, res.code, ExitFindings, res.stderr)
 		}
