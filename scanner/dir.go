@@ -101,6 +101,7 @@ func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, erro
 	res.Stats.What = describePaths(paths)
 	res.Stats.Duration = time.Since(start)
 	finding.Sort(res.Findings)
+	res.Findings = finding.Group(res.Findings)
 	return res, err
 }
 
@@ -243,5 +244,6 @@ func ScanReader(ctx context.Context, opts Options, r io.Reader, name string) (*R
 	res.Stats.What = name
 	res.Stats.Duration = time.Since(start)
 	finding.Sort(res.Findings)
+	res.Findings = finding.Group(res.Findings)
 	return res, err
 }

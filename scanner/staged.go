@@ -66,6 +66,7 @@ func ScanStaged(ctx context.Context, opts Options, dir string) (*Result, error) 
 	res.Stats.What = "staged changes in " + dir
 	res.Stats.Duration = time.Since(start)
 	finding.Sort(res.Findings)
+	res.Findings = finding.Group(res.Findings)
 	return res, ctx.Err()
 }
 

@@ -38,6 +38,10 @@ type Finding struct {
 	// introducing commit; Line and Column are then where it is now (at HEAD,
 	// or at the tip of a scanned range).
 	IntroducedLine int `json:"introduced_line,omitempty"`
+	// Locations lists every place in the file the same secret was found by
+	// the same rule, when there is more than one (Line and Column are the
+	// first): one finding per rule, secret and path, as for git history.
+	Locations []Location `json:"locations,omitempty"`
 	// Decoded lists the decoders applied to reach the secret, outermost first.
 	Decoded []string `json:"decoded,omitempty"`
 	// Verification is set when --verify ran for this secret.
@@ -47,6 +51,74 @@ type Finding struct {
 	// Related holds, by rule id, the nearest secret other rules matched in
 	// the same content: companion parts for verification. Never reported.
 	Related map[string]string `json:"-"`
+}
+
+// Location is one more place a finding's secret occurs in its file.
+type Location struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+// Group merges findings of the same rule and secret at the same path (and
+// commit) into the first, listing every place in Locations, so that a
+// folder scan reports one finding per rule, secret and path, as a history
+// scan does. fs must be sorted (Sort); the result keeps that order. It
+// sorts an index per path rather than hashing: one file can hold a
+// million findings.
+func Group(fs []Finding) []Finding {
+	drop := make([]bool, len(fs))
+	any := false
+	for i := 0; i < len(fs); {
+		j := i + 1
+		for j < len(fs) && fs[j].Path == fs[i].Path {
+			j++
+		}
+		if j-i > 1 {
+			idx := make([]int32, j-i)
+			for k := range idx {
+				idx[k] = int32(i + k)
+			}
+			sort.SliceStable(idx, func(a, b int) bool {
+				x, y := &fs[idx[a]], &fs[idx[b]]
+				if x.RuleID != y.RuleID {
+					return x.RuleID < y.RuleID
+				}
+				if x.Secret != y.Secret {
+					return x.Secret < y.Secret
+				}
+				return x.Commit < y.Commit
+			})
+			for a := 0; a < len(idx); {
+				b := a + 1
+				first := &fs[idx[a]]
+				for b < len(idx) && fs[idx[b]].RuleID == first.RuleID && fs[idx[b]].Secret == first.Secret && fs[idx[b]].Commit == first.Commit {
+					b++
+				}
+				if b-a > 1 {
+					any = true
+					first.Locations = make([]Location, 0, b-a)
+					for _, k := range idx[a:b] {
+						first.Locations = append(first.Locations, Location{Line: fs[k].Line, Column: fs[k].Column})
+						if k != idx[a] {
+							drop[k] = true
+						}
+					}
+				}
+				a = b
+			}
+		}
+		i = j
+	}
+	if !any {
+		return fs
+	}
+	out := fs[:0]
+	for i := range fs {
+		if !drop[i] {
+			out = append(out, fs[i])
+		}
+	}
+	return out
 }
 
 // Verification is what the provider said about a secret.

@@ -56,6 +56,13 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		if f.Line > 0 {
 			loc = fmt.Sprintf("%s:%d:%d", loc, f.Line, f.Column)
 		}
+		if len(f.Locations) > 1 {
+			var more []string
+			for _, l := range f.Locations[1:] {
+				more = append(more, fmt.Sprint(l.Line))
+			}
+			loc += "  (also line " + strings.Join(more, ", ") + ")"
+		}
 		if f.IntroducedLine > 0 && f.IntroducedLine != f.Line {
 			loc += fmt.Sprintf("  (line %d when introduced)", f.IntroducedLine)
 		}

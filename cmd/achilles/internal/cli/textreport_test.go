@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
 // TestTextReportOrderAndSummary: the text report puts what needs action
@@ -64,5 +66,42 @@ func TestHistoryProgressShowsPercentage(t *testing.T) {
 	out := inTerminal(t, r.dir, r.env(), "git", ".", "--jobs", "1")
 	if !strings.Contains(out, "%") {
 		t.Errorf("no percentage in the progress shown on the terminal:\n%q", out)
+	}
+}
+
+// TestDirAndGitAgreeOnWhatAFindingIs: a file holding one key three times
+// is one finding in `dir` and in `git` (one per rule, secret and path),
+// and dir lists the three places.
+func TestDirAndGitAgreeOnWhatAFindingIs(t *testing.T) {
+	const key = "AKIAQYLPMN5HHHFPZAM2"
+	r := newGitRepo(t)
+	r.write("deploy/app.env", "AWS_ACCESS_KEY_ID="+key+"\n# again\nAWS_ACCESS_KEY_ID="+key+"\nBACKUP_KEY_ID="+key+"\n")
+	r.write("other.env", "AWS_ACCESS_KEY_ID="+key+"\n")
+	r.run("git", "add", "-A")
+	r.run("git", "commit", "-qm", "keys")
+	dir := decodeFindings(t, r.achilles(r.dir, "", nil, "dir", ".", "-f", "json", "--no-progress"))
+	hist := decodeFindings(t, r.achilles(r.dir, "", nil, "git", ".", "-f", "json", "--no-progress"))
+	count := func(fs []finding.Finding) map[string]int {
+		out := map[string]int{}
+		for _, f := range fs {
+			out[f.Fingerprint]++
+		}
+		return out
+	}
+	cd, cg := count(dir), count(hist)
+	if len(cd) != 2 || len(dir) != 2 || len(hist) != 2 || len(cg) != 2 {
+		t.Fatalf("dir: %d findings, %d ids; git: %d findings, %d ids; want 2 of each", len(dir), len(cd), len(hist), len(cg))
+	}
+	for fp := range cd {
+		if cg[fp] != 1 {
+			t.Errorf("fingerprint %s in dir but not once in git", fp)
+		}
+	}
+	for _, f := range dir {
+		if f.Path == "deploy/app.env" {
+			if len(f.Locations) != 3 || f.Locations[0].Line != 1 || f.Locations[1].Line != 3 || f.Locations[2].Line != 4 {
+				t.Errorf("locations %+v, want lines 1, 3, 4", f.Locations)
+			}
+		}
 	}
 }
