@@ -94,11 +94,30 @@ const (
 
 // contextRegex builds the regex of a context rule; the key is group 1.
 func contextRegex(near []string, secret string) string {
+	return nearStart(near) + `(?:` + contextName + contextAssign + `|` + contextBlock + `)` + contextScheme + `(` + secret + `)` + contextEnd
+}
+
+// nearStart matches one of the near words where a name can start: at the
+// start of the text or after a byte that is not a lower-case letter or a
+// digit (LINODE_TOKEN, my_linode_key, "linode": …), or, after one that is,
+// at a capital letter (myLinodeToken) — so that "atera" is not found
+// inside "collateral", nor "ozon" inside "ozone" (which the name run
+// after the word would otherwise allow).
+func nearStart(near []string) string {
 	words := make([]string, len(near))
+	var camel []string
 	for i, w := range near {
 		words[i] = regexp.QuoteMeta(w)
+		if c := w[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			up := strings.ToUpper(w[:1])
+			camel = append(camel, up+`(?i:`+regexp.QuoteMeta(w[1:])+`)`)
+		}
 	}
-	return `(?i:` + strings.Join(words, "|") + `)(?:` + contextName + contextAssign + `|` + contextBlock + `)` + contextScheme + `(` + secret + `)` + contextEnd
+	out := `(?:(?:^|[^a-z0-9])(?i:` + strings.Join(words, "|") + `)`
+	if len(camel) > 0 {
+		out += `|[a-z0-9](?:` + strings.Join(camel, "|") + `)`
+	}
+	return out + `)`
 }
 
 // expandContextRule fills regex, secretGroup, keywords and a default entropy
