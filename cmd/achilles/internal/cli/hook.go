@@ -21,8 +21,13 @@ func newHookCmd(io *IO) *cobra.Command {
 	var dir string
 	install := &cobra.Command{
 		Use:   "install",
-		Short: "Write .git/hooks/pre-commit (or pre-push) to run achilles",
-		Args:  cobra.NoArgs,
+		Short: "Add achilles to the pre-commit (or pre-push) hook git runs",
+		Long: `Add achilles to the pre-commit (or pre-push) hook git runs: the hooks folder
+core.hooksPath names, or .git/hooks. With husky (core.hooksPath .husky/_, or
+.husky), the hook is husky's own .husky/pre-commit, never its generated
+folder. A hook achilles did not write is kept: with --force, achilles is
+added after its commands (so a lint-staged line still runs).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			hooks, err := hooksDir(cmd.Context(), dir)
 			if err != nil {
@@ -37,23 +42,33 @@ func newHookCmd(io *IO) *cobra.Command {
 				name, run = "pre-push", "git --pre-push --no-progress"
 			}
 			path := filepath.Join(hooks, name)
-			if old, err := os.ReadFile(path); err == nil && !bytes.Contains(old, []byte(hookMarker)) && !force {
-				return usageError{fmt.Errorf("%s exists and was not written by achilles; use --force to replace it", path)}
+			old, err := os.ReadFile(path)
+			switch {
+			case err != nil || bytes.HasPrefix(old, []byte("#!/bin/sh\n"+hookMarker)):
+				// None, or one achilles wrote whole: (re)write it.
+				if err := os.MkdirAll(hooks, 0o755); err != nil {
+					return err
+				}
+				if err := os.WriteFile(path, []byte(hookScript(name, exe, run)), 0o755); err != nil {
+					return err
+				}
+				fmt.Fprintf(io.ErrOut, "achilles: installed %s\n", path)
+			case bytes.Contains(old, []byte(hookMarker)):
+				fmt.Fprintf(io.ErrOut, "achilles: %s already runs achilles\n", path)
+			case !force:
+				return usageError{fmt.Errorf("%s exists and was not written by achilles; use --force to add achilles after its commands (they are kept)", path)}
+			default:
+				if err := os.WriteFile(path, chainHook(old, chainedHook(exe, run)), 0o755); err != nil {
+					return err
+				}
+				fmt.Fprintf(io.ErrOut, "achilles: added achilles to %s (its own commands are kept)\n", path)
 			}
-			script := hookScript(name, exe, run)
-			if err := os.MkdirAll(hooks, 0o755); err != nil {
-				return err
-			}
-			if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
-				return err
-			}
-			fmt.Fprintf(io.ErrOut, "achilles: installed %s\n", path)
 			return nil
 		},
 	}
 	f := install.Flags()
 	f.BoolVar(&prePush, "pre-push", false, "install a pre-push hook instead of pre-commit")
-	f.BoolVar(&force, "force", false, "replace a hook achilles did not write")
+	f.BoolVar(&force, "force", false, "add achilles to a hook achilles did not write, after its commands")
 	f.StringVar(&dir, "repo", ".", "repository")
 	cmd.AddCommand(install)
 	return cmd
@@ -85,6 +100,12 @@ func hooksDir(ctx context.Context, dir string) (string, error) {
 			p = filepath.Join(top, p)
 		}
 		hooks = p
+		// husky: git runs its generated .husky/_ (v9), which runs the
+		// project's own .husky/<hook>; earlier versions point git at
+		// .husky itself. The project's file is the one to change.
+		if filepath.Base(hooks) == "_" && filepath.Base(filepath.Dir(hooks)) == ".husky" {
+			hooks = filepath.Dir(hooks)
+		}
 	}
 	return hooks, nil
 }
@@ -121,6 +142,28 @@ achilles=%s
 [ -x "$achilles" ] || achilles=achilles
 exec "$achilles" %s
 `, hookMarker, strings.TrimPrefix(name, "pre-"), shellQuote(exe), run)
+}
+
+// chainedHook is what is added to a hook achilles did not write: it runs
+// after the hook's own commands and fails the hook when achilles does.
+func chainedHook(exe, run string) string {
+	return fmt.Sprintf(`%s
+achilles=%s
+[ -x "$achilles" ] || achilles=achilles
+"$achilles" %s || exit $?
+`, hookMarker, shellQuote(exe), run)
+}
+
+// chainHook adds block to a hook's script: at the end, or before a final
+// `exit 0` (a hook that ends with one would never reach it).
+func chainHook(old []byte, block string) []byte {
+	lines := strings.Split(strings.TrimRight(string(old), "\n"), "\n")
+	tail := ""
+	if last := strings.TrimSpace(lines[len(lines)-1]); len(lines) > 1 && (last == "exit 0" || last == "exit") {
+		tail = lines[len(lines)-1] + "\n"
+		lines = lines[:len(lines)-1]
+	}
+	return []byte(strings.Join(lines, "\n") + "\n\n" + block + tail)
 }
 
 // shellQuote quotes s as one word for a POSIX shell.

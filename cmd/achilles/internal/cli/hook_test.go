@@ -329,3 +329,55 @@ func TestHookScriptQuoting(t *testing.T) {
 		t.Fatalf("fallback: %v %q", err, out)
 	}
 }
+
+// TestHookInstallWithHusky: in a husky v9 project (core.hooksPath
+// .husky/_, whose generated pre-commit runs the project's tracked
+// .husky/pre-commit), `hook install --force` adds achilles to
+// .husky/pre-commit after its lint-staged line, leaves husky's generated
+// folder alone, and the commit of a key is blocked while the existing
+// command still runs.
+func TestHookInstallWithHusky(t *testing.T) {
+	bin := achillesBinary(t)
+	r := newGitRepo(t)
+	marker := filepath.Join(t.TempDir(), "lint-staged-ran")
+	r.write(".husky/pre-commit", "echo ran > '"+marker+"'\n")
+	// What husky v9 generates: every hook runs the project's script.
+	r.write(".husky/_/pre-commit", "#!/bin/sh\nexec sh -e \"$(dirname \"$0\")/../$(basename \"$0\")\"\n")
+	os.Chmod(filepath.Join(r.dir, ".husky/_/pre-commit"), 0o755)
+	r.run("git", "add", ".husky/pre-commit")
+	r.run("git", "commit", "-qm", "husky")
+	r.run("git", "config", "core.hooksPath", ".husky/_")
+	generated := mustRead(t, filepath.Join(r.dir, ".husky/_/pre-commit"))
+
+	if out, code := r.try(bin, "hook", "install"); code != ExitUsage || !strings.Contains(out, ".husky/pre-commit") {
+		t.Fatalf("without --force: exit %d: %s", code, out)
+	}
+	if out, code := r.try(bin, "hook", "install", "--force"); code != 0 || !strings.Contains(out, "kept") {
+		t.Fatalf("--force: exit %d: %s", code, out)
+	}
+	hook := mustRead(t, filepath.Join(r.dir, ".husky/pre-commit"))
+	if !strings.HasPrefix(hook, "echo ran > ") || !strings.Contains(hook, hookMarker) {
+		t.Errorf(".husky/pre-commit lost its command or lacks achilles:\n%s", hook)
+	}
+	if got := mustRead(t, filepath.Join(r.dir, ".husky/_/pre-commit")); got != generated {
+		t.Errorf("husky's generated hook was changed:\n%s", got)
+	}
+	// Installing again does not add a second copy.
+	r.run(bin, "hook", "install", "--force")
+	if n := strings.Count(mustRead(t, filepath.Join(r.dir, ".husky/pre-commit")), hookMarker); n != 1 {
+		t.Errorf("achilles is in the hook %d times", n)
+	}
+
+	r.write("key.env", "TOKEN="+tokA+"\n")
+	r.run("git", "add", "key.env")
+	cmd := exec.Command("git", "commit", "-qm", "leak")
+	cmd.Dir = r.dir
+	cmd.Env = append(r.env(), "ACHILLES_CONFIG="+r.config())
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "test-token") {
+		t.Fatalf("the commit was not blocked: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("the project's own pre-commit command did not run: %v", err)
+	}
+}
