@@ -162,8 +162,15 @@ func TestGitLargeBlobVersions(t *testing.T) {
 		if len(got) != 2 {
 			t.Fatalf("%s: %+v", backend, got)
 		}
-		if got[0].Secret != tokA || got[0].Line != 101 || got[0].Column != 7 {
+		// Four releases later the secret sits four lines lower at HEAD,
+		// where it is reported; the introducing commit had it on line 101.
+		if got[0].Secret != tokA || got[0].Line != 105 || got[0].Column != 7 {
 			t.Errorf("%s: first %+v", backend, got[0])
+		}
+		for _, f := range res.Findings {
+			if f.Secret == tokA && f.IntroducedLine != 101 {
+				t.Errorf("%s: introduced_line %d, want 101", backend, f.IntroducedLine)
+			}
 		}
 		if got[1].Secret != tokB || got[1].Line != 15001 || got[1].Column != 6 || got[1].Commit != c {
 			t.Errorf("%s: second %+v", backend, got[1])
