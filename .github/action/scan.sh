@@ -90,6 +90,7 @@ if [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = true ]; then
 		warning "could not unshallow the checkout; use actions/checkout with fetch-depth: 0"
 fi
 
+subcommand=git # or dir, for a root commit alone
 scope=()      # range flags for achilles
 prepush=""    # pre-push lines on stdin, with --pre-push
 what=""       # what was scanned, for people
@@ -101,8 +102,11 @@ last_commit() { # REASON
 		scope=(--range "$parent..$head")
 		what="HEAD's last commit ${head:0:12}"
 	else
+		# A root commit added its whole tree: scan that, not the history
+		# of every ref.
+		subcommand=dir
 		scope=()
-		what="the only commit ${head:0:12}"
+		what="the only commit ${head:0:12} (its files)"
 	fi
 	notice "$1; scanning $what only"
 }
@@ -187,7 +191,7 @@ if [ -z "$sarif" ]; then
 	sarif=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/achilles.XXXXXX")
 fi
 
-cmd=("$achilles" git . ${extra[@]+"${extra[@]}"} ${scope[@]+"${scope[@]}"} --no-progress --fail-on "$fail_on" -f sarif -o "$sarif")
+cmd=("$achilles" "$subcommand" . ${extra[@]+"${extra[@]}"} ${scope[@]+"${scope[@]}"} --no-progress --fail-on "$fail_on" -f sarif -o "$sarif")
 printf 'achilles: scanning %s\n' "$what"
 printf 'achilles: running:'
 printf ' %q' "${cmd[@]}"
