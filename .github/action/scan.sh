@@ -48,6 +48,15 @@ esc_prop() {
 	s=${s//,/%2C}
 	printf '%s' "$s"
 }
+md_cell() { # a Markdown table cell: |, `, <, > and & written as entities
+	local s=$1
+	s=${s//&/'&amp;'}
+	s=${s//|/'&#124;'}
+	s=${s//\`/'&#96;'}
+	s=${s//</'&lt;'}
+	s=${s//>/'&gt;'}
+	printf '%s' "$s"
+}
 notice() { printf '::notice title=achilles::%s\n' "$(esc_data "$*")"; }
 warning() { printf '::warning title=achilles::%s\n' "$(esc_data "$*")"; }
 output() { [ -z "${GITHUB_OUTPUT:-}" ] || printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"; }
@@ -190,6 +199,8 @@ if [ -z "$sarif" ]; then
 	keep=false
 	sarif=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/achilles.XXXXXX")
 fi
+# An earlier run's report must not pass for this one's.
+: >"$sarif" || exit 2
 
 cmd=("$achilles" "$subcommand" . ${extra[@]+"${extra[@]}"} ${scope[@]+"${scope[@]}"} --no-progress --fail-on "$fail_on" -f sarif -o "$sarif")
 printf 'achilles: scanning %s\n' "$what"
@@ -206,7 +217,8 @@ output exit-code "$rc"
 $keep && output sarif "$sarif"
 
 if [ ! -s "$sarif" ]; then
-	printf 'achilles: no report (exit status %s)\n' "$rc"
+	printf '::error title=achilles::%s\n' "$(esc_data "achilles exited $rc without a report (see the lines above)")"
+	[ -z "${GITHUB_STEP_SUMMARY:-}" ] || printf '### achilles: no report (exit status %s)\n\nScanning %s failed; see the job log.\n' "$rc" "$(md_cell "$what")" >>"$GITHUB_STEP_SUMMARY"
 	exit "$rc"
 fi
 
@@ -241,15 +253,6 @@ uri_path() {
 	local s=${1#./}
 	s=${s//\\/\\\\}
 	s=$(printf '%b' "${s//%/\\x}" | LC_ALL=C tr '\000-\037\177' '?')
-	printf '%s' "$s"
-}
-md_cell() { # a Markdown table cell: |, `, <, > and & written as entities
-	local s=$1
-	s=${s//&/&amp;}
-	s=${s//|/&#124;}
-	s=${s//\`/&#96;}
-	s=${s//</&lt;}
-	s=${s//>/&gt;}
 	printf '%s' "$s"
 }
 

@@ -281,7 +281,7 @@ func TestActionPush(t *testing.T) {
 	origin, dev := actionRepos(t)
 	before := dev.actionCommit("old.env", "K="+keyBase+"\n", "old")
 	dev.run("git", "push", "-q", "origin", "main")
-	after := dev.actionCommit("new.env", "K="+keyNew+"\n", "new")
+	after := dev.actionCommit("new|50%.env", "K="+keyNew+"\n", "new")
 	dev.run("git", "push", "-q", "origin", "main")
 	ci := actionClone(t, origin, "main")
 	res := runActionScan(t, ci, "push", map[string]any{"before": before, "after": after},
@@ -293,11 +293,35 @@ func TestActionPush(t *testing.T) {
 	if !strings.Contains(res.log, "--range "+before+".."+after) {
 		t.Error("before..after is not the range")
 	}
-	if m := annotationRE.FindAllStringSubmatch(res.log, -1); len(m) != 1 || m[0][1] != "new.env" {
-		t.Errorf("annotations %q, want new.env only", m)
+	// The SARIF's percent-encoded uri is the path again: '%' escaped for
+	// the annotation, '|' for the summary's table.
+	if m := annotationRE.FindAllStringSubmatch(res.log, -1); len(m) != 1 || m[0][1] != "new|50%25.env" {
+		t.Errorf("annotations %q, want new|50%%25.env only", m)
+	}
+	if !strings.Contains(res.log, "\n  new|50%.env:1:3  aws-access-key-id") || !strings.Contains(res.summary, "| new&#124;50%.env:1:3 |") {
+		t.Errorf("log or summary path:\n%s", res.summary)
 	}
 	if res.outputs["sarif"] != "" || res.outputs["findings"] != "1" {
 		t.Errorf("outputs %v", res.outputs)
+	}
+
+	// fail-on live: the key is not verified live (no provider answers
+	// here), so the job passes, and the finding is still in the log.
+	res = runActionScan(t, ci, "push", map[string]any{"before": before, "after": after},
+		map[string]string{"GITHUB_REF": "refs/heads/main", "INPUT_SARIF": "", "INPUT_FAIL_ON": "live", "INPUT_ARGS": "--verify-timeout 2s"})
+	if res.code != 0 || !strings.Contains(res.log, "--fail-on live") || len(annotationRE.FindAllString(res.log, -1)) != 1 {
+		t.Errorf("fail-on live: exit %d\n%s", res.code, res.log)
+	}
+
+	// args are words, never shell: no expansion, no globbing, no command.
+	res = runActionScan(t, ci, "push", map[string]any{"before": before, "after": after},
+		map[string]string{"GITHUB_REF": "refs/heads/main", "INPUT_SARIF": "", "INPUT_ARGS": `--baseline $HOME/*.json;touch${IFS}pwned`})
+	t.Log(res.log)
+	if res.code != 2 || !strings.Contains(res.log, `--baseline \$HOME/\*.json\;touch\$\{IFS\}pwned`) {
+		t.Errorf("args: exit %d, want 2 (a usage error for that literal baseline path)", res.code)
+	}
+	if _, err := os.Stat(filepath.Join(ci, "pwned")); err == nil {
+		t.Error("args ran a command")
 	}
 }
 
