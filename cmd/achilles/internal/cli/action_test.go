@@ -344,8 +344,23 @@ func TestActionForcePush(t *testing.T) {
 	dev.actionCommit("x.txt", "x\n", "rewritten 1")
 	after := dev.actionCommit("new.env", "K="+keyNew+"\n", "rewritten 2")
 	dev.run("git", "push", "-q", "-f", "origin", "feature")
-	// The dropped commit leaves origin for good.
+	// Before a gc, origin still holds the dropped commit: the clone lacks
+	// it, and the script fetches it.
+	fetched := actionClone(t, origin, "feature")
 	og := &gitRepo{t: t, dir: origin}
+	if _, code := (&gitRepo{t: t, dir: fetched}).try("git", "cat-file", "-e", gone+"^{commit}"); code == 0 {
+		t.Fatal("setup: the clone has the dropped commit")
+	}
+	res := runActionScan(t, fetched, "push", map[string]any{"before": gone, "after": after, "forced": true},
+		map[string]string{"GITHUB_REF": "refs/heads/feature", "INPUT_SARIF": ""})
+	t.Log(res.log)
+	if res.code != 1 || !strings.Contains(res.log, "--range "+gone+".."+after) {
+		t.Errorf("the dropped commit was not fetched as the range's base: exit %d", res.code)
+	}
+	if m := annotationRE.FindAllStringSubmatch(res.log, -1); len(m) != 1 || m[0][1] != "new.env" {
+		t.Errorf("annotations %q", m)
+	}
+	// Then it leaves origin for good.
 	og.run("git", "reflog", "expire", "--expire=now", "--all")
 	og.run("git", "gc", "-q", "--prune=now")
 	if _, code := og.try("git", "cat-file", "-e", gone+"^{commit}"); code == 0 {
@@ -378,6 +393,42 @@ func TestActionForcePush(t *testing.T) {
 	t.Run("new branch", func(t *testing.T) {
 		res := runActionScan(t, ci, "push", map[string]any{"before": strings.Repeat("0", 40), "after": after, "created": true}, env)
 		check(t, res, "a new branch or tag; scanning the 2 pushed commits")
+	})
+	t.Run("new branch merging two others", func(t *testing.T) {
+		// Two boundaries (feature's and other's tips): only the merge and
+		// the commit after it are the push's.
+		dev.run("git", "checkout", "-q", "-b", "both", "feature")
+		dev.run("git", "merge", "-q", "--no-edit", "other")
+		tip := dev.actionCommit("both.env", "K="+keyGone+"\n", "after the merge")
+		dev.run("git", "push", "-q", "origin", "both")
+		ci3 := actionClone(t, origin, "both")
+		res := runActionScan(t, ci3, "push", map[string]any{"before": strings.Repeat("0", 40), "after": tip},
+			map[string]string{"GITHUB_REF": "refs/heads/both", "INPUT_SARIF": ""})
+		t.Log(res.log)
+		if res.code != 1 || !strings.Contains(res.log, "scanning the 2 pushed commits") {
+			t.Errorf("exit %d", res.code)
+		}
+		if m := annotationRE.FindAllStringSubmatch(res.log, -1); len(m) != 1 || m[0][1] != "both.env" {
+			t.Errorf("annotations %q, want both.env only", m)
+		}
+	})
+	t.Run("root commit already on another branch", func(t *testing.T) {
+		// A repository of one commit: its files are scanned, not every
+		// ref's history.
+		o2, d2 := actionRepos(t)
+		root := d2.actionCommit("root.env", "K="+keyBase+"\n", "only")
+		d2.run("git", "push", "-q", "origin", "main", "main:copy")
+		d2.run("git", "push", "-q", "origin", "main:other")
+		ci4 := actionClone(t, o2, "copy")
+		res := runActionScan(t, ci4, "push", map[string]any{"before": strings.Repeat("0", 40), "after": root},
+			map[string]string{"GITHUB_REF": "refs/heads/copy", "INPUT_SARIF": ""})
+		t.Log(res.log)
+		if res.code != 1 || !strings.Contains(res.log, "scanning the only commit "+root[:12]+" (its files) only") || !strings.Contains(res.log, "achilles dir .") {
+			t.Errorf("exit %d", res.code)
+		}
+		if m := annotationRE.FindAllStringSubmatch(res.log, -1); len(m) != 1 || m[0][1] != "root.env" {
+			t.Errorf("annotations %q", m)
+		}
 	})
 	t.Run("commits already on another branch", func(t *testing.T) {
 		// main's tip pushed to a new branch: nothing is new; the last
