@@ -48,6 +48,14 @@ output() {
 
 semver='^v[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]*)?$'
 
+# github.action_ref can be empty in a composite action's steps; the runner
+# checks an action out at .../_actions/<owner>/<name>/<ref>.
+if [ -z "$ref" ] && [ -n "$src" ]; then
+	case ${src##*[/\\]} in
+	v[0-9]*) ref=${src##*[/\\]} ;;
+	esac
+fi
+
 # tag_for_ref prints the full release tag (v1.2.3) a moving tag (v1, v1.2)
 # points at, read from the action repository's tags with git ls-remote.
 tag_for_ref() {

@@ -568,6 +568,18 @@ func TestActionInstallRelease(t *testing.T) {
 			t.Fatalf("exit %d, outputs %v", res.code, res.outputs)
 		}
 	})
+	t.Run("ref from the action's folder", func(t *testing.T) {
+		// github.action_ref left empty: the runner's folder names the ref.
+		srv := serveActionRelease(t, "v9.9.9", false)
+		env := actionInstallEnv(t, "", srv.URL)
+		env["ACTION_PATH"] = filepath.Join(t.TempDir(), "_actions", "achilles-sec", "achilles", "v9.9.9")
+		os.MkdirAll(env["ACTION_PATH"], 0o755)
+		res := runActionScript(t, "install.sh", t.TempDir(), env)
+		t.Log(res.log)
+		if res.code != 0 || res.outputs["path"] == "" || !strings.Contains(res.log, "checked against v9.9.9's") {
+			t.Fatalf("exit %d, outputs %v", res.code, res.outputs)
+		}
+	})
 	t.Run("wrong checksum", func(t *testing.T) {
 		srv := serveActionRelease(t, "v9.9.9", true)
 		res := runActionScript(t, "install.sh", t.TempDir(), actionInstallEnv(t, "v9.9.9", srv.URL))
