@@ -105,3 +105,25 @@ func TestDirAndGitAgreeOnWhatAFindingIs(t *testing.T) {
 		}
 	}
 }
+
+// TestFalsePositivesSeenOnRealCode: prose between a BEGIN line and a later
+// END line is not a private key, a timestamp is not a token, and a GitLab
+// token glued to the URL after it is reported as the token alone.
+func TestFalsePositivesSeenOnRealCode(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("docs/keys.md", "A PEM file starts with -----BEGIN RSA PRIVATE KEY----- and then holds base64.\n\nKeep it out of the repository, and rotate it if it leaks.\n\nIt ends with -----END RSA PRIVATE KEY----- on its own line.\n")
+	r.write("config/tokens.yml", "token_created_at: \"2024-03-18T09:41:27.512Z\"\nsecret_rotated_at: '2025-11-02 17:05:59+01:00'\n")
+	r.write("notes.txt", "use glpat-BNKzWgPUofH8CWTNggGEhttps://gitlab.com/api/v4/user\n")
+	fs := decodeFindings(t, r.achilles(r.dir, "", nil, "dir", ".", "-f", "json", "--no-progress"))
+	for _, f := range fs {
+		switch {
+		case f.Path == "docs/keys.md", f.Path == "config/tokens.yml":
+			t.Errorf("false positive %s in %s: %q", f.RuleID, f.Path, f.Secret)
+		case f.RuleID == "gitlab-pat" && f.Secret != "glpat-BNKzWgPUofH8CWTNggGE":
+			t.Errorf("gitlab-pat took %q", f.Secret)
+		}
+	}
+	if ids := ruleIDs(fs); ids["gitlab-pat"] != 1 {
+		t.Errorf("the glued GitLab token was not reported once: %v", ids)
+	}
+}

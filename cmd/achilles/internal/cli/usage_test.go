@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -86,5 +88,24 @@ func TestUsageChecks(t *testing.T) {
 	v := runBinary(t, dir, nil, "version")
 	if v.code != 0 || !strings.HasPrefix(v.stdout, "achilles ") {
 		t.Errorf("version: %d %q", v.code, v.stdout)
+	}
+	// A build from this checkout without release stamping (go build, a
+	// pre-commit build) names the commit Go recorded, not "none".
+	root := repoRoot(t)
+	head, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Logf("not a git checkout (%v): the VCS stamp is not checked", err)
+		return
+	}
+	bin := filepath.Join(t.TempDir(), "achilles")
+	build := exec.Command("go", "build", "-buildvcs=true", "-trimpath", "-o", bin, "./cmd/achilles")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -buildvcs=true: %v\n%s", err, out)
+	}
+	out, _ := exec.Command(bin, "version").Output()
+	if !strings.Contains(string(out), "commit "+strings.TrimSpace(string(head))) {
+		t.Errorf("version %q does not name the checkout's commit %s", out, head)
 	}
 }
