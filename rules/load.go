@@ -286,7 +286,9 @@ func ruleWithUnknownKey(data []byte) string {
 func build(chain []namedRaw) (*Config, error) {
 	cfg := &Config{}
 	byID := map[string]int{}
-	var raws []rawRule
+	// Pointers into the files' rules: a rule is copied only when a later
+	// file changes it (the built-in ones are shared, read-only data).
+	var raws []*rawRule
 	var files []string
 	disabled := map[string]bool{}
 	type globalList struct {
@@ -328,7 +330,8 @@ func build(chain []namedRaw) (*Config, error) {
 			cfg.Providers = append(cfg.Providers, prov)
 		}
 		seenHere := map[string]bool{}
-		for _, r := range nr.raw.Rules {
+		for j := range nr.raw.Rules {
+			r := &nr.raw.Rules[j]
 			if r.ID == "" {
 				return nil, &Error{File: nr.file, Err: fmt.Errorf("a rule has no id (description %q)", r.Description)}
 			}
@@ -340,7 +343,8 @@ func build(chain []namedRaw) (*Config, error) {
 				if files[i] == nr.file || isDefault(files[i]) && isDefault(nr.file) {
 					return nil, &Error{File: nr.file, RuleID: r.ID, Err: fmt.Errorf("duplicate rule id (also in %s)", files[i])}
 				}
-				raws[i] = mergeRule(raws[i], r)
+				merged := mergeRule(*raws[i], *r)
+				raws[i] = &merged
 				files[i] = nr.file
 				continue
 			}
@@ -349,7 +353,8 @@ func build(chain []namedRaw) (*Config, error) {
 			files = append(files, nr.file)
 		}
 	}
-	for i, r := range raws {
+	for i, rp := range raws {
+		r := rp
 		if disabled[r.ID] {
 			continue
 		}
@@ -470,7 +475,7 @@ func mergeRule(base, over rawRule) rawRule {
 // compileRule builds one rule; builtin (a rule of rules/default, not
 // changed by a user's file) leaves its allowlists' regexes to compile on
 // first use.
-func compileRule(r rawRule, builtin bool) (*Rule, error) {
+func compileRule(r *rawRule, builtin bool) (*Rule, error) {
 	rule := &Rule{
 		ID:               r.ID,
 		Description:      r.Description,
@@ -487,7 +492,9 @@ func compileRule(r rawRule, builtin bool) (*Rule, error) {
 		Provider:         r.Provider,
 	}
 	if (r.Secret != "" || len(r.Near) > 0) && !r.Prepared {
-		if err := expandContextRule(&r); err != nil {
+		c := *r // expanding writes to the rule: not to the file's own
+		r = &c
+		if err := expandContextRule(r); err != nil {
 			return nil, err
 		}
 		rule.SecretGroup, rule.Entropy, rule.Near = r.SecretGroup, r.Entropy, r.Near

@@ -48,16 +48,19 @@ func New(keywords []string) *Matcher {
 		m.classes[c] = m.classes[c+('a'-'A')]
 	}
 
-	// Trie, in one flat table of nclass entries per node (-1: no edge),
-	// which the breadth-first pass then completes into the DFA in place.
+	// Trie, in one flat table of nclass entries per node (none: no edge),
+	// which the breadth-first pass completes into the DFA and then turns
+	// into premultiplied states in place: the table is the largest thing
+	// achilles builds at start-up, so it is built once.
+	const none = ^uint32(0)
 	nc := m.nclass
 	size := 1
 	for _, k := range m.patterns {
 		size += len(k)
 	}
-	next := make([]int32, nc, size*nc)
+	next := make([]uint32, nc, size*nc)
 	for i := range next {
-		next[i] = -1
+		next[i] = none
 	}
 	var outs [][]int32
 	outs = append(outs, nil)
@@ -65,18 +68,18 @@ func New(keywords []string) *Matcher {
 		if k == "" {
 			continue
 		}
-		s := int32(0)
+		s := uint32(0)
 		for i := 0; i < len(k); i++ {
-			c := int32(m.classes[k[i]])
-			n := next[s*int32(nc)+c]
-			if n < 0 {
-				n = int32(len(outs))
+			e := int(s)*nc + int(m.classes[k[i]])
+			n := next[e]
+			if n == none {
+				n = uint32(len(outs))
 				outs = append(outs, nil)
-				next[s*int32(nc)+c] = n
+				next[e] = n
 				row := len(next)
 				next = next[:row+nc]
 				for j := row; j < row+nc; j++ {
-					next[j] = -1
+					next[j] = none
 				}
 			}
 			s = n
@@ -86,10 +89,10 @@ func New(keywords []string) *Matcher {
 
 	// Breadth-first: failure links, outputs inherited along them, and
 	// every missing edge replaced by the failure state's.
-	fail := make([]int32, len(outs))
-	queue := make([]int32, 0, len(outs))
+	fail := make([]uint32, len(outs))
+	queue := make([]uint32, 0, len(outs))
 	for c := 0; c < nc; c++ {
-		if n := next[c]; n >= 0 {
+		if n := next[c]; n != none {
 			fail[n] = 0
 			queue = append(queue, n)
 		} else {
@@ -104,7 +107,7 @@ func New(keywords []string) *Matcher {
 		}
 		row, frow := next[int(s)*nc:int(s+1)*nc], next[int(f)*nc:int(f+1)*nc]
 		for c := 0; c < nc; c++ {
-			if n := row[c]; n >= 0 {
+			if n := row[c]; n != none {
 				fail[n] = frow[c]
 				queue = append(queue, n)
 			} else {
@@ -112,14 +115,14 @@ func New(keywords []string) *Matcher {
 			}
 		}
 	}
-	m.delta = make([]uint32, len(next))
 	for i, n := range next {
-		v := uint32(n) * uint32(nc)
+		v := n * uint32(nc)
 		if outs[n] != nil {
 			v |= outFlag
 		}
-		m.delta[i] = v
+		next[i] = v
 	}
+	m.delta = next
 	m.outputs = outs
 	for _, o := range outs {
 		if len(o) > 0 {
