@@ -215,7 +215,7 @@ func (e *Engine) Scan(data []byte) []Match {
 		klen := len(e.ac.Patterns()[k])
 		for _, ri := range e.kwRules[k] {
 			r := e.regexIdx[ri]
-			p := r.Plan()
+			p := r.Checks()
 			if p == nil || p.Lead != nil && !leadFits(p.Lead, data, start) {
 				continue
 			}
@@ -242,7 +242,7 @@ func (e *Engine) Scan(data []byte) []Match {
 	inline := 0
 	cur := windows[0]
 	flush := func(w window) {
-		out = e.runRegex(out, &inline, e.regexIdx[w.rule], e.prefilter(sc, w.rule), data, w.lo, w.hi)
+		out = e.runRegex(out, &inline, sc, w.rule, data, w.lo, w.hi)
 	}
 	for _, w := range windows[1:] {
 		if w.rule == cur.rule && w.lo <= cur.hi {
@@ -320,7 +320,7 @@ func dropShadowed(ms []Match) []Match {
 
 // windowFor returns the part of data a match containing the keyword hit at
 // [start, start+klen) can lie in.
-func (e *Engine) windowFor(r *rules.Rule, p *rules.Plan, data []byte, start, klen int) (int, int) {
+func (e *Engine) windowFor(r *rules.Rule, p *rules.Checks, data []byte, start, klen int) (int, int) {
 	n := len(data)
 	var lo, hi int
 	switch {
@@ -414,15 +414,21 @@ func isTokenByte(c byte) bool {
 		c == '_' || c == '-' || c == '+' || c == '/' || c == '=' || c == '.' || c >= 0x80
 }
 
-// runRegex appends the matches of r in data[lo:hi] to out, and counts in
+// runRegex appends the matches of regex rule ri in data[lo:hi] to out, and counts in
 // inline those an inline allow marker suppressed.
-func (e *Engine) runRegex(out []Match, inline *int, r *rules.Rule, pf *dfa.Matcher, data []byte, lo, hi int) []Match {
+func (e *Engine) runRegex(out []Match, inline *int, sc *scratch, ri int32, data []byte, lo, hi int) []Match {
 	w := data[lo:hi]
-	p := r.Plan()
-	if p == nil || !hasRequired(w, p.MustContain) || !hasRuns(w, p.MustHaveRuns) {
+	r := e.regexIdx[ri]
+	// The cheap checks first: a rule whose windows never pass them is
+	// never compiled.
+	if c := r.Checks(); c == nil || !hasRequired(w, c.MustContain) || !hasRuns(w, c.MustHaveRuns) {
 		return out
 	}
-	if pf != nil && !pf.Match(w) {
+	if pf := e.prefilter(sc, ri); pf != nil && !pf.Match(w) {
+		return out
+	}
+	p := r.Plan()
+	if p == nil {
 		return out
 	}
 	for _, loc := range p.Regex.FindAllSubmatchIndex(w, -1) {

@@ -80,11 +80,17 @@ func prepare(r *rawRule) error {
 		if r.SecretGroup < 0 || r.SecretGroup > parsed.MaxCap() {
 			return fmt.Errorf("secretGroup %d: the regex has %d groups", r.SecretGroup, parsed.MaxCap())
 		}
-		if _, err := buildPlan(r.Regex, nil); err != nil {
+		if _, err := buildPlan(r.Regex, nil, nil); err != nil {
 			return err
 		}
 		sh := shapeOf(parsed)
 		r.MaxLen, r.MaxNL = sh.maxLen, sh.maxNL
+		kws, err := ruleKeywords(r.Keywords)
+		if err != nil {
+			return err
+		}
+		c := deriveChecks(parsed, kws)
+		r.Checks = &c
 	}
 	r.Prepared = true
 	return nil
@@ -107,6 +113,17 @@ func writeLiteral(b *bytes.Buffer, v reflect.Value) {
 		for i := 0; i < v.Len(); i++ {
 			writeLiteral(b, v.Index(i))
 			b.WriteString(",\n")
+		}
+		b.WriteString("}")
+	case reflect.Array:
+		// [256]bool byte classes: only the set bytes.
+		b.WriteString(typeName(v.Type()) + "{")
+		for i := 0; i < v.Len(); i++ {
+			if !v.Index(i).IsZero() {
+				fmt.Fprintf(b, "%d: ", i)
+				writeLiteral(b, v.Index(i))
+				b.WriteString(", ")
+			}
 		}
 		b.WriteString("}")
 	case reflect.Pointer:
@@ -135,6 +152,8 @@ func writeLiteral(b *bytes.Buffer, v reflect.Value) {
 
 func typeName(t reflect.Type) string {
 	switch t.Kind() {
+	case reflect.Array:
+		return fmt.Sprintf("[%d]%s", t.Len(), typeName(t.Elem()))
 	case reflect.Slice:
 		return "[]" + typeName(t.Elem())
 	case reflect.Pointer:

@@ -61,6 +61,10 @@ type Config struct {
 	Sources []string
 	// Providers is the catalogue, in load order; each lists its rules.
 	Providers []*Provider
+	// PathOnly lists the reporting rules that have a path and no regex
+	// (a file that should not be committed at all), so that a scan checks
+	// each file's path against those few, not against every rule.
+	PathOnly []*Rule
 	// Verify is the `[verify]` table, kept opaque here: the verification
 	// layer reads it (endpoints for self-hosted instances, declarative
 	// verifiers). Later files override earlier ones key by key.
@@ -138,29 +142,23 @@ type Rule struct {
 	Multiline bool
 
 	keywordCount int
+	checks       *Checks
 	planOnce     sync.Once
 	plan         *Plan
 	planErr      error
 }
 
-// Plan is what the engine needs to run a rule's regex. Building it (the
-// compiled regex and the cheap checks derived from the parsed regex) is
-// most of the cost of loading rules, so the built-in rules build it on
-// first use: a scan pays only for the rules whose keywords it meets. Rules
-// of a user's file build it while loading, so a bad regex fails there.
-type Plan struct {
-	// Regex finds candidate matches.
-	Regex *regexp.Regexp
+// Checks are what the engine asks of a window before it runs a rule's
+// regex: cheap to test, derived from the parsed regex. The built-in rules
+// carry them precomputed (catalogue_gen.go).
+type Checks struct {
 	// MustContain lists text every match contains (a literal, or one byte
 	// of a small set such as a quote): the engine skips a window that lacks
 	// one before running the regex.
 	MustContain []RequiredText
 	// MustHaveRuns lists runs of bytes every match holds (a 40-character
-	// hex token is a run of 40 hex digits). Prefilter is a relaxed copy of
-	// the regex that matches wherever Regex does and compiles far smaller.
-	// A window failing either holds no match.
+	// hex token is a run of 40 hex digits).
 	MustHaveRuns []ByteRun
-	Prefilter    *syntax.Regexp
 	// StartsWithKeyword is set when every match begins (after at most one
 	// boundary character) with a literal that each keyword is a prefix of:
 	// the engine then scans only forward from a keyword hit.
@@ -170,13 +168,39 @@ type Plan struct {
 	Lead *Lead
 }
 
+// Plan is what the engine needs to run a rule's regex: the checks, the
+// compiled regex, and Prefilter, a relaxed copy of the regex that matches
+// wherever Regex does and compiles far smaller. Compiling is most of the
+// cost of a rule, so the built-in rules compile on first use — when a
+// window has passed the checks — and a scan pays only for the rules its
+// content comes near. Rules of a user's file build their plan while
+// loading, so a bad regex fails there.
+type Plan struct {
+	Checks
+	Regex     *regexp.Regexp
+	Prefilter *syntax.Regexp
+}
+
+// Checks returns the rule's window checks without compiling its regex; nil
+// for a path-only rule.
+func (r *Rule) Checks() *Checks {
+	if r.checks != nil {
+		return r.checks
+	}
+	if p := r.Plan(); p != nil {
+		return &p.Checks
+	}
+	return nil
+}
+
 // Plan returns the rule's plan, building it on the first call; nil for a
-// path-only rule. It is safe for concurrent use.
+// path-only rule or one whose regex does not compile. It is safe for
+// concurrent use.
 func (r *Rule) Plan() *Plan {
 	if r.Pattern == "" {
 		return nil
 	}
-	r.planOnce.Do(func() { r.plan, r.planErr = buildPlan(r.Pattern, r.Keywords) })
+	r.planOnce.Do(func() { r.plan, r.planErr = buildPlan(r.Pattern, r.Keywords, r.checks) })
 	return r.plan
 }
 

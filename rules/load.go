@@ -70,9 +70,10 @@ type rawRule struct {
 	// Prepared is set for the built-in rules as catalogue_gen.go holds
 	// them: a context rule already expanded, and the regex's shape
 	// (MaxLen, MaxNL) already computed, so loading parses nothing.
-	Prepared bool `toml:"-"`
-	MaxLen   int  `toml:"-"`
-	MaxNL    int  `toml:"-"`
+	Prepared bool    `toml:"-"`
+	MaxLen   int     `toml:"-"`
+	MaxNL    int     `toml:"-"`
+	Checks   *Checks `toml:"-"`
 }
 
 type rawProvider struct {
@@ -382,6 +383,9 @@ func build(chain []namedRaw) (*Config, error) {
 	ids := map[string]bool{}
 	for _, r := range cfg.Rules {
 		ids[r.ID] = true
+		if r.Pattern == "" && r.Path != nil && !r.SkipReport {
+			cfg.PathOnly = append(cfg.PathOnly, r)
+		}
 	}
 	for _, r := range cfg.Rules {
 		for _, req := range r.Required {
@@ -428,10 +432,14 @@ func mergeRule(base, over rawRule) rawRule {
 	}
 	if over.Regex != "" {
 		base.Regex = over.Regex
-		base.Near, base.Secret, base.Prepared = nil, "", false
+		base.Near, base.Secret, base.Prepared, base.Checks = nil, "", false, nil
+	}
+	if len(over.Keywords) > 0 {
+		// The precomputed checks depend on the keywords.
+		base.Checks = nil
 	}
 	if over.Secret != "" || len(over.Near) > 0 {
-		base.Regex, base.Prepared = "", false
+		base.Regex, base.Prepared, base.Checks = "", false, nil
 		if over.Secret != "" {
 			base.Secret = over.Secret
 		}
@@ -537,18 +545,14 @@ func compileRule(r *rawRule, builtin bool) (*Rule, error) {
 	if r.Entropy < 0 || r.Entropy > 8 {
 		return nil, fmt.Errorf("entropy %v: want a value from 0 to 8", r.Entropy)
 	}
-	seen := map[string]bool{}
-	for _, k := range r.Keywords {
-		k = strings.ToLower(k)
-		if k == "" {
-			return nil, errors.New("empty keyword")
-		}
-		if !seen[k] {
-			seen[k] = true
-			rule.Keywords = append(rule.Keywords, k)
-		}
+	kws, err := ruleKeywords(r.Keywords)
+	if err != nil {
+		return nil, err
 	}
-	rule.Keywords = minimalKeywords(rule.Keywords)
+	rule.Keywords = kws
+	if r.Prepared && r.Checks != nil {
+		rule.checks = r.Checks
+	}
 	for _, req := range r.Required {
 		if req.ID == "" {
 			return nil, errors.New("[[rules.required]] needs an id")
@@ -580,9 +584,9 @@ func compileRule(r *rawRule, builtin bool) (*Rule, error) {
 	return rule, nil
 }
 
-// buildPlan compiles a rule's regex and derives the engine's cheap checks
-// from it (see Plan).
-func buildPlan(pattern string, keywords []string) (*Plan, error) {
+// buildPlan compiles a rule's regex and, unless they are given (the
+// built-in rules carry them), derives its window checks.
+func buildPlan(pattern string, keywords []string, checks *Checks) (*Plan, error) {
 	re, err := regexp.Compile(pattern)
 	if err != nil {
 		return nil, fmt.Errorf("regex does not compile: %w", err)
@@ -591,26 +595,33 @@ func buildPlan(pattern string, keywords []string) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("regex does not parse: %w", err)
 	}
-	simple := parsed.Simplify()
-	p := &Plan{
-		Regex:        re,
-		MustContain:  requiredTexts(simple),
-		MustHaveRuns: requiredRuns(parsed),
-		Prefilter:    prefilterRegex(parsed),
+	p := &Plan{Regex: re, Prefilter: prefilterRegex(parsed)}
+	if checks != nil {
+		p.Checks = *checks
+	} else {
+		p.Checks = deriveChecks(parsed, keywords)
 	}
+	return p, nil
+}
+
+// deriveChecks computes a regex's window checks; keywords are the rule's,
+// lower-cased.
+func deriveChecks(parsed *syntax.Regexp, keywords []string) Checks {
+	simple := parsed.Simplify()
+	c := Checks{MustContain: requiredTexts(simple), MustHaveRuns: requiredRuns(parsed)}
 	// Keyword hits ignore case, so the comparison does too; the regex
 	// still decides case when it runs.
 	lit := strings.ToLower(leadingLiteral(simple))
-	p.StartsWithKeyword = lit != "" && len(keywords) > 0
+	c.StartsWithKeyword = lit != "" && len(keywords) > 0
 	for _, k := range keywords {
 		if !strings.HasPrefix(lit, k) {
-			p.StartsWithKeyword = false
+			c.StartsWithKeyword = false
 		}
 	}
-	if lead, ok := leadOf(simple); ok && p.StartsWithKeyword {
-		p.Lead = &lead
+	if lead, ok := leadOf(simple); ok && c.StartsWithKeyword {
+		c.Lead = &lead
 	}
-	return p, nil
+	return c
 }
 
 func compileAllowlist(l rawAllowlist) (*Allowlist, error) {
@@ -677,6 +688,24 @@ func uniqueStrings(in []string) []string {
 }
 
 func intPtr(n int) *int { return &n }
+
+// ruleKeywords lower-cases a rule's keywords, drops repeats and those that
+// contain another (minimalKeywords).
+func ruleKeywords(in []string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, k := range in {
+		k = strings.ToLower(k)
+		if k == "" {
+			return nil, errors.New("empty keyword")
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return minimalKeywords(out), nil
+}
 
 // minimalKeywords drops a keyword that contains another of the same rule
 // ("meraki api key" beside "meraki"): wherever it occurs the shorter one

@@ -299,8 +299,8 @@ func roundEntropy(e float64) float64 {
 // that match the path.
 func pathFindings(cfg *rules.Config, at place) []finding.Finding {
 	var out []finding.Finding
-	for _, r := range cfg.Rules {
-		if r.Pattern != "" || r.Path == nil || r.SkipReport || !r.Path.MatchString(at.path) {
+	for _, r := range cfg.PathOnly {
+		if !r.Path.MatchString(at.path) {
 			continue
 		}
 		if cfg.Allowed(r, rules.Occurrence{Path: at.path, Commit: at.commit}, false) ||
