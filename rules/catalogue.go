@@ -31,12 +31,7 @@ type Provider struct {
 
 // Provider returns the catalogue entry with the id, or nil.
 func (c *Config) Provider(id string) *Provider {
-	for _, p := range c.Providers {
-		if p.ID == id {
-			return p
-		}
-	}
-	return nil
+	return c.providerBy[id]
 }
 
 var providerID = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]*$`)

@@ -60,7 +60,8 @@ type Config struct {
 	// Sources names the files the config was built from, for messages.
 	Sources []string
 	// Providers is the catalogue, in load order; each lists its rules.
-	Providers []*Provider
+	Providers  []*Provider
+	providerBy map[string]*Provider
 	// PathOnly lists the reporting rules that have a path and no regex
 	// (a file that should not be committed at all), so that a scan checks
 	// each file's path against those few, not against every rule.
@@ -141,11 +142,10 @@ type Rule struct {
 	// Multiline reports whether a match can span lines.
 	Multiline bool
 
-	keywordCount int
-	checks       *Checks
-	planOnce     sync.Once
-	plan         *Plan
-	planErr      error
+	checks   *Checks
+	planOnce sync.Once
+	plan     *Plan
+	planErr  error
 }
 
 // Checks are what the engine asks of a window before it runs a rule's

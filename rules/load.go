@@ -380,6 +380,7 @@ func build(chain []namedRaw) (*Config, error) {
 		}
 		cfg.Rules = append(cfg.Rules, rule)
 	}
+	cfg.providerBy = providers
 	ids := map[string]bool{}
 	for _, r := range cfg.Rules {
 		ids[r.ID] = true

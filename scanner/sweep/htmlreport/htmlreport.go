@@ -447,23 +447,26 @@ func confidenceRank(c string) int {
 
 // catalogue indexes a rule set: each rule's provider id, each provider.
 type catalogue struct {
+	cfg          *rules.Config
 	ruleProvider map[string]string
-	providers    map[string]*rules.Provider
+}
+
+// provider is the catalogue entry with the id, or nil.
+func (c *catalogue) provider(id string) *rules.Provider {
+	if c.cfg == nil {
+		return nil
+	}
+	return c.cfg.Provider(id)
 }
 
 func newCatalogue(cfg *rules.Config) *catalogue {
-	c := &catalogue{ruleProvider: map[string]string{}, providers: map[string]*rules.Provider{}}
+	c := &catalogue{cfg: cfg, ruleProvider: map[string]string{}}
 	if cfg == nil {
 		return c
 	}
 	for _, r := range cfg.Rules {
 		if _, ok := c.ruleProvider[r.ID]; !ok {
 			c.ruleProvider[r.ID] = r.Provider
-		}
-	}
-	for _, p := range cfg.Providers {
-		if _, ok := c.providers[p.ID]; !ok {
-			c.providers[p.ID] = p
 		}
 	}
 	return c
@@ -475,9 +478,9 @@ func ruleProvider(cfg *catalogue, ruleID string) string { return cfg.ruleProvide
 // (or of the verifier that answered), its display name, and where its keys
 // are revoked. A rule of no provider is named by what it found.
 func providerOf(cfg *catalogue, verifier string, f store.Finding) (id, name, revoke, docs string) {
-	p := cfg.providers[ruleProvider(cfg, f.RuleID)]
+	p := cfg.provider(ruleProvider(cfg, f.RuleID))
 	if p == nil && verifier != "" {
-		p = cfg.providers[verifier]
+		p = cfg.provider(verifier)
 	}
 	if p != nil {
 		id, name, docs = p.ID, p.Name, p.Docs

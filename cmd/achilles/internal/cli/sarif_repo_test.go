@@ -17,16 +17,7 @@ import (
 // CI, which always has it.
 func sarifSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	dir, _ := filepath.Abs(".")
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("repository root not found")
-		}
-		dir = filepath.Dir(dir)
-	}
+	dir := repoRoot(t)
 	p := filepath.Join(filepath.Dir(dir), "shared", "schemas", "sarif-schema-2.1.0.json")
 	if _, err := os.Stat(p); err != nil {
 		if os.Getenv("CI") != "" {
