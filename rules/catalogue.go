@@ -77,8 +77,8 @@ func compileProvider(p rawProvider) (*Provider, error) {
 // The name may run on for up to 32 name characters after the word
 // (LINODE_CLI_API_TOKEN), and then up to three more words after a space
 // ("Linode API token = …", as prose, INI files and docs write it); the key
-// must end where a token character cannot
-// follow it, so a longer token of the same alphabet is not cut to size.
+// must end where a token character cannot follow it, so a longer token of
+// the same alphabet is not cut to size.
 const (
 	contextBlock  = `[^\n]{0,40}\n(?:[^\n]{0,100}\n){0,3}?[ \t]*["']?[\w.\-]{0,24}(?i:key|token|secret|password|passwd|pwd|auth|credential)[\w.\-]{0,24}["']?[ \t]{0,4}(?:=>|:=|=|:)[ \t]{0,4}["'\x60]?`
 	contextName   = `[\w.\-]{0,32}(?: [\w.\-]{1,20}){0,3}`
