@@ -57,6 +57,13 @@ provider = "acme"
 regex = '''acme_[a-z0-9]{20}'''
 keywords = ["acme_"]
 verifier = "acme-http"
+
+[[verify.http]]
+id = "acme-http"
+url = "https://api.acme.example/v1/me"
+headers = { Authorization = "Bearer {{secret}}" }
+live = { status = [200] }
+dead = { status = [401] }
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -78,5 +78,8 @@ func loadConfigFlag(path string) (*rules.Config, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
+	if err := checkNames(cfg); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }

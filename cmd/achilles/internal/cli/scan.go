@@ -164,6 +164,17 @@ func (t target) file(name string, warn func(error)) ([]byte, bool) {
 // configuration, layered over the built-in rules: see rules.LoadRepository),
 // then the built-in rules.
 func (o *scanOptions) loadRules(t target, warn func(error)) (*rules.Config, error) {
+	cfg, err := o.loadRuleFiles(t, warn)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNames(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (o *scanOptions) loadRuleFiles(t target, warn func(error)) (*rules.Config, error) {
 	path := o.ConfigPath
 	if path == "" {
 		path = os.Getenv("ACHILLES_CONFIG")
