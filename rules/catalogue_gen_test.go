@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"io/fs"
 	"os"
 	"reflect"
 	"regexp/syntax"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -160,4 +162,27 @@ func typeName(t reflect.Type) string {
 		return "*" + typeName(t.Elem())
 	}
 	return t.Name()
+}
+
+// readDefaultTOML decodes every .toml file under dir (rules/default), in
+// lexical order of their paths, naming each "rules/default/...".
+func readDefaultTOML(fsys fs.FS) ([]namedRaw, error) {
+	var out []namedRaw
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".toml") {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		file := "rules/default/" + name
+		raw, err := decode(file, data)
+		if err != nil {
+			return err
+		}
+		out = append(out, namedRaw{file: file, raw: raw})
+		return nil
+	})
+	return out, err
 }

@@ -252,10 +252,6 @@ type shape struct {
 	maxNL  int // newlines, -1 unbounded
 }
 
-func regexShape(re *syntax.Regexp) shape {
-	return shapeOf(re.Simplify())
-}
-
 // addBound adds two bounds where -1 means unbounded.
 func addBound(a, b int) int {
 	if a < 0 || b < 0 {

@@ -3,7 +3,6 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"regexp"
@@ -151,29 +150,6 @@ type namedRaw struct {
 // slices are shared: build copies what it changes.
 func defaultRaw() ([]namedRaw, error) {
 	return generatedDefaults, nil
-}
-
-// readDefaultTOML decodes every .toml file under dir (rules/default), in
-// lexical order of their paths, naming each "rules/default/...".
-func readDefaultTOML(fsys fs.FS) ([]namedRaw, error) {
-	var out []namedRaw
-	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".toml") {
-			return err
-		}
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return err
-		}
-		file := "rules/default/" + name
-		raw, err := decode(file, data)
-		if err != nil {
-			return err
-		}
-		out = append(out, namedRaw{file: file, raw: raw})
-		return nil
-	})
-	return out, err
 }
 
 // LoadFile loads a rule file. With `[extend] useDefault = true` the default

@@ -380,3 +380,9 @@ func TestShapeWithoutSimplify(t *testing.T) {
 		}
 	}
 }
+
+// regexShape is the shape of the simplified regex, which the loader's
+// shapeOf on the parsed one must equal.
+func regexShape(re *syntax.Regexp) shape {
+	return shapeOf(re.Simplify())
+}

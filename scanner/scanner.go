@@ -90,11 +90,11 @@ type Result struct {
 
 // Summary is the one-line human summary printed on stderr.
 func (s Stats) Summary(findings int) string {
-	unit := plural(s.Objects, "file", "files")
+	unit := Plural(s.Objects, "file", "files")
 	if s.Commits > 0 {
-		unit = plural(s.Objects, "blob", "blobs") + " in " + plural(s.Commits, "commit", "commits")
+		unit = Plural(s.Objects, "blob", "blobs") + " in " + Plural(s.Commits, "commit", "commits")
 	}
-	msg := fmt.Sprintf("scanned %s: %s, %s in %s; %s", s.What, unit, HumanBytes(s.Bytes), s.Duration.Round(time.Millisecond), plural(int64(findings), "finding", "findings"))
+	msg := fmt.Sprintf("scanned %s: %s, %s in %s; %s", s.What, unit, HumanBytes(s.Bytes), s.Duration.Round(time.Millisecond), Plural(int64(findings), "finding", "findings"))
 	if s.Binary > 0 {
 		msg += fmt.Sprintf("; %d binary skipped", s.Binary)
 	}
@@ -102,13 +102,13 @@ func (s Stats) Summary(findings int) string {
 		msg += fmt.Sprintf("; %d allowed inline", s.InlineAllowed)
 	}
 	if s.Warnings > 0 {
-		msg += "; " + plural(s.Warnings, "warning", "warnings")
+		msg += "; " + Plural(s.Warnings, "warning", "warnings")
 	}
 	return msg
 }
 
-// plural writes "1 file" or "3 files".
-func plural(n int64, one, many string) string {
+// Plural writes a count with its noun: "1 file", "3 files".
+func Plural(n int64, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

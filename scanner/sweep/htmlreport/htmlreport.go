@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/achilles-sec/achilles/rules"
+	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/sweep/store"
 )
@@ -402,22 +403,15 @@ func headline(d data, hint string) Headline {
 		if d.Live == 1 {
 			them = "it"
 		}
-		return Headline{Class: "live", Text: plural(d.Live, "live secret", "live secrets") + ": revoke " + them + " first",
-			Detail: fmt.Sprintf("%s found; %d checked with their providers.", plural(n, "secret", "secrets"), d.Verified)}
+		return Headline{Class: "live", Text: scanner.Plural(int64(d.Live), "live secret", "live secrets") + ": revoke " + them + " first",
+			Detail: fmt.Sprintf("%s found; %d checked with their providers.", scanner.Plural(int64(n), "secret", "secrets"), d.Verified)}
 	case d.Verified == 0:
-		return Headline{Class: "unverified", Text: plural(n, "secret", "secrets") + " found, none verified",
+		return Headline{Class: "unverified", Text: scanner.Plural(int64(n), "secret", "secrets") + " found, none verified",
 			Detail: fmt.Sprintf("Nobody asked the providers whether these keys still work (%s asks them). Until then, treat the high-confidence ones as live.", hint)}
 	default:
 		return Headline{Class: "ok", Text: fmt.Sprintf("No live secrets among the %d verified", d.Verified),
-			Detail: fmt.Sprintf("%s found; %d could not be verified.", plural(n, "secret", "secrets"), n-d.Verified)}
+			Detail: fmt.Sprintf("%s found; %d could not be verified.", scanner.Plural(int64(n), "secret", "secrets"), n-d.Verified)}
 	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // better tells whether e names its secret better than cur: a verified

@@ -159,10 +159,7 @@ func TestHookBlocksCommit(t *testing.T) {
 
 	r.write("key.env", "TOKEN="+tokA+"\n")
 	r.run("git", "add", "key.env")
-	cmd := exec.Command("git", "commit", "-qm", "leak")
-	cmd.Dir = r.dir
-	cmd.Env = append(r.env(), "ACHILLES_CONFIG="+r.config())
-	out, err := cmd.CombinedOutput()
+	out, err := r.commitThroughHooks("-qm", "leak")
 	if err == nil || !strings.Contains(string(out), "test-token") {
 		t.Fatalf("the commit was not blocked: %v\n%s", err, out)
 	}
@@ -171,21 +168,25 @@ func TestHookBlocksCommit(t *testing.T) {
 	}
 	r.write("key.env", "TOKEN=${TOKEN}\n")
 	r.run("git", "add", "key.env")
-	cmd = exec.Command("git", "commit", "-qm", "clean")
-	cmd.Dir = r.dir
-	cmd.Env = append(r.env(), "ACHILLES_CONFIG="+r.config())
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := r.commitThroughHooks("-qm", "clean"); err != nil {
 		t.Fatalf("a clean commit was blocked: %v\n%s", err, out)
 	}
 	// `git commit -a` stages into a temporary index (GIT_INDEX_FILE) that
 	// the hook must read.
 	r.write("key.env", "TOKEN="+tokA+"\n")
-	cmd = exec.Command("git", "commit", "-qam", "leak via -a")
-	cmd.Dir = r.dir
-	cmd.Env = append(r.env(), "ACHILLES_CONFIG="+r.config())
-	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "key.env:1") {
+	if out, err := r.commitThroughHooks("-qam", "leak via -a"); err == nil || !strings.Contains(string(out), "key.env:1") {
 		t.Fatalf("commit -a was not blocked: %v\n%s", err, out)
 	}
+}
+
+// commitThroughHooks runs `git commit args...` with the repository's test
+// rules as ACHILLES_CONFIG, so the installed hook uses them, and returns
+// its output.
+func (r *gitRepo) commitThroughHooks(args ...string) ([]byte, error) {
+	cmd := exec.Command("git", append([]string{"commit"}, args...)...)
+	cmd.Dir = r.dir
+	cmd.Env = append(r.env(), "ACHILLES_CONFIG="+r.config())
+	return cmd.CombinedOutput()
 }
 
 func TestPrePushScansOnlyPushedCommits(t *testing.T) {
@@ -370,10 +371,7 @@ func TestHookInstallWithHusky(t *testing.T) {
 
 	r.write("key.env", "TOKEN="+tokA+"\n")
 	r.run("git", "add", "key.env")
-	cmd := exec.Command("git", "commit", "-qm", "leak")
-	cmd.Dir = r.dir
-	cmd.Env = append(r.env(), "ACHILLES_CONFIG="+r.config())
-	out, err := cmd.CombinedOutput()
+	out, err := r.commitThroughHooks("-qm", "leak")
 	if err == nil || !strings.Contains(string(out), "test-token") {
 		t.Fatalf("the commit was not blocked: %v\n%s", err, out)
 	}

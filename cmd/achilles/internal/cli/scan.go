@@ -221,18 +221,11 @@ func rulesSummary(cfg *rules.Config, t target) string {
 	switch {
 	case cfg.Repository != "":
 		n := cfg.RepositorySuppressed()
-		line += fmt.Sprintf("; repository allowlists suppressed %d %s", n, plural(n, "match", "matches"))
+		line += "; repository allowlists suppressed " + scanner.Plural(n, "match", "matches")
 	case !own && t.where != "":
 		line += "; no repository configuration in " + t.where
 	}
 	return line
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // scanFunc runs one source.
@@ -317,7 +310,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	}
 	fs, suppressed := filter.Apply(fs)
 	if suppressed > 0 {
-		fmt.Fprintf(errOut, "achilles: %s suppressed by ignore files or the baseline\n", pluralFindings(suppressed))
+		fmt.Fprintf(errOut, "achilles: %s suppressed by ignore files or the baseline\n", scanner.Plural(int64(suppressed), "finding", "findings"))
 	}
 	if t.policy != nil {
 		more, err := t.policy(ctx)
@@ -360,13 +353,6 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		return exitError{o.ExitCode}
 	}
 	return nil
-}
-
-func pluralFindings(n int) string {
-	if n == 1 {
-		return "1 finding"
-	}
-	return fmt.Sprintf("%d findings", n)
 }
 
 // findingsBreakdown says what the findings need: how many are live (or

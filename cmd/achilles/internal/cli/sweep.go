@@ -215,9 +215,9 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 			}
 		}
 	}
-	fmt.Fprintf(errOut, "achilles: swept %d %s in %s: %d scanned, %d unchanged, %d failed, %d interrupted; this run found %d %s in %s\n",
-		sum.Repos, plural(int64(sum.Repos), "repository", "repositories"), sum.Duration.Round(time.Millisecond), sum.Scanned, sum.Skipped,
-		sum.Failed, sum.Interrupted, sum.Findings, plural(int64(sum.Findings), "finding", "findings"), scanner.HumanBytes(sum.Bytes))
+	fmt.Fprintf(errOut, "achilles: swept %s in %s: %d scanned, %d unchanged, %d failed, %d interrupted; this run found %s in %s\n",
+		scanner.Plural(int64(sum.Repos), "repository", "repositories"), sum.Duration.Round(time.Millisecond), sum.Scanned, sum.Skipped,
+		sum.Failed, sum.Interrupted, scanner.Plural(int64(sum.Findings), "finding", "findings"), scanner.HumanBytes(sum.Bytes))
 	return o.exit(ctx, st, err)
 }
 
@@ -246,8 +246,8 @@ func (o *sweepOptions) exit(ctx context.Context, st *store.Store, err error) err
 type held struct{ findings, secrets, repos, live int }
 
 func (h held) String() string {
-	return fmt.Sprintf("%d %s of %d %s in %d %s; %d live", h.findings, plural(int64(h.findings), "finding", "findings"),
-		h.secrets, plural(int64(h.secrets), "secret", "secrets"), h.repos, plural(int64(h.repos), "repository", "repositories"), h.live)
+	return fmt.Sprintf("%s of %s in %s; %d live", scanner.Plural(int64(h.findings), "finding", "findings"),
+		scanner.Plural(int64(h.secrets), "secret", "secrets"), scanner.Plural(int64(h.repos), "repository", "repositories"), h.live)
 }
 
 // holdings counts the database's findings, their unique secrets (the
