@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strings"
 
@@ -152,6 +153,20 @@ func defaultRaw() ([]namedRaw, error) {
 	return generatedDefaults, nil
 }
 
+// VerifierFile is one provider file's verifier declarations, the TOML of
+// its [[verify.http]] tables as an [[http]] document
+// (verify.DecodeHTTPSpecs reads it).
+type VerifierFile struct {
+	File string
+	TOML string
+}
+
+// DefaultVerifiers returns the verifier declarations of the provider
+// catalogue, file by file. They are not part of a Config: a user's
+// [[verify.http]] are its Verify table, and the built-in ones are read
+// only when something is verified.
+func DefaultVerifiers() []VerifierFile { return generatedVerifiers }
+
 // LoadFile loads a rule file. With `[extend] useDefault = true` the default
 // rules come first and the file's rules are added (a rule with an id that is
 // already defined replaces fields it sets, as in gitleaks). `[extend] path`
@@ -282,6 +297,13 @@ func build(chain []namedRaw) (*Config, error) {
 		for k, v := range nr.raw.Verify {
 			if cfg.Verify == nil {
 				cfg.Verify = map[string]any{}
+			}
+			// Declarations add up along a chain of files; other tables
+			// (endpoints) are replaced by the later file.
+			if old, ok := cfg.Verify[k].([]map[string]any); ok && k == "http" {
+				if more, ok := v.([]map[string]any); ok {
+					v = append(slices.Clip(old), more...)
+				}
 			}
 			cfg.Verify[k] = v
 		}

@@ -1,9 +1,9 @@
 // Package verifiers is the one explicit list of every built-in verifier:
-// providers that need code, and those declared in builtin.toml.
+// providers that need code, and those declared in the provider catalogue
+// (rules/default, [[verify.http]]).
 package verifiers
 
 import (
-	_ "embed"
 	"fmt"
 
 	"github.com/achilles-sec/achilles/detectors/atlassian"
@@ -27,10 +27,8 @@ import (
 	"github.com/achilles-sec/achilles/detectors/stripe"
 	"github.com/achilles-sec/achilles/detectors/twilio"
 	"github.com/achilles-sec/achilles/detectors/verify"
+	"github.com/achilles-sec/achilles/rules"
 )
-
-//go:embed builtin.toml
-var builtinTOML []byte
 
 // code lists the verifiers written in Go.
 func code() []verify.Verifier {
@@ -61,11 +59,24 @@ func code() []verify.Verifier {
 
 // Builtin returns every built-in verifier by id; it fails on a duplicate id.
 func Builtin() (map[string]verify.Verifier, error) {
-	specs, err := verify.DecodeHTTPSpecs(builtinTOML)
+	specs, err := Declared()
 	if err != nil {
-		return nil, fmt.Errorf("builtin verifiers: %w", err)
+		return nil, err
 	}
 	return With(code(), specs)
+}
+
+// Declared returns the verifiers the provider catalogue declares.
+func Declared() ([]verify.HTTPSpec, error) {
+	var specs []verify.HTTPSpec
+	for _, f := range rules.DefaultVerifiers() {
+		s, err := verify.DecodeHTTPSpecs([]byte(f.TOML))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.File, err)
+		}
+		specs = append(specs, s...)
+	}
+	return specs, nil
 }
 
 // With adds declarative verifiers to a list; ids must be unique.

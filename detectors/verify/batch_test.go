@@ -61,7 +61,7 @@ func TestRunSecretOfTwoProvidersGoesToOne(t *testing.T) {
 		w.Write([]byte(`{"user":{"email":"b@example.com"}}`))
 	})
 	spec := func(id string) verify.Verifier {
-		return verify.MustCompileHTTP(verify.HTTPSpec{ID: id, URL: "https://api." + id + ".example/me",
+		return mustCompile(t, verify.HTTPSpec{ID: id, URL: "https://api." + id + ".example/me",
 			Headers: map[string]string{"Authorization": "Bearer {{secret}}"}, Identity: "user.email"})
 	}
 	vs := map[string]verify.Verifier{"prov-a": spec("prov-a"), "prov-b": spec("prov-b")}

@@ -18,7 +18,7 @@ func bearerSpec(t *testing.T) verify.Verifier {
 		ID: "acme", URL: "https://api.acme.example/v1/me",
 		Headers:  map[string]string{"Authorization": "Bearer {{secret}}"},
 		Identity: "user.email",
-		Dead:     verify.Outcome{Status: []int{401}},
+		Dead:     verify.Outcomes{{Status: []int{401}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestDeclarativeSpecChecks(t *testing.T) {
 		{ID: "x", URL: "https://{{secret}}.example.com/"},
 		{ID: "x", URL: "https://api.example.com/", Method: "DELETE"},
 		{ID: "", URL: "https://api.example.com/"},
-		{ID: "x", URL: "https://api.example.com/", Live: verify.Outcome{Body: "("}},
+		{ID: "x", URL: "https://api.example.com/", Live: verify.Outcomes{{Body: "("}}},
 	}
 	for _, s := range bad {
 		if _, err := verify.CompileHTTP(s); err == nil {

@@ -80,8 +80,8 @@ func TestProviderEchoIsScrubbed(t *testing.T) {
 			Headers:  map[string]string{"Authorization": "Bearer {{secret}}"},
 			Identity: "user.email", Scopes: "scopes", Kind: "token",
 			Extra: map[string]string{"echo": "header:WWW-Authenticate"},
-			Live:  verify.Outcome{Status: []int{200}},
-			Dead:  verify.Outcome{Status: []int{418}}, // so 401 falls through to StatusResult
+			Live:  verify.Outcomes{{Status: []int{200}}},
+			Dead:  verify.Outcomes{{Status: []int{418}}}, // so 401 falls through to StatusResult
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -81,11 +81,6 @@ func Unknownf(req Request, format string, args ...any) Result {
 	return Result{Status: Unknown, Reason: Scrub(fmt.Sprintf(format, args...), req)}
 }
 
-// Deadf builds a Dead result with a scrubbed reason.
-func Deadf(req Request, format string, args ...any) Result {
-	return Result{Status: Dead, Reason: Scrub(fmt.Sprintf(format, args...), req)}
-}
-
 // unknown builds an Unknown result whose reason cannot hold the secret.
 func unknown(req Request, format string) Result {
 	return Result{Status: Unknown, Reason: Scrub(format, req)}
