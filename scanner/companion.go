@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/achilles-sec/achilles/detectors"
+	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
 // nearest answers, for each match of one content, which match of every
@@ -40,6 +42,8 @@ type nearest struct {
 	// chosen match of each other rule.
 	answers map[string]map[string]string
 	key     []byte
+	// several[k] says rule k matched more than one different secret.
+	several []bool
 }
 
 func newNearest(ms []detectors.Match) *nearest {
@@ -87,7 +91,14 @@ func (n *nearest) sort() {
 		return
 	}
 	n.sorted = true
+	n.several = make([]bool, len(n.ids))
 	for k, idx := range n.order {
+		for _, i := range idx[1:] {
+			if n.secret[i] != n.secret[idx[0]] {
+				n.several[k] = true
+				break
+			}
+		}
 		if slices.IsSorted(n.lines[k]) {
 			continue
 		}
@@ -101,8 +112,10 @@ func (n *nearest) sort() {
 // related gives, for every other rule matched in the same content, the
 // secret of its match nearest to match i by line (of equally near ones the
 // first added), or nil when no other rule matched: the companion parts a
-// verifier may need, such as an AWS key id next to its secret key. The maps
-// it returns are shared between findings and must not be modified.
+// verifier may need, such as an AWS key id next to its secret key; under
+// finding.AmbiguousKey, the rules that matched several different secrets.
+// The maps it returns are shared between findings and must not be
+// modified.
 func (n *nearest) related(i int) map[string]string {
 	if len(n.ids) < 2 {
 		return nil
@@ -123,11 +136,18 @@ func (n *nearest) related(i int) map[string]string {
 	if m, ok := n.answers[string(n.key)]; ok {
 		return m
 	}
-	m := make(map[string]string, len(n.ids)-1)
+	m := make(map[string]string, len(n.ids))
+	var ambiguous []string
 	for k, id := range n.ids {
 		if int32(k) != own {
 			m[id] = n.secret[n.closest(k, line)]
+			if n.several[k] {
+				ambiguous = append(ambiguous, id)
+			}
 		}
+	}
+	if len(ambiguous) > 0 {
+		m[finding.AmbiguousKey] = strings.Join(ambiguous, ",")
 	}
 	n.answers[string(n.key)] = m
 	return m

@@ -14,6 +14,7 @@ import (
 
 	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/rules"
+	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
 // relatedBrute is the definition related keeps: for every other rule, the
@@ -41,6 +42,24 @@ func relatedBrute(ms []detectors.Match, i int) map[string]string {
 	if len(out) == 0 {
 		return nil
 	}
+	// A rule that matched several different secrets is named ambiguous.
+	var ambiguous []string
+	for _, j := range ms {
+		id := j.Rule.ID
+		if id == ms[i].Rule.ID || slices.Contains(ambiguous, id) {
+			continue
+		}
+		for _, k := range ms {
+			if k.Rule.ID == id && k.Secret != j.Secret {
+				ambiguous = append(ambiguous, id)
+				break
+			}
+		}
+	}
+	if len(ambiguous) > 0 {
+		slices.Sort(ambiguous)
+		out[finding.AmbiguousKey] = strings.Join(ambiguous, ",")
+	}
 	return out
 }
 
@@ -64,6 +83,12 @@ func TestRelatedMatchesBruteForce(t *testing.T) {
 		near := newNearest(ms)
 		for i := range ms {
 			got, want := near.related(i), relatedBrute(ms, i)
+			if a := got[finding.AmbiguousKey]; a != "" {
+				list := strings.Split(a, ",")
+				slices.Sort(list)
+				got = maps.Clone(got)
+				got[finding.AmbiguousKey] = strings.Join(list, ",")
+			}
 			if !maps.Equal(got, want) || (got == nil) != (want == nil) {
 				t.Fatalf("iteration %d, match %d (rule %s, line %d): related %v, brute force %v", iter, i, ms[i].Rule.ID, ms[i].Line, got, want)
 			}

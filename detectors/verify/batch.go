@@ -2,6 +2,10 @@ package verify
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -11,21 +15,37 @@ type RuleVerifier struct {
 	Verifier string
 }
 
-// Run verifies a batch of findings' secrets and returns one result per
-// request, in the same order.
+// maxCandidates bounds the pairings of one secret that are tried: each
+// distinct set of companion parts its findings brought, in their order.
+const maxCandidates = 4
+
+// Run is the one place findings are verified, for scans and sweeps alike.
+// It returns one result per request, in the same order; a request whose
+// rule has no verifier gets the zero Result (nothing to say, nothing sent).
 //
 //   - rules gives each rule's verifier, in the rules file's order. When one
 //     secret was matched by rules of two providers, only the verifier of the
 //     earliest rule in that order is asked (the choice does not depend on
 //     the order of reqs); the other requests get a copy of its result with
 //     Extra["verified_by"] naming the verifier that answered.
-//   - A request whose rule has no verifier, or names an unknown one, gets
-//     Unknown with a reason saying so, and nothing is sent.
-//   - Each unique (verifier, secret, parts) is asked once (the client's
-//     cache); at most workers verifications run at once (16 when <= 0),
-//     and the client's per-verifier limit holds within that.
-//   - Cancelling ctx ends the batch early: what was not asked is Unknown
-//     "cancelled".
+//   - A rule naming a verifier that does not exist gets Unknown with a
+//     reason; a request whose offline checksum failed is a look-alike and
+//     is never sent (Unknown, saying so).
+//   - Each unique secret is asked about once, with the companion parts of
+//     its first finding; when the provider rejects that pairing, the other
+//     pairings its findings brought are tried (at most maxCandidates). A
+//     rejection is dead only when every candidate companion was tried:
+//     when the content held several matches of a companion rule
+//     (Request.Ambiguous), it is unknown.
+//   - A finding of a companion part (an AWS key id) that got no answer of
+//     its own takes the result of a live secret it was paired with; a dead
+//     pairing says nothing of the part.
+//   - At most workers secrets are verified at once (16 when <= 0), within
+//     the client's per-verifier limit; cancelling ctx ends the batch early:
+//     what was not asked is Unknown "cancelled".
+//
+// Requests carry in Parts every related part of their finding (only the
+// verifier's companions are sent).
 func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []RuleVerifier, reqs []Request, workers int) []Result {
 	if workers <= 0 {
 		workers = 16
@@ -38,72 +58,171 @@ func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []
 			verifierOf[r.Rule] = r.Verifier
 		}
 	}
+	out := make([]Result, len(reqs))
 	// The winning rule per secret: the earliest-ranked rule that matched it
 	// and has a verifier we know.
 	winner := map[string]string{}
-	for _, req := range reqs {
-		id := verifierOf[req.RuleID]
-		if _, ok := verifiers[id]; !ok {
-			continue
-		}
-		w, ok := winner[req.Secret]
-		if !ok || rank[req.RuleID] < rank[w] {
-			winner[req.Secret] = req.RuleID
-		}
-	}
-	out := make([]Result, len(reqs))
-	asked := make([]bool, len(reqs))
-	sem := make(chan struct{}, workers)
-	var wg sync.WaitGroup
 	for i, req := range reqs {
-		id, known := verifierOf[req.RuleID]
+		id, named := verifierOf[req.RuleID]
 		switch {
-		case !known:
-			out[i] = Result{Status: Unknown, Reason: "rule " + req.RuleID + " has no verifier"}
-			continue
+		case !named:
+			continue // zero Result: the rule has no verifier
 		case verifiers[id] == nil:
 			out[i] = Result{Status: Unknown, Reason: "no verifier named " + id}
 			continue
-		case verifierOf[winner[req.Secret]] != id:
-			continue // filled below from the winner's result
+		case req.ChecksumFailed:
+			out[i] = Result{Status: Unknown, Reason: "its checksum is wrong: a look-alike, not sent"}
+			continue
 		}
-		asked[i] = true
+		if w, ok := winner[req.Secret]; !ok || rank[req.RuleID] < rank[w] {
+			winner[req.Secret] = req.RuleID
+		}
+	}
+	jobs := map[string]*job{}
+	var order []string
+	for _, req := range reqs {
+		w, ok := winner[req.Secret]
+		if !ok || w != req.RuleID || req.ChecksumFailed {
+			continue
+		}
+		j := jobs[req.Secret]
+		if j == nil {
+			j = &job{v: verifiers[verifierOf[w]]}
+			jobs[req.Secret] = j
+			order = append(order, req.Secret)
+		}
+		cand := Request{RuleID: req.RuleID, Secret: req.Secret, Parts: map[string]string{}}
+		for _, comp := range j.v.Companions() {
+			if p, ok := req.Parts[comp]; ok {
+				cand.Parts[comp] = p
+			}
+			if slices.Contains(req.Ambiguous, comp) && !slices.Contains(j.ambiguous, comp) {
+				j.ambiguous = append(j.ambiguous, comp)
+			}
+		}
+		if slices.ContainsFunc(j.candidates, func(o Request) bool { return maps.Equal(o.Parts, cand.Parts) }) {
+			continue
+		}
+		if len(j.candidates) == maxCandidates {
+			j.truncated = true
+			continue
+		}
+		j.candidates = append(j.candidates, cand)
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for _, s := range order {
+		j := jobs[s]
 		wg.Add(1)
-		go func(i int, v Verifier, req Request) {
+		go func() {
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				out[i] = Result{Status: Unknown, Reason: "cancelled"}
+				j.res = Result{Status: Unknown, Reason: "cancelled"}
 				return
 			}
 			defer func() { <-sem }()
-			out[i] = c.Verify(ctx, v, req)
-		}(i, verifiers[id], req)
+			j.res = j.verify(ctx, c)
+		}()
 	}
 	wg.Wait()
-	// Copy each winner's result to the other providers' findings of the
-	// same secret.
-	bySecret := map[string]Result{}
+	// Every request of a verified secret gets its result; those of other
+	// providers' rules say which verifier answered.
 	for i, req := range reqs {
-		if asked[i] {
-			if _, ok := bySecret[req.Secret]; !ok || req.RuleID == winner[req.Secret] {
-				bySecret[req.Secret] = out[i]
+		j := jobs[req.Secret]
+		if j == nil || out[i].Status != "" || verifierOf[req.RuleID] == "" {
+			continue
+		}
+		out[i] = j.res
+		if req.RuleID != winner[req.Secret] && verifierOf[req.RuleID] != j.v.ID() {
+			out[i].Extra = maps.Clone(j.res.Extra)
+			if out[i].Extra == nil {
+				out[i].Extra = map[string]string{}
+			}
+			out[i].Extra["verified_by"] = j.v.ID()
+		}
+	}
+	// A companion part's own finding takes a live pairing's result.
+	type partKey struct{ rule, secret string }
+	livePart := map[partKey]*job{}
+	for _, s := range order {
+		j := jobs[s]
+		if j.res.Status != Live || j.livePair == nil {
+			continue
+		}
+		for rule, part := range j.livePair {
+			if _, ok := livePart[partKey{rule, part}]; !ok {
+				livePart[partKey{rule, part}] = j
 			}
 		}
 	}
 	for i, req := range reqs {
-		if asked[i] || out[i].Status != "" {
+		if out[i].Status == Live || out[i].Status == Dead {
 			continue
 		}
-		res := bySecret[req.Secret]
-		extra := map[string]string{}
-		for k, v := range res.Extra {
-			extra[k] = v
+		if j, ok := livePart[partKey{req.RuleID, req.Secret}]; ok {
+			out[i] = j.res
+			out[i].Extra = maps.Clone(j.res.Extra)
+			if out[i].Extra == nil {
+				out[i].Extra = map[string]string{}
+			}
+			out[i].Extra["verified_by"] = j.v.ID()
 		}
-		extra["verified_by"] = verifierOf[winner[req.Secret]]
-		res.Extra = extra
-		out[i] = res
 	}
 	return out
+}
+
+// job is one secret's verification: its verifier and the pairings to try.
+type job struct {
+	v          Verifier
+	candidates []Request
+	ambiguous  []string // companion rules the content matched more than once
+	truncated  bool     // more pairings than maxCandidates were found
+	res        Result
+	livePair   map[string]string // the parts of the pairing that was live
+}
+
+// verify asks about one secret, pairing by pairing, until one is live. A
+// verifier without companions is asked once.
+func (j *job) verify(ctx context.Context, c *Client) Result {
+	var first, undecided *Result
+	rejected := 0
+	for _, cand := range j.candidates {
+		res := c.Verify(ctx, j.v, cand)
+		switch res.Status {
+		case Live, Canary:
+			j.livePair = cand.Parts
+			return res
+		case Dead:
+			rejected++
+		default:
+			if undecided == nil {
+				undecided = &res
+			}
+		}
+		if first == nil {
+			first = &res
+		}
+		if len(j.v.Companions()) == 0 || ctx.Err() != nil {
+			break
+		}
+	}
+	switch {
+	case first == nil:
+		return Result{Status: Unknown, Reason: "nothing to ask"}
+	case undecided != nil:
+		return *undecided
+	case len(j.v.Companions()) > 0 && (len(j.ambiguous) > 0 || j.truncated):
+		what := strings.Join(j.ambiguous, ", ")
+		if what == "" {
+			what = "companion"
+		}
+		return Result{Status: Unknown, Reason: fmt.Sprintf("rejected with the %s found nearest (%d pairing(s) tried); other matches of it nearby were not tried: the pairing may be wrong, not the key", what, rejected)}
+	case rejected > 1:
+		res := *first
+		res.Reason = fmt.Sprintf("%s; rejected with every pairing found (%d)", res.Reason, rejected)
+		return res
+	}
+	return *first
 }

@@ -65,7 +65,7 @@ func TestRunSecretOfTwoProvidersGoesToOne(t *testing.T) {
 			Headers: map[string]string{"Authorization": "Bearer {{secret}}"}, Identity: "user.email"})
 	}
 	vs := map[string]verify.Verifier{"prov-a": spec("prov-a"), "prov-b": spec("prov-b")}
-	rules := []verify.RuleVerifier{{Rule: "rule-a", Verifier: "prov-a"}, {Rule: "rule-b", Verifier: "prov-b"}, {Rule: "rule-none"}}
+	rules := []verify.RuleVerifier{{Rule: "rule-a", Verifier: "prov-a"}, {Rule: "rule-b", Verifier: "prov-b"}, {Rule: "rule-none"}, {Rule: "rule-typo", Verifier: "prov-c"}}
 	c := a.Client("prov-a", 2*time.Second)
 	c.Endpoints["prov-b"] = b.URL
 	c.RootCAs.AddCert(b.Certificate())
@@ -75,6 +75,7 @@ func TestRunSecretOfTwoProvidersGoesToOne(t *testing.T) {
 		{RuleID: "rule-b", Secret: "only-b-secret"},
 		{RuleID: "rule-none", Secret: "whatever-secret"},
 		{RuleID: "rule-unlisted", Secret: "whatever-secret"},
+		{RuleID: "rule-typo", Secret: "whatever-secret"},
 	}
 	res := verify.Run(context.Background(), c, vs, rules, reqs, 0)
 	if hitA.Load() != 1 || hitB.Load() != 1 {
@@ -86,10 +87,13 @@ func TestRunSecretOfTwoProvidersGoesToOne(t *testing.T) {
 	if res[2].Identity != "b@example.com" {
 		t.Fatalf("b's own secret: %+v", res[2])
 	}
-	for _, r := range res[3:] {
-		if r.Status != verify.Unknown || !strings.Contains(r.Reason, "no verifier") {
-			t.Fatalf("rule without verifier: %+v", r)
+	for _, r := range res[3:5] {
+		if r.Status != "" {
+			t.Fatalf("rule without verifier: %+v, want no answer", r)
 		}
+	}
+	if r := res[5]; r.Status != verify.Unknown || !strings.Contains(r.Reason, "no verifier named prov-c") {
+		t.Fatalf("rule naming a missing verifier: %+v", r)
 	}
 }
 
@@ -179,5 +183,48 @@ func TestPerVerifierLimit(t *testing.T) {
 	verify.Run(context.Background(), c, map[string]verify.Verifier{"acme": bearerSpec(t)}, []verify.RuleVerifier{{Rule: "r", Verifier: "acme"}}, reqs, 30)
 	if peak.Load() > 3 || s.Hits.Load() != 30 {
 		t.Fatalf("peak %d in flight (limit 3), %d requests", peak.Load(), s.Hits.Load())
+	}
+}
+
+// TestRunPairings: a secret found with two different companions is tried
+// with the second when the first pairing is rejected; the live pairing's
+// result reaches the finding of its key id, and a rejected pairing says
+// nothing of the key id it was tried with.
+func TestRunPairings(t *testing.T) {
+	var hits atomic.Int64
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Header.Get("X-Id") == "ID-GOOD-0001" && r.Header.Get("X-Secret") == "pair-secret-1" {
+			w.Write([]byte(`{"account":"acme"}`))
+			return
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+	})
+	v := mustCompile(t, verify.HTTPSpec{ID: "pair", URL: "https://api.pair.example/check", Companions: []string{"pair-id"},
+		Headers: map[string]string{"X-Id": `{{part "pair-id"}}`, "X-Secret": "{{secret}}"}, Identity: "account"})
+	vs := map[string]verify.Verifier{"pair": v}
+	rules := []verify.RuleVerifier{{Rule: "pair-secret", Verifier: "pair"}, {Rule: "pair-id"}}
+	reqs := []verify.Request{
+		{RuleID: "pair-secret", Secret: "pair-secret-1", Parts: map[string]string{"pair-id": "ID-WRONG-0002"}},
+		{RuleID: "pair-secret", Secret: "pair-secret-1", Parts: map[string]string{"pair-id": "ID-GOOD-0001"}},
+		{RuleID: "pair-id", Secret: "ID-GOOD-0001"},
+		{RuleID: "pair-id", Secret: "ID-WRONG-0002"},
+		{RuleID: "pair-secret", Secret: "pair-secret-2", Parts: map[string]string{"pair-id": "ID-WRONG-0002"}},
+	}
+	res := verify.Run(context.Background(), s.Client("pair", 2*time.Second), vs, rules, reqs, 0)
+	if res[0].Status != verify.Live || res[1].Status != verify.Live || res[0].Identity != "acme" {
+		t.Fatalf("secret 1: %+v / %+v", res[0], res[1])
+	}
+	if res[2].Status != verify.Live || res[2].Extra["verified_by"] != "pair" {
+		t.Errorf("the good key id: %+v", res[2])
+	}
+	if res[3].Status != "" {
+		t.Errorf("the wrong key id took a verdict: %+v", res[3])
+	}
+	if res[4].Status != verify.Dead {
+		t.Errorf("secret 2, rejected with its only key id: %+v", res[4])
+	}
+	if hits.Load() != 3 {
+		t.Errorf("%d requests, want 3 (two pairings of secret 1, one of secret 2)", hits.Load())
 	}
 }

@@ -39,6 +39,12 @@ type Request struct {
 	RuleID string
 	Secret string
 	Parts  map[string]string
+	// Ambiguous lists companion rules that matched more than one secret
+	// near this one: the part given is only the nearest of several.
+	Ambiguous []string
+	// ChecksumFailed marks a finding whose embedded checksum is wrong: a
+	// look-alike, which Run never sends.
+	ChecksumFailed bool
 }
 
 // Result is what the provider said. Identity, Scopes, ExpiresAt and Kind

@@ -50,6 +50,8 @@ type Finding struct {
 	ChecksumFailed bool `json:"checksum_failed,omitempty"`
 	// Related holds, by rule id, the nearest secret other rules matched in
 	// the same content: companion parts for verification. Never reported.
+	// Under AmbiguousKey it lists the rules whose nearest match was one of
+	// several different secrets (Companions reads both).
 	Related map[string]string `json:"-"`
 }
 
@@ -189,4 +191,23 @@ func Redact(secret string) string {
 		keep = 4
 	}
 	return secret[:keep] + "*****"
+}
+
+// AmbiguousKey is the key, in Related, whose value lists (comma-separated)
+// the other rules that matched more than one different secret in the same
+// content. No rule id starts with a NUL byte.
+const AmbiguousKey = "\x00ambiguous"
+
+// Companions splits a finding's related parts into the parts by rule id
+// and the rules whose part is only the nearest of several.
+func Companions(related map[string]string) (parts map[string]string, ambiguous []string) {
+	parts = make(map[string]string, len(related))
+	for rule, s := range related {
+		if rule == AmbiguousKey {
+			ambiguous = strings.Split(s, ",")
+			continue
+		}
+		parts[rule] = s
+	}
+	return parts, ambiguous
 }

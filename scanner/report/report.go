@@ -118,8 +118,10 @@ func RedactAll(fs []finding.Finding) []finding.Finding {
 	}
 	for _, f := range fs {
 		add(f.Secret)
-		for _, s := range f.Related {
-			add(s)
+		for rule, s := range f.Related {
+			if rule != finding.AmbiguousKey {
+				add(s)
+			}
 		}
 	}
 	// Longest first: the replacer tries its pairs in order at each place.
@@ -163,7 +165,10 @@ func RedactFinding(f finding.Finding) finding.Finding {
 	if len(f.Related) > 0 {
 		related := make(map[string]string, len(f.Related))
 		for rule, s := range f.Related {
-			related[rule] = finding.Redact(s)
+			if rule != finding.AmbiguousKey {
+				s = finding.Redact(s)
+			}
+			related[rule] = s
 		}
 		f.Related = related
 	}

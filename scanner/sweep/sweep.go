@@ -38,9 +38,10 @@ type Verifier interface {
 
 // Request is one secret to verify, found by a rule with companion parts.
 type Request struct {
-	RuleID string
-	Secret string
-	Parts  map[string]string
+	RuleID         string
+	Secret         string
+	Parts          map[string]string
+	ChecksumFailed bool
 }
 
 // Progress is told how a sweep advances; it must be safe for concurrent use.
@@ -299,7 +300,7 @@ func verifyAndRecord(ctx context.Context, st *store.Store, secs []store.Secret, 
 	var owner []int
 	for i, s := range secs {
 		for _, c := range s.Candidates {
-			reqs = append(reqs, Request{RuleID: c.RuleID, Secret: s.Secret, Parts: c.Parts})
+			reqs = append(reqs, Request{RuleID: c.RuleID, Secret: s.Secret, Parts: c.Parts, ChecksumFailed: c.ChecksumFailed})
 			owner = append(owner, i)
 		}
 	}

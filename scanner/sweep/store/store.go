@@ -17,9 +17,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -499,6 +501,9 @@ func jsonText(v any, empty string) string {
 type Candidate struct {
 	RuleID string
 	Parts  map[string]string
+	// ChecksumFailed: the findings of this candidate failed their offline
+	// checksum (a look-alike, never sent).
+	ChecksumFailed bool
 }
 
 // Secret is a unique secret with the rules that found it.
@@ -510,10 +515,10 @@ type Secret struct {
 }
 
 // Secrets returns the secrets with those ids (all secrets when ids is nil),
-// each with every distinct rule that found it and the first non-empty
-// companion parts seen with that rule.
+// each with every distinct (rule, companion parts, checksum) its findings
+// were found with, as a scan hands them to verification.
 func (s *Store) Secrets(ctx context.Context, ids []string) ([]Secret, error) {
-	q := `SELECT s.id, s.secret, s.status, f.rule_id, f.parts FROM secrets s JOIN findings f ON f.secret_id = s.id`
+	q := `SELECT s.id, s.secret, s.status, f.rule_id, f.parts, f.checksum_failed FROM secrets s JOIN findings f ON f.secret_id = s.id`
 	var args []any
 	if ids != nil {
 		if len(ids) == 0 {
@@ -533,7 +538,8 @@ func (s *Store) Secrets(ctx context.Context, ids []string) ([]Secret, error) {
 	var out []Secret
 	for rows.Next() {
 		var id, secret, status, rule, parts string
-		if err := rows.Scan(&id, &secret, &status, &rule, &parts); err != nil {
+		var failed bool
+		if err := rows.Scan(&id, &secret, &status, &rule, &parts, &failed); err != nil {
 			return nil, fmt.Errorf("listing secrets: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].ID != id {
@@ -542,14 +548,12 @@ func (s *Store) Secrets(ctx context.Context, ids []string) ([]Secret, error) {
 		sec := &out[len(out)-1]
 		var p map[string]string
 		_ = json.Unmarshal([]byte(parts), &p)
-		n := len(sec.Candidates)
-		if n > 0 && sec.Candidates[n-1].RuleID == rule {
-			if len(sec.Candidates[n-1].Parts) == 0 && len(p) > 0 {
-				sec.Candidates[n-1].Parts = p
-			}
-			continue
+		c := Candidate{RuleID: rule, Parts: p, ChecksumFailed: failed}
+		if !slices.ContainsFunc(sec.Candidates, func(o Candidate) bool {
+			return o.RuleID == c.RuleID && o.ChecksumFailed == c.ChecksumFailed && maps.Equal(o.Parts, c.Parts)
+		}) {
+			sec.Candidates = append(sec.Candidates, c)
 		}
-		sec.Candidates = append(sec.Candidates, Candidate{RuleID: rule, Parts: p})
 	}
 	return out, rows.Err()
 }

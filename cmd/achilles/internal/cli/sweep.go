@@ -15,6 +15,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/detectors/verifiers"
 	"github.com/achilles-sec/achilles/detectors/verify"
+	"github.com/achilles-sec/achilles/rules"
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/archive"
 	"github.com/achilles-sec/achilles/scanner/finding"
@@ -154,7 +155,7 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 		if err != nil {
 			return err
 		}
-		verifier = newSweepVerifier(client, vs, verifiers.Rules(cfg))
+		verifier = newSweepVerifier(client, vs, cfg)
 	}
 	if o.Reverify {
 		sum, err := sweep.Reverify(ctx, st, verifier, time.Now)
@@ -392,41 +393,27 @@ func (b *sweepBar) finish() {
 }
 
 // sweepVerifier adapts detectors/verify to the sweep: one batch through
-// verify.Run, so each unique secret goes to one provider once (the
-// client's cache holds across batches of one run).
+// verify.Run, exactly as a scan verifies its findings (the client's cache
+// holds across batches of one run).
 type sweepVerifier struct {
-	client     *verify.Client
-	verifiers  map[string]verify.Verifier
-	rules      []verify.RuleVerifier
-	verifierOf map[string]string
+	client    *verify.Client
+	verifiers map[string]verify.Verifier
+	cfg       *rules.Config
 }
 
-func newSweepVerifier(c *verify.Client, vs map[string]verify.Verifier, rules []verify.RuleVerifier) *sweepVerifier {
-	of := map[string]string{}
-	for _, r := range rules {
-		if _, ok := of[r.Rule]; !ok {
-			of[r.Rule] = r.Verifier
-		}
-	}
-	return &sweepVerifier{client: c, verifiers: vs, rules: rules, verifierOf: of}
+func newSweepVerifier(c *verify.Client, vs map[string]verify.Verifier, cfg *rules.Config) *sweepVerifier {
+	return &sweepVerifier{client: c, verifiers: vs, cfg: cfg}
 }
 
 func (v *sweepVerifier) Verify(ctx context.Context, reqs []sweep.Request) []*finding.Verification {
 	vreqs := make([]verify.Request, len(reqs))
 	for i, r := range reqs {
-		vreqs[i] = verify.Request{RuleID: r.RuleID, Secret: r.Secret, Parts: r.Parts}
+		vreqs[i] = verifyRequest(r.RuleID, r.Secret, r.Parts, r.ChecksumFailed)
 	}
-	res := verify.Run(ctx, v.client, v.verifiers, v.rules, vreqs, 16)
+	res := verify.Run(ctx, v.client, v.verifiers, verifiers.Rules(v.cfg), vreqs, 16)
 	out := make([]*finding.Verification, len(reqs))
 	for i, r := range reqs {
-		id := v.verifierOf[r.RuleID]
-		if id == "" || v.verifiers[id] == nil {
-			continue // nothing was asked
-		}
-		if by := res[i].Extra["verified_by"]; by != "" {
-			id = by
-		}
-		out[i] = toVerification(id, res[i])
+		out[i] = resultFor(v.cfg, v.verifiers, r.RuleID, res[i])
 	}
 	return out
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/achilles-sec/achilles/detectors/verify"
 	"github.com/achilles-sec/achilles/rules"
 	"github.com/achilles-sec/achilles/scanner/finding"
-	"github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
 )
 
@@ -78,68 +77,42 @@ func newVerifyClient(cfg *rules.Config, o *verifyOptions) (*verify.Client, map[s
 	return c, all, nil
 }
 
-// verifyFindings verifies each unique secret once, with the verifier of the
-// first rule (in report order) that has one; a secret two providers' rules
-// matched is sent to one of them only. The result is attached to every
-// finding of that secret, and to the findings of its companion parts.
+// verifyFindings verifies the findings' secrets through verify.Run, the
+// one orchestrator scans and sweeps share (see there: each unique secret
+// once, with the verifier of the first rule that names one), and attaches
+// each answer to its finding.
 func verifyFindings(ctx context.Context, cfg *rules.Config, c *verify.Client, vs map[string]verify.Verifier, fs []finding.Finding) {
-	type job struct {
-		v   verify.Verifier
-		req verify.Request
-		res verify.Result
-	}
-	jobs := map[string]*job{}
-	var order []string
+	reqs := make([]verify.Request, len(fs))
 	for i := range fs {
-		f := &fs[i]
-		r := cfg.ByID(f.RuleID)
-		if r == nil || r.Verifier == "" || f.ChecksumFailed || f.Secret == "" {
-			continue
-		}
-		if _, done := jobs[f.Secret]; done {
-			continue
-		}
-		v, ok := vs[r.Verifier]
-		if !ok {
-			continue
-		}
-		req := verify.Request{RuleID: f.RuleID, Secret: f.Secret, Parts: map[string]string{}}
-		for _, comp := range v.Companions() {
-			if s, ok := f.Related[comp]; ok {
-				req.Parts[comp] = s
-			}
-		}
-		jobs[f.Secret] = &job{v: v, req: req}
-		order = append(order, f.Secret)
+		reqs[i] = verifyRequest(fs[i].RuleID, fs[i].Secret, fs[i].Related, fs[i].ChecksumFailed)
 	}
-	p := pool.New().WithMaxGoroutines(16)
-	for _, s := range order {
-		j := jobs[s]
-		p.Go(func() { j.res = c.Verify(ctx, j.v, j.req) })
-	}
-	p.Wait()
-	type partKey struct{ rule, secret string }
-	viaPart := map[partKey]*job{}
-	for _, s := range order {
-		j := jobs[s]
-		for rule, part := range j.req.Parts {
-			if old, ok := viaPart[partKey{rule, part}]; !ok || j.res.Status == verify.Live && old.res.Status != verify.Live {
-				viaPart[partKey{rule, part}] = j
-			}
-		}
-	}
+	res := verify.Run(ctx, c, vs, verifiers.Rules(cfg), reqs, 16)
 	for i := range fs {
-		f := &fs[i]
-		j, ok := jobs[f.Secret]
-		if !ok || j.res.Status == verify.Unknown {
-			if pj, ok := viaPart[partKey{f.RuleID, f.Secret}]; ok {
-				j = pj
-			}
-		}
-		if j != nil {
-			f.Verification = toVerification(j.v.ID(), j.res)
-		}
+		fs[i].Verification = resultFor(cfg, vs, fs[i].RuleID, res[i])
 	}
+}
+
+// verifyRequest is the request of one finding: its companion parts and
+// which of them are only the nearest of several.
+func verifyRequest(rule, secret string, related map[string]string, checksumFailed bool) verify.Request {
+	parts, ambiguous := finding.Companions(related)
+	return verify.Request{RuleID: rule, Secret: secret, Parts: parts, Ambiguous: ambiguous, ChecksumFailed: checksumFailed}
+}
+
+// resultFor turns Run's answer for a finding of rule into what a report
+// shows: nil when the rule has no verifier and nothing was said.
+func resultFor(cfg *rules.Config, vs map[string]verify.Verifier, rule string, r verify.Result) *finding.Verification {
+	if r.Status == "" {
+		return nil
+	}
+	id := ""
+	if ru := cfg.ByID(rule); ru != nil {
+		id = ru.Verifier
+	}
+	if by := r.Extra["verified_by"]; by != "" {
+		id = by
+	}
+	return toVerification(id, r)
 }
 
 func toVerification(id string, r verify.Result) *finding.Verification {
