@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"math"
 	"bufio"
 	"bytes"
 	"context"
@@ -57,31 +58,34 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	}
 	c.commits.Store(ncommits)
 	cfg := opts.Engine.Config()
-	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: chunkOverlap(opts.Engine),
-		matches: map[string][]detectors.Match{}, pathOnly: map[string]bool{}, firstAt: map[string]string{}}
+	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: chunkOverlap(opts.Engine)}
 	var want []string
 	for _, h := range order {
-		first := intros[h][0].path
-		if pathIgnored(cfg, first) {
+		if pathIgnored(cfg, intros[h][0].path) {
 			c.skipped.Add(1)
 			continue
 		}
+		want = append(want, h)
+	}
+	src := &namedBlobs{dir: dir, hashes: want, maxSize: opts.MaxFileSize,
+		path: func(hash string) string { return intros[hash][0].path },
+		missing: func(hash string) {
+			opts.warn(&c, fmt.Errorf("%s: blob %s (%s) is missing; not scanned", dir, hash, intros[hash][0].path))
+		}}
+	if err := hs.scanBlobs(ctx, src); err != nil && ctx.Err() == nil {
+		return nil, err
+	}
+	hs.warnSkipped(dir)
+	// A path-only rule flags a blob at any of the paths it was written to.
+	for _, h := range want {
 		for _, in := range intros[h] {
 			if len(pathFindings(cfg, place{path: in.path})) > 0 {
 				hs.pathOnly[h] = true
-				hs.firstAt[h] = in.path
+				if hs.matches[h] == nil {
+					hs.firstAt[h] = in.path
+				}
 			}
 		}
-		want = append(want, h)
-	}
-	err = catBlobs(ctx, dir, want, func(hash string, data []byte) {
-		c.objects.Add(1)
-		hs.scanOne(blob{hash: hash, path: intros[hash][0].path, data: data})
-	}, func(hash string) {
-		opts.warn(&c, fmt.Errorf("%s: blob %s (%s) is missing; not scanned", dir, hash, intros[hash][0].path))
-	})
-	if err != nil && ctx.Err() == nil {
-		return nil, err
 	}
 	if err := hs.dropInherited(ctx, dir, intros); err != nil && ctx.Err() == nil {
 		return nil, err
@@ -170,16 +174,28 @@ func (hs *histScan) dropInherited(ctx context.Context, dir string, intros map[st
 	quiet := hs.opts
 	quiet.Engine = quiet.Engine.CountingInline(nil)
 	sc := quiet.bufScanner()
-	return catBlobs(ctx, dir, want, func(hash string, data []byte) {
-		if IsBinary(data) {
-			return
-		}
+	keep := func(hash string, ms []detectors.Match) {
 		set := map[secret]bool{}
-		for _, m := range sc.Scan(data) {
+		for _, m := range ms {
 			set[secret{m.Rule.ID, m.Secret}] = true
 		}
 		before[hash] = set
-	}, func(string) {})
+	}
+	src := &namedBlobs{dir: dir, hashes: want, maxSize: hs.opts.MaxFileSize, missing: func(string) {}}
+	return src.blobs(ctx, nil, func(b blob) error {
+		if !IsBinary(b.data) {
+			keep(b.hash, sc.Scan(b.data))
+		}
+		return nil
+	}, func(b blob, r io.Reader) error {
+		br := bufio.NewReaderSize(r, 8192)
+		if head, _ := br.Peek(8000); IsBinary(head) {
+			return nil
+		}
+		ms, err := scanStream(ctx, sc, br, nil)
+		keep(b.hash, ms)
+		return err
+	})
 }
 
 // parseRawLog reads `git log --raw -c` output with the commit format used
@@ -263,16 +279,40 @@ func rawLine(line string) (hash, path string, parents []string, ok bool) {
 	return hash, unquoteGitPath(line[tab+1:]), parents, true
 }
 
-// catBlobs streams the named blobs through `git cat-file --batch`.
-func catBlobs(ctx context.Context, dir string, hashes []string, fn func(hash string, data []byte), missing func(hash string)) error {
-	if len(hashes) == 0 {
+// namedBlobs is the source of blobs known by name: the blobs a commit
+// range wrote, their parents' versions, the index's staged files. It reads
+// them through one `git cat-file --batch` and hands each to fn whole, or to
+// large as a stream when it is over maxSize, like the full-history source,
+// so every git mode shares the searcher's workers, limits and warnings.
+type namedBlobs struct {
+	dir     string
+	hashes  []string
+	path    func(hash string) string
+	maxSize int64
+	missing func(hash string)
+}
+
+func (n *namedBlobs) blobs(ctx context.Context, _ func(string) bool, fn func(blob) error, large func(blob, io.Reader) error) error {
+	if len(n.hashes) == 0 {
 		return nil
 	}
-	cmd, err := startGit(ctx, dir, strings.NewReader(strings.Join(hashes, "\n")+"\n"), "cat-file", "--batch")
+	cmd, err := startGit(ctx, n.dir, strings.NewReader(strings.Join(n.hashes, "\n")+"\n"), "cat-file", "--batch")
 	if err != nil {
 		return err
 	}
-	readErr := readBatch(bufio.NewReaderSize(cmd.Stdout, 1<<20), hashes, fn, missing)
+	maxSize := n.maxSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	readErr := readNamed(bufio.NewReaderSize(cmd.Stdout, 1<<20), n.hashes, maxSize, func(b blob, r io.Reader) error {
+		if n.path != nil {
+			b.path = n.path(b.hash)
+		}
+		if r != nil {
+			return large(b, r)
+		}
+		return fn(b)
+	}, n.missing)
 	if readErr != nil {
 		_ = cmd.Process.Kill()
 	}
@@ -280,11 +320,24 @@ func catBlobs(ctx context.Context, dir string, hashes []string, fn func(hash str
 	return readErr
 }
 
+// catBlobs reads the named blobs whole, one after another.
+func catBlobs(ctx context.Context, dir string, hashes []string, fn func(hash string, data []byte), missing func(hash string)) error {
+	src := &namedBlobs{dir: dir, hashes: hashes, maxSize: math.MaxInt64, missing: missing}
+	return src.blobs(ctx, nil, func(b blob) error { fn(b.hash, b.data); return nil }, nil)
+}
+
 // readBatch reads the answers of `git cat-file --batch` to the object
 // names asked, in order: for each, "<name> missing", or a "<name> <type>
 // <size>" header, the content and a newline. Blobs go to fn, missing names
 // to missing.
 func readBatch(r *bufio.Reader, hashes []string, fn func(hash string, data []byte), missing func(hash string)) error {
+	return readNamed(r, hashes, math.MaxInt64, func(b blob, _ io.Reader) error { fn(b.hash, b.data); return nil }, missing)
+}
+
+// readNamed reads `git cat-file --batch` answers as readBatch does; a blob
+// over maxSize is handed to fn as a reader of its content (data nil), to
+// be read before fn returns, and is never held whole.
+func readNamed(r *bufio.Reader, hashes []string, maxSize int64, fn func(b blob, stream io.Reader) error, missing func(hash string)) error {
 	for _, hash := range hashes {
 		header, err := r.ReadString('\n')
 		if err != nil {
@@ -305,12 +358,32 @@ func readBatch(r *bufio.Reader, hashes []string, fn func(hash string, data []byt
 		if !ok {
 			return fmt.Errorf("unexpected git cat-file header %.200q", strings.TrimSpace(header))
 		}
+		b := blob{hash: f[0], size: size}
+		if size > maxSize {
+			lr := io.LimitReader(r, size)
+			if f[1] == "blob" {
+				err = fn(b, lr)
+			}
+			if _, derr := io.Copy(io.Discard, lr); err == nil && derr != nil {
+				err = fmt.Errorf("reading object %.100s from git cat-file: %w", f[0], derr)
+			}
+			if err == nil {
+				err = endOfObject(r)
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		data, err := readObject(r, size)
 		if err != nil {
 			return fmt.Errorf("reading object %.100s from git cat-file: %w", f[0], err)
 		}
 		if f[1] == "blob" {
-			fn(f[0], data)
+			b.data = data
+			if err := fn(b, nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

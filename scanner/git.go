@@ -90,10 +90,8 @@ type intro struct {
 
 // history is a way of reading a repository: the git binary or go-git.
 type history interface {
-	// blobs calls fn once for every unique blob reachable from any ref,
-	// skipping those skip says need not be read; a blob over MaxFileSize
-	// goes to large as a stream instead. Both are called from one goroutine.
-	blobs(ctx context.Context, skip func(path string) bool, fn func(blob) error, large func(blob, io.Reader) error) error
+	// blobs (blobSource) gives every unique blob reachable from any ref.
+	blobSource
 	// introductions finds every (path, commit) that introduced a wanted
 	// blob: the blob is at that path in the commit and in none of its
 	// parents.
@@ -155,12 +153,7 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 	if scanErr != nil && ctx.Err() == nil {
 		return nil, scanErr
 	}
-	if n := hs.lfs.Load(); n > 0 {
-		opts.warn(&c, fmt.Errorf("%s: %d blobs are Git LFS pointers: their content is stored outside the repository and was not scanned", path, n))
-	}
-	if hs.submodules.Load() {
-		opts.warn(&c, fmt.Errorf("%s: the repository has submodules (.gitmodules): their history is in other repositories and was not scanned; scan them separately", path))
-	}
+	hs.warnSkipped(path)
 	want := map[string]bool{}
 	for hash := range hs.matches {
 		want[hash] = true
@@ -266,7 +259,27 @@ type histScan struct {
 	inherited func(in intro, f finding.Finding) bool
 }
 
-func (hs *histScan) scanBlobs(ctx context.Context, h history) error {
+// warnSkipped says what the blobs read pointed to but could not hold: Git
+// LFS content and submodules.
+func (hs *histScan) warnSkipped(dir string) {
+	if n := hs.lfs.Load(); n > 0 {
+		hs.opts.warn(hs.c, fmt.Errorf("%s: %d blobs are Git LFS pointers: their content is stored outside the repository and was not scanned", dir, n))
+	}
+	if hs.submodules.Load() {
+		hs.opts.warn(hs.c, fmt.Errorf("%s: the repository has submodules (.gitmodules): their history is in other repositories and was not scanned; scan them separately", dir))
+	}
+}
+
+// blobSource enumerates blobs for scanBlobs: the full history's (gitCLI,
+// goGit) or blobs known by name (namedBlobs).
+type blobSource interface {
+	// blobs calls fn once for every unique blob, skipping those whose path
+	// skip says need not be read; a blob over MaxFileSize goes to large as
+	// a stream instead. Both are called from one goroutine.
+	blobs(ctx context.Context, skip func(path string) bool, fn func(blob) error, large func(blob, io.Reader) error) error
+}
+
+func (hs *histScan) scanBlobs(ctx context.Context, h blobSource) error {
 	hs.matches = map[string][]detectors.Match{}
 	hs.pathOnly = map[string]bool{}
 	hs.firstAt = map[string]string{}

@@ -50,14 +50,36 @@ func ScanStaged(ctx context.Context, opts Options, dir string) (*Result, error) 
 		}
 		byHash[f.hash] = append(byHash[f.hash], f)
 	}
-	err = catBlobs(ctx, dir, want, func(hash string, data []byte) {
-		c.bytes.Add(int64(len(data)))
-		opts.progress(int64(len(data)), 1)
-		for _, f := range byHash[hash] {
-			res.Findings = append(res.Findings, f.findings(ctx, opts, &c, data)...)
-		}
-	}, func(hash string) {
+	src := &namedBlobs{dir: dir, hashes: want, maxSize: opts.MaxFileSize, missing: func(hash string) {
 		opts.warn(&c, fmt.Errorf("%s: staged blob %s (%s) is missing; not scanned", dir, hash, byHash[hash][0].path))
+	}}
+	err = src.blobs(ctx, nil, func(b blob) error {
+		c.bytes.Add(int64(len(b.data)))
+		opts.progress(int64(len(b.data)), 1)
+		for _, f := range byHash[b.hash] {
+			res.Findings = append(res.Findings, f.findings(ctx, opts, &c, b.data)...)
+		}
+		return nil
+	}, func(b blob, r io.Reader) error {
+		// Over --max-file-size: streamed, as a file of that size is.
+		br := bufio.NewReaderSize(r, 8192)
+		if head, _ := br.Peek(8000); IsBinary(head) {
+			c.binary.Add(1)
+			return nil
+		}
+		fs, err := streamFindings(ctx, opts, &c, br, place{path: byHash[b.hash][0].path}, b.size)
+		opts.progress(0, 1)
+		for _, f := range byHash[b.hash] {
+			for _, x := range fs {
+				if x.Path != f.path {
+					x.Path, x.Fingerprint = f.path, finding.MakeFingerprint(x.RuleID, x.Secret, f.path)
+				}
+				if f.touches(x.Line, x.Line+strings.Count(x.Match, "\n")) {
+					res.Findings = append(res.Findings, x)
+				}
+			}
+		}
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading staged files in %s: %w", dir, err)
