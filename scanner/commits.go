@@ -40,7 +40,7 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	args = append(args, "--")
 	cmd, err := startGit(ctx, dir, nil, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
+		return nil, fmt.Errorf("%w: %w", ErrTarget, err)
 	}
 	intros := map[string][]intro{}
 	var order []string

@@ -30,7 +30,7 @@ func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, erro
 	opts.countInline(&c)
 	for _, p := range paths {
 		if _, err := os.Lstat(p); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrTarget, err)
+			return nil, fmt.Errorf("%w: %w", ErrTarget, err)
 		}
 	}
 	jobs := opts.Jobs

@@ -173,9 +173,10 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 	if t, ok := g.opts.Progress.(ProgressTotal); ok {
 		t.SetTotal(rs.total)
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// batchCtx stops git once every listed blob has been read.
+	batchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batch := gitCommand(ctx, g.dir, "cat-file", "--batch-all-objects", "--unordered", "--batch=%(objecttype) %(objectname) %(objectsize)")
+	batch := gitCommand(batchCtx, g.dir, "cat-file", "--batch-all-objects", "--unordered", "--batch=%(objecttype) %(objectname) %(objectsize)")
 	var batchErr bytes.Buffer
 	batch.Stderr = &batchErr
 	pr, pw, err := os.Pipe()
@@ -197,12 +198,13 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 	cancel()
 	_, _ = io.Copy(io.Discard, r)
 	_ = batch.Wait()
-	if readErr != nil {
-		if ctx.Err() != nil && left == 0 {
-			readErr = nil
-		} else {
-			return readErr
-		}
+	switch {
+	case readErr == nil, left == 0:
+		// Every blob was read: an error after that is our own stop.
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		return readErr
 	}
 	if left > 0 {
 		g.opts.warn(g.c, fmt.Errorf("%s: %d listed blobs were not found by git cat-file: %s", g.dir, left, trimStderr(batchErr.Bytes())))

@@ -163,7 +163,7 @@ func stagedFiles(ctx context.Context, dir string) ([]stagedFile, error) {
 	cmd, err := startGit(ctx, dir, nil, "diff", "--cached", "--no-renames", "--unified=0", "--inter-hunk-context=0", "--no-color",
 		"--no-ext-diff", "--no-textconv", "--no-relative", "--submodule=short", "--full-index", "--diff-filter=ACMT", "--src-prefix=a/", "--dst-prefix=b/")
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
+		return nil, fmt.Errorf("%w: %w", ErrTarget, err)
 	}
 	files, perr := parseStagedDiff(cmd.Stdout)
 	if perr != nil {
