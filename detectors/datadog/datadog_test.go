@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,26 +24,55 @@ func TestAPIKey(t *testing.T) {
 	})
 }
 
+// TestAppKey: an application key is checked with its API key, on the site
+// where the API key works: its user is the identity; a 401 there is dead,
+// a 403 unknown (a scoped key may lack access to its user), and an API key
+// no site knows makes the pairing unknown, not the application key dead.
 func TestAppKey(t *testing.T) {
-	both := func(r *http.Request) bool {
-		return r.Header.Get("DD-API-KEY") == apiKey && r.Header.Get("DD-APPLICATION-KEY") == appKey
-	}
-	vt.Run(t, appKeyVerifier{}, vt.Case{
-		ID: "datadog", Secret: appKey, Parts: map[string]string{APIKeyRule: apiKey},
-		Path: "/api/v2/current_user", Authorized: both,
-		LiveBody:   `{"data":{"type":"users","id":"3a1b2c3d-0000-4e5f-8a9b-0c1d2e3f4a5b","attributes":{"email":"ada@example.com","handle":"ada@example.com","status":"Active"}}}`,
-		Identity:   "ada@example.com",
-		DeadStatus: 403, DeadBody: `{"errors":["Forbidden"]}`,
+	answer := map[string]func(w http.ResponseWriter){}
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/api/v1/validate" && r.Header.Get("DD-API-KEY") == apiKey:
+			w.Write([]byte(`{"valid":true}`))
+		case r.URL.Path == "/api/v1/validate":
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"errors":["Forbidden"]}`))
+		case r.URL.Path == "/api/v2/current_user" && r.Header.Get("DD-API-KEY") == apiKey:
+			answer[r.Header.Get("DD-APPLICATION-KEY")](w)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
 	})
-}
-
-// appKeyVerifier marks requests as coming from the application-key rule
-// (vt.Run sends no rule id).
-type appKeyVerifier struct{ Verifier }
-
-func (a appKeyVerifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
-	req.RuleID = AppKeyRule
-	return a.Verifier.Verify(ctx, c, req)
+	answer[appKey] = func(w http.ResponseWriter) {
+		w.Write([]byte(`{"data":{"type":"users","id":"3a1b2c3d-0000-4e5f-8a9b-0c1d2e3f4a5b","attributes":{"email":"ada@example.com","handle":"ada@example.com","status":"Active"}}}`))
+	}
+	answer["revoked-0000000000000000000000000000000000"] = func(w http.ResponseWriter) {
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte(`{"errors":["Unauthorized"]}`))
+	}
+	answer["scoped-00000000000000000000000000000000000"] = func(w http.ResponseWriter) {
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"errors":["Forbidden"]}`))
+	}
+	c := s.Client("datadog", 2*time.Second)
+	ask := func(app, api string) verify.Result {
+		return c.Verify(context.Background(), Verifier{}, verify.Request{RuleID: AppKeyRule, Secret: app, Parts: map[string]string{APIKeyRule: api}})
+	}
+	if res := ask(appKey, apiKey); res.Status != verify.Live || res.Identity != "ada@example.com" || res.Kind != "application key" {
+		t.Errorf("live: %+v", res)
+	}
+	if res := ask("revoked-0000000000000000000000000000000000", apiKey); res.Status != verify.Dead {
+		t.Errorf("revoked: %+v", res)
+	}
+	if res := ask("scoped-00000000000000000000000000000000000", apiKey); res.Status != verify.Unknown {
+		t.Errorf("403: %+v", res)
+	}
+	if res := ask(appKey, "00000000000000000000000000000000"); res.Status != verify.Unknown || !strings.Contains(res.Reason, "pairing") {
+		t.Errorf("unknown API key: %+v", res)
+	}
+	if res := ask(appKey, ""); res.Status != verify.Unknown {
+		t.Errorf("no API key: %+v", res)
+	}
 }
 
 // TestEverySiteIsAskedBeforeDead: without a configured site, a key one
