@@ -26,6 +26,17 @@ var crossDomain = map[string]string{
 	"postman":         "api.getpostman.com is Postman's API host",
 	"hubspot":         "api.hubapi.com is HubSpot's API host",
 	"terraform-cloud": "app.terraform.io is HCP Terraform, documented at developer.hashicorp.com",
+	"weatherflow":     "swd.weatherflow.com is WeatherFlow's API, documented on weatherflow.github.io",
+	"spotinst":        "api.spotinst.io is Spot's API (docs.spot.io)",
+	"rachio":          "api.rach.io is Rachio's API (rachio.readme.io)",
+	"ns1":             "api.nsone.net is NS1's API, documented by IBM",
+	"naver-cloud":     "ncloud.apigw.ntruss.com is NAVER Cloud's API gateway",
+	"meraki":          "api.meraki.com is Meraki's API, documented at developer.cisco.com",
+	"godaddy":         "api.ote-godaddy.com is GoDaddy's documented test environment",
+	"dnspod":          "dnsapi.cn is DNSPod's China API host",
+	"desec":           "desec.io is deSEC's API, documented on readthedocs",
+	"blynk":           "blynk.cloud and its regional hosts are Blynk's, documented at docs.blynk.io",
+	"balena":          "api.balena-cloud.com is balena's API (docs.balena.io)",
 }
 
 // TestCatalogueVerifiersConform holds every verifier the provider catalogue
