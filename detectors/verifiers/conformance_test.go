@@ -37,6 +37,15 @@ var crossDomain = map[string]string{
 	"desec":           "desec.io is deSEC's API, documented on readthedocs",
 	"blynk":           "blynk.cloud and its regional hosts are Blynk's, documented at docs.blynk.io",
 	"balena":          "api.balena-cloud.com is balena's API (docs.balena.io)",
+	"airvisual":       "api.airvisual.com is IQAir's AirVisual API",
+	"here":            "geocode.search.hereapi.com is HERE's API host",
+	"helpscout-docs":  "docsapi.helpscout.net is Help Scout's Docs API",
+	"guardian":        "content.guardianapis.com is the Guardian's Open Platform",
+	"everhour":        "api.everhour.com is Everhour's API, documented on apiary",
+	"eventbrite":      "www.eventbriteapi.com is Eventbrite's API host",
+	"calcom":          "api.cal.eu is Cal.com's EU region",
+	"bungie":          "www.bungie.net is Bungie's API, documented on bungie-net.github.io",
+	"besnappy":        "app.besnappy.com is BeSnappy's API, documented on GitHub",
 }
 
 // TestCatalogueVerifiersConform holds every verifier the provider catalogue
