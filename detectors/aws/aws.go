@@ -137,8 +137,13 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 		var e stsError
 		_ = xml.Unmarshal(resp.Body, &e)
 		switch e.Error.Code {
-		case "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken":
+		case "InvalidClientTokenId", "ExpiredToken":
+			// The key id does not exist (or the session has ended).
 			return verify.Result{Status: verify.Dead, Reason: "STS: " + e.Error.Code}
+		case "SignatureDoesNotMatch":
+			// STS knows the key id; the secret paired with it is not its
+			// secret: neither is shown dead.
+			return verify.Result{Status: verify.Unknown, Reason: "STS: SignatureDoesNotMatch: the key id exists, but the secret key paired with it is not its secret (the pairing may be wrong)"}
 		}
 		return verify.Result{Status: verify.Unknown, Reason: "STS refused: " + e.Error.Code}
 	}

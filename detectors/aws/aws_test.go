@@ -118,3 +118,22 @@ func answerSignedCallerIdentity(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Write([]byte(`<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn><UserId>AIDAX</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`))
 }
+
+// TestSignatureDoesNotMatchIsNotDead: STS answers SignatureDoesNotMatch
+// when the key id exists and the secret paired with it is not its own: the
+// pairing is unknown, and the key id is not shown dead.
+func TestSignatureDoesNotMatchIsNotDead(t *testing.T) {
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error></ErrorResponse>`))
+	})
+	for _, req := range []verify.Request{
+		{RuleID: SecretRule, Secret: secret, Parts: map[string]string{KeyIDRule: keyID}},
+		{RuleID: KeyIDRule, Secret: keyID, Parts: map[string]string{SecretRule: secret}},
+	} {
+		res := s.Client("aws", 2*time.Second).Verify(context.Background(), Verifier{}, req)
+		if res.Status != verify.Unknown || !strings.Contains(res.Reason, "key id exists") {
+			t.Errorf("%s: %+v", req.RuleID, res)
+		}
+	}
+}

@@ -126,11 +126,24 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	_ = json.Unmarshal(resp.Body, &body)
 	switch {
 	case resp.Status == http.StatusOK && body.AccessToken != "":
-		return verify.Result{Status: verify.Live, Identity: email, Scopes: []string{"cloud-platform"}, Kind: "service account key"}
+		// The token grant says nothing of the account's roles: no scopes.
+		return verify.Result{Status: verify.Live, Identity: email, Kind: "service account key"}
+	case resp.Status == http.StatusBadRequest && body.Error == "invalid_grant" && keyGone(body.Description):
+		return verify.Result{Status: verify.Dead, Reason: "Google: invalid_grant: " + verify.Scrub(body.Description, req)}
 	case resp.Status == http.StatusBadRequest && body.Error == "invalid_grant":
-		return verify.Result{Status: verify.Dead, Reason: "Google: invalid_grant (key deleted or account disabled)"}
+		// Google answers invalid_grant to a clock too far off, too
+		// ("Token must be a short-lived token ... in a reasonable timeframe").
+		return verify.Unknownf(req, "Google: invalid_grant: %s", body.Description)
 	}
 	return verify.StatusResult(resp, req)
+}
+
+// keyGone tells the invalid_grant descriptions Google gives for a key that
+// no longer works: its signature is not one of the account's keys, or the
+// account is gone.
+func keyGone(description string) bool {
+	d := strings.ToLower(description)
+	return strings.Contains(d, "invalid jwt signature") || strings.Contains(d, "account not found") || strings.Contains(d, "no such account")
 }
 
 func signJWT(key *rsa.PrivateKey, email, aud string, now time.Time) (string, error) {

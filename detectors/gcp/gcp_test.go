@@ -95,3 +95,27 @@ func TestTokenURIMustBeGoogle(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 }
+
+// TestClockSkewIsNotDead: Google answers invalid_grant to a JWT whose
+// times are off as well as to a deleted key; only the latter is dead.
+func TestClockSkewIsNotDead(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	secret := strings.ReplaceAll(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), "\n", `\n`)
+	answer := `{"error":"invalid_grant","error_description":"Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim."}`
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(answer))
+	})
+	req := verify.Request{Secret: secret, Parts: map[string]string{EmailRule: email}}
+	if res := s.Client("gcp-service-account", 2*time.Second).Verify(context.Background(), Verifier{}, req); res.Status != verify.Unknown || !strings.Contains(res.Reason, "short-lived") {
+		t.Errorf("clock skew: %+v", res)
+	}
+	answer = `{"error":"invalid_grant","error_description":"Invalid grant: account not found"}`
+	if res := s.Client("gcp-service-account", 2*time.Second).Verify(context.Background(), Verifier{}, req); res.Status != verify.Dead {
+		t.Errorf("account not found: %+v", res)
+	}
+}
