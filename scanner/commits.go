@@ -1,12 +1,12 @@
 package scanner
 
 import (
-	"math"
 	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"

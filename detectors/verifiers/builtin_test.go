@@ -86,7 +86,6 @@ func TestDeclaredVerifiers(t *testing.T) {
 	// (TestCatalogueVerifiersConform).
 }
 
-
 func TestBuiltinHasNoDuplicates(t *testing.T) {
 	all, err := Builtin()
 	if err != nil {
