@@ -96,7 +96,7 @@ func providerDocs(cfg *rules.Config, r *rules.Rule) string {
 func domain(host string) string {
 	labels := strings.Split(strings.ToLower(host), ".")
 	n := 2
-	if len(labels) >= 3 && len(labels[len(labels)-1]) == 2 && len(labels[len(labels)-2]) <= 3 {
+	if len(labels) >= 3 && len(labels[len(labels)-1]) == 2 && secondLevel[labels[len(labels)-2]] {
 		n = 3
 	}
 	if len(labels) < n {
@@ -105,7 +105,9 @@ func domain(host string) string {
 	return strings.Join(labels[len(labels)-n:], ".")
 }
 
-var statusOf = regexp.MustCompile(`^[0-9]{3}$`)
+// secondLevel are the labels under which a country code registers names
+// (example.co.uk, example.com.br).
+var secondLevel = map[string]bool{"co": true, "com": true, "net": true, "org": true, "ac": true, "gov": true, "edu": true, "ne": true, "or": true}
 
 func conform(t *testing.T, s verify.HTTPSpec, used bool, provDocs string) {
 	if !used {
