@@ -8,6 +8,7 @@ package dockerhub
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -55,5 +56,48 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	if strings.HasPrefix(req.Secret, "dckr_oat_") {
 		kind = "organization access token"
 	}
-	return verify.Result{Status: verify.Live, Identity: user, Kind: kind}
+	res := verify.Result{Status: verify.Live, Identity: user, Kind: kind}
+	// The short-lived token is a JWT whose claims name the account and the
+	// access it was granted: read, not checked (it is never used).
+	claims := jwtClaims(tok.AccessToken)
+	if name := claimString(claims, "username"); name != "" {
+		res.Identity = name
+	}
+	if sc := claimString(claims, "scope"); sc != "" {
+		res.Scopes = strings.Fields(sc)
+	}
+	return res
+}
+
+// jwtClaims decodes a JWT's payload, or nil.
+func jwtClaims(tok string) map[string]any {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// claimString finds a string claim by name at the top level or one level
+// down (Docker Hub nests its own claims under "https://hub.docker.com").
+func claimString(m map[string]any, name string) string {
+	if s, ok := m[name].(string); ok {
+		return s
+	}
+	for _, v := range m {
+		if sub, ok := v.(map[string]any); ok {
+			if s, ok := sub[name].(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
 }

@@ -18,8 +18,9 @@ func TestVerifier(t *testing.T) {
 	vt.Run(t, Verifier{}, vt.Case{
 		ID: "dockerhub", Secret: tok, Parts: map[string]string{UserRule: "ada"},
 		Method: "POST", Path: "/v2/auth/token", Authorized: authorized,
-		LiveBody:   `{"access_token":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZGEifQ.sig"}`,
-		Identity:   "ada",
+		LiveBody:   `{"access_token":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI2ZjFlM2EiLCJodHRwczovL2h1Yi5kb2NrZXIuY29tIjp7InVzZXJuYW1lIjoiYWRhLW9yZyIsImVtYWlsIjoiYWRhQGV4YW1wbGUuY29tIiwic2NvcGUiOiJyZXBvOnJlYWQgcmVwbzp3cml0ZSJ9fQ.sig"}`,
+		Identity:   "ada-org",
+		Scopes:     []string{"repo:read", "repo:write"},
 		DeadStatus: 401, DeadBody: `{"errinfo":{},"detail":"Incorrect authentication credentials","message":"Incorrect authentication credentials"}`,
 	})
 }

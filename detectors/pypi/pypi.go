@@ -51,8 +51,10 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	switch {
 	case resp.Status == http.StatusForbidden && authFailed:
 		return verify.Result{Status: verify.Dead, Reason: "PyPI: invalid or non-existent authentication information (403)"}
-	case resp.Status == http.StatusBadRequest && !authFailed:
-		// The credential was accepted; the empty form was refused.
+	case resp.Status == http.StatusBadRequest && !authFailed && strings.Contains(text, "metadata_version"):
+		// The credential was accepted and the empty form was refused for
+		// what it lacks ("'metadata_version' is a required field"): any
+		// other 400 says nothing of the token.
 		return verify.Result{Status: verify.Live, Kind: "API token (upload)"}
 	}
 	return verify.StatusResult(resp, req)

@@ -1,9 +1,12 @@
 package pypi
 
 import (
+	"context"
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/achilles-sec/achilles/detectors/verify"
 	vt "github.com/achilles-sec/achilles/detectors/verify/verifytest"
 )
 
@@ -31,4 +34,16 @@ func TestVerifier(t *testing.T) {
 		DeadStatus: 403,
 		DeadBody:   `<html><head><title>403 Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.</title></head></html>`,
 	})
+}
+
+// TestOther400IsNotLive: a 400 that does not say the empty form lacks its
+// metadata tells nothing of the token.
+func TestOther400IsNotLive(t *testing.T) {
+	s := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`<html><body><h1>400 Bad Request</h1>The request could not be understood.</body></html>`))
+	})
+	if res := s.Client("pypi", 2*time.Second).Verify(context.Background(), Verifier{}, verify.Request{Secret: "pypi-AgEIcHlwaS5vcmcCJGE4ZjM1ZDQ0LTg5ZTEtNDY1Ny1iM2M4LTVhN2I5ZjUxMmQxNwACKlszLCJkMjk2In0AAAYgX2ExZmI0OTctMzM"}); res.Status == verify.Live {
+		t.Fatalf("%+v", res)
+	}
 }
