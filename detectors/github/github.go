@@ -43,7 +43,11 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 		return *fail
 	}
 	if resp.Status != http.StatusOK {
-		return verify.StatusResult(resp, req)
+		res := verify.StatusResult(resp, req)
+		if _, configured := c.Endpoints[v.ID()]; res.Status == verify.Dead && !configured {
+			res.Reason = "github.com rejected it (401): dead there; a GitHub Enterprise Server token would be rejected too (set [verify.endpoints] github for one)"
+		}
+		return res
 	}
 	res := verify.Result{Status: verify.Live, Kind: kind(req.Secret)}
 	if s := resp.Header.Get("X-OAuth-Scopes"); s != "" {
