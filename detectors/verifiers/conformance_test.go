@@ -64,6 +64,18 @@ var crossDomain = map[string]string{
 	"eventregistry":   "eventregistry.org is the API of NewsAPI.ai (Event Registry)",
 	"readthedocs":     "readthedocs.org and readthedocs.com are Read the Docs' Community and Business hosts",
 	"tavus":           "tavusapi.com is Tavus' API host",
+	"intercom":        "api.intercom.io and its EU and AU hosts are Intercom's API",
+	"convertkit":      "api.convertkit.com is Kit's (ConvertKit's) API",
+	"drip":            "api.getdrip.com is Drip's API",
+	"line":            "api.line.me is LINE's API, documented at developers.line.biz",
+	"paystack":        "api.paystack.co is Paystack's API",
+	"smsapi":          "api.smsapi.pl is SMSAPI's Polish platform",
+	"together":        "api.together.xyz is Together AI's API",
+	"wise":            "api.transferwise.com is Wise's API (formerly TransferWise)",
+	"devto":           "dev.to runs Forem, documented at developers.forem.com",
+	"instagram":       "graph.instagram.com is Meta's Instagram API, documented at developers.facebook.com",
+	"braintree":       "payments.braintree-api.com (and its sandbox) is Braintree's GraphQL API",
+	"webex":           "webexapis.com is Cisco Webex's API, documented at developer.webex.com",
 }
 
 // TestCatalogueVerifiersConform holds every verifier the provider catalogue
