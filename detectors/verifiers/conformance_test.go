@@ -76,6 +76,12 @@ var crossDomain = map[string]string{
 	"instagram":       "graph.instagram.com is Meta's Instagram API, documented at developers.facebook.com",
 	"braintree":       "payments.braintree-api.com (and its sandbox) is Braintree's GraphQL API",
 	"webex":           "webexapis.com is Cisco Webex's API, documented at developer.webex.com",
+	"brandfetch":      "api.brandfetch.io is Brandfetch's API (docs.brandfetch.com)",
+	"commercejs":      "api.chec.io is the Chec API behind Commerce.js",
+	"checio":          "api.chec.io is the Chec API behind Commerce.js",
+	"kustomer":        "api.kustomerapp.com and its EU host are Kustomer's API",
+	"beebole":         "beebole-apps.com is Beebole's API host",
+	"bingmaps":        "dev.virtualearth.net is the Bing Maps API, documented at learn.microsoft.com",
 }
 
 // TestCatalogueVerifiersConform holds every verifier the provider catalogue

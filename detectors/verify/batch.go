@@ -38,8 +38,8 @@ const maxCandidates = 4
 //     when the content held several matches of a companion rule
 //     (Request.Ambiguous), it is unknown.
 //   - A finding of a companion part (an AWS key id) that got no answer of
-//     its own takes the result of a live secret it was paired with; a dead
-//     pairing says nothing of the part.
+//     its own takes the result of a live (or canary) secret it was paired
+//     with; a dead pairing says nothing of the part.
 //   - At most workers secrets are verified at once (16 when <= 0), within
 //     the client's per-verifier limit; cancelling ctx ends the batch early:
 //     what was not asked is Unknown "cancelled".
@@ -143,12 +143,13 @@ func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []
 			out[i].Extra["verified_by"] = j.v.ID()
 		}
 	}
-	// A companion part's own finding takes a live pairing's result.
+	// A companion part's own finding takes a live (or canary) pairing's
+	// result: the pair proves what the part is.
 	type partKey struct{ rule, secret string }
 	livePart := map[partKey]*job{}
 	for _, s := range order {
 		j := jobs[s]
-		if j.res.Status != Live || j.livePair == nil {
+		if (j.res.Status != Live && j.res.Status != Canary) || j.livePair == nil {
 			continue
 		}
 		for rule, part := range j.livePair {
@@ -180,7 +181,7 @@ type job struct {
 	ambiguous  []string // companion rules the content matched more than once
 	truncated  bool     // more pairings than maxCandidates were found
 	res        Result
-	livePair   map[string]string // the parts of the pairing that was live
+	livePair   map[string]string // the parts of the pairing that was live or canary
 }
 
 // verify asks about one secret, pairing by pairing, until one is live. A
@@ -218,7 +219,11 @@ func (j *job) verify(ctx context.Context, c *Client) Result {
 		if what == "" {
 			what = "companion"
 		}
-		return Result{Status: Unknown, Reason: fmt.Sprintf("rejected with the %s found nearest (%d pairing(s) tried); other matches of it nearby were not tried: the pairing may be wrong, not the key", what, rejected)}
+		tried := "1 pairing tried"
+		if rejected != 1 {
+			tried = fmt.Sprintf("%d pairings tried", rejected)
+		}
+		return Result{Status: Unknown, Reason: fmt.Sprintf("rejected with the %s found nearest (%s); other matches of it nearby were not tried: the pairing may be wrong, not the key", what, tried)}
 	case rejected > 1:
 		res := *first
 		res.Reason = fmt.Sprintf("%s; rejected with every pairing found (%d)", res.Reason, rejected)
