@@ -82,6 +82,23 @@ var crossDomain = map[string]string{
 	"kustomer":        "api.kustomerapp.com and its EU host are Kustomer's API",
 	"beebole":         "beebole-apps.com is Beebole's API host",
 	"bingmaps":        "dev.virtualearth.net is the Bing Maps API, documented at learn.microsoft.com",
+	"intelx":          "2.intelx.io and free.intelx.io are Intelligence X's API hosts (docs: its GitHub SDK)",
+	"bybit":           "api.bybit.com and its testnet and demo hosts are Bybit's, documented on bybit-exchange.github.io",
+	"conekta":         "api.conekta.io is Conekta's API",
+	"covalent":        "api.covalenthq.com is Covalent's GoldRush API",
+	"listenbrainz":    "api.listenbrainz.org is ListenBrainz' API, documented on readthedocs",
+	"livecoinwatch":   "api.livecoinwatch.com is Live Coin Watch's API, documented on GitHub Pages",
+	"minimax":         "api.minimaxi.com is MiniMax's China platform",
+	"moonclerk":       "api.moonclerk.com is MoonClerk's API, documented on GitHub",
+	"recharge":        "api.rechargeapps.com is Recharge's API",
+	"vatlayer":        "apilayer.net is the host of apilayer's vatlayer API",
+	"dashscope":       "dashscope.aliyuncs.com (and -intl) is Alibaba Cloud Model Studio's API",
+	"moralis":         "deep-index.moralis.io is Moralis' Web3 data API",
+	"lunchmoney":      "dev.lunchmoney.app is Lunch Money's API, documented at lunchmoney.dev",
+	"joesandbox":      "jbxcloud.joesecurity.org is Joe Sandbox Cloud (docs: its GitHub client)",
+	"helius":          "mainnet.helius-rpc.com is Helius' RPC host",
+	"yandex":          "resource-manager.api.cloud.yandex.net is Yandex Cloud's API",
+	"ambientweather":  "rt.ambientweather.net is Ambient Weather's API, documented on apiary",
 }
 
 // TestCatalogueVerifiersConform holds every verifier the provider catalogue
