@@ -45,7 +45,9 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	if resp.Status != http.StatusOK {
 		res := verify.StatusResult(resp, req)
 		if _, configured := c.Endpoints[v.ID()]; res.Status == verify.Dead && !configured {
-			res.Reason = "github.com rejected it (401): dead there; a GitHub Enterprise Server token would be rejected too (set [verify.endpoints] github for one)"
+			// A GitHub Enterprise Server token has the same form: github.com
+			// not knowing it says nothing of the instance it came from.
+			res = verify.Result{Status: verify.Unknown, Reason: "unknown to github.com (401): revoked there, or a GitHub Enterprise Server token (set [verify.endpoints] github for the instance)"}
 		}
 		return res
 	}

@@ -11,7 +11,8 @@
 //   - session cookies (_gitlab_session): GET /api/v4/user with the cookie.
 //
 // A token with a self-managed instance's custom prefix (acme-glpat-) is
-// never sent to gitlab.com: without [verify.endpoints] gitlab it is unknown.
+// never sent to gitlab.com: without [verify.endpoints] gitlab it is
+// unknown. A 401 from gitlab.com itself is unknown too (see rejected).
 package gitlab
 
 import (
@@ -178,13 +179,14 @@ func (v Verifier) session(ctx context.Context, c *verify.Client, req verify.Requ
 	return verify.Result{Status: verify.Live, Identity: u.Username, Kind: "session cookie"}
 }
 
-// rejected maps a refusal; a 401 is dead only where the instance was
-// configured or the token can only be gitlab.com's.
+// rejected maps a refusal. A 401 is dead where the instance is configured;
+// from gitlab.com it is unknown: a self-managed instance's token has the
+// same form, and gitlab.com not knowing it says nothing of its instance.
 func (v Verifier) rejected(c *verify.Client, resp *verify.Response, req verify.Request) verify.Result {
 	res := verify.StatusResult(resp, req)
 	if res.Status == verify.Dead {
 		if _, configured := c.Endpoints[v.ID()]; !configured {
-			res.Reason = "gitlab.com rejected it (401): dead there; a token of a self-managed instance would be rejected too (set [verify.endpoints] gitlab for one)"
+			res = verify.Result{Status: verify.Unknown, Reason: "unknown to gitlab.com (401): revoked there, or a self-managed instance's token (set [verify.endpoints] gitlab for the instance)"}
 		}
 	}
 	return res
