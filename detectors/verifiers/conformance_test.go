@@ -99,6 +99,17 @@ var crossDomain = map[string]string{
 	"helius":          "mainnet.helius-rpc.com is Helius' RPC host",
 	"yandex":          "resource-manager.api.cloud.yandex.net is Yandex Cloud's API",
 	"ambientweather":  "rt.ambientweather.net is Ambient Weather's API, documented on apiary",
+	"trello":          "api.trello.com is Trello's API, documented by Atlassian",
+	"yousign":         "api.yousign.app (and its sandbox) is Yousign's API",
+	"streak":          "api.streak.com is Streak's API, documented on readme.io",
+	"steam":           "api.steampowered.com is Valve's Steam Web API",
+	"radar":           "api.radar.io is Radar's API",
+	"paymo":           "app.paymoapp.com is Paymo's API, documented on GitHub",
+	"numverify":       "apilayer.net is the host of apilayer's numverify API",
+	"mailboxlayer":    "apilayer.net is the host of apilayer's mailboxlayer API",
+	"nimble":          "app.nimble.com is Nimble's API, documented on readthedocs",
+	"mavenlink":       "api.mavenlink.com is Kantata's (Mavenlink's) API",
+	"mapquest":        "www.mapquestapi.com is MapQuest's API",
 }
 
 // TestCatalogueVerifiersConform holds every verifier the provider catalogue
