@@ -65,8 +65,8 @@ func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []
 	for i, req := range reqs {
 		id, named := verifierOf[req.RuleID]
 		switch {
-		case !named:
-			continue // zero Result: the rule has no verifier
+		case !named || req.Secret == "":
+			continue // zero Result: the rule has no verifier (or nothing to send)
 		case verifiers[id] == nil:
 			out[i] = Result{Status: Unknown, Reason: "no verifier named " + id}
 			continue
@@ -109,23 +109,27 @@ func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []
 		}
 		j.candidates = append(j.candidates, cand)
 	}
-	sem := make(chan struct{}, workers)
+	// A fixed pool: a million unique secrets are a million jobs, not a
+	// million goroutines.
+	next := make(chan *job)
 	var wg sync.WaitGroup
-	for _, s := range order {
-		j := jobs[s]
+	for range min(workers, len(order)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				j.res = Result{Status: Unknown, Reason: "cancelled"}
-				return
+			for j := range next {
+				if ctx.Err() != nil {
+					j.res = Result{Status: Unknown, Reason: "cancelled"}
+					continue
+				}
+				j.res = j.verify(ctx, c)
 			}
-			defer func() { <-sem }()
-			j.res = j.verify(ctx, c)
 		}()
 	}
+	for _, s := range order {
+		next <- jobs[s]
+	}
+	close(next)
 	wg.Wait()
 	// Every request of a verified secret gets its result; those of other
 	// providers' rules say which verifier answered.
