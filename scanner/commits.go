@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -320,23 +319,12 @@ func (n *namedBlobs) blobs(ctx context.Context, _ func(string) bool, fn func(blo
 	return readErr
 }
 
-// catBlobs reads the named blobs whole, one after another.
-func catBlobs(ctx context.Context, dir string, hashes []string, fn func(hash string, data []byte), missing func(hash string)) error {
-	src := &namedBlobs{dir: dir, hashes: hashes, maxSize: math.MaxInt64, missing: missing}
-	return src.blobs(ctx, nil, func(b blob) error { fn(b.hash, b.data); return nil }, nil)
-}
-
-// readBatch reads the answers of `git cat-file --batch` to the object
+// readNamed reads the answers of `git cat-file --batch` to the object
 // names asked, in order: for each, "<name> missing", or a "<name> <type>
 // <size>" header, the content and a newline. Blobs go to fn, missing names
-// to missing.
-func readBatch(r *bufio.Reader, hashes []string, fn func(hash string, data []byte), missing func(hash string)) error {
-	return readNamed(r, hashes, math.MaxInt64, func(b blob, _ io.Reader) error { fn(b.hash, b.data); return nil }, missing)
-}
-
-// readNamed reads `git cat-file --batch` answers as readBatch does; a blob
-// over maxSize is handed to fn as a reader of its content (data nil), to
-// be read before fn returns, and is never held whole.
+// to missing; a blob over maxSize is handed to fn as a reader of its
+// content (data nil), to be read before fn returns, and is never held
+// whole.
 func readNamed(r *bufio.Reader, hashes []string, maxSize int64, fn func(b blob, stream io.Reader) error, missing func(hash string)) error {
 	for _, hash := range hashes {
 		header, err := r.ReadString('\n')

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"math"
 	"strings"
 	"testing"
 )
@@ -127,4 +129,10 @@ func TestRawLineRejects(t *testing.T) {
 			t.Errorf("%q: took blob %q", line, h)
 		}
 	}
+}
+
+// readBatch reads every answer whole, as the fuzz target and the tests
+// check them.
+func readBatch(r *bufio.Reader, hashes []string, fn func(hash string, data []byte), missing func(hash string)) error {
+	return readNamed(r, hashes, math.MaxInt64, func(b blob, _ io.Reader) error { fn(b.hash, b.data); return nil }, missing)
 }
