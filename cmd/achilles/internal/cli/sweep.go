@@ -413,7 +413,7 @@ func (v *sweepVerifier) Verify(ctx context.Context, reqs []sweep.Request) []*fin
 	res := verify.Run(ctx, v.client, v.verifiers, verifiers.Rules(v.cfg), vreqs, 16)
 	out := make([]*finding.Verification, len(reqs))
 	for i, r := range reqs {
-		out[i] = resultFor(v.cfg, v.verifiers, r.RuleID, res[i])
+		out[i] = resultFor(v.cfg, r.RuleID, res[i])
 	}
 	return out
 }

@@ -88,7 +88,7 @@ func verifyFindings(ctx context.Context, cfg *rules.Config, c *verify.Client, vs
 	}
 	res := verify.Run(ctx, c, vs, verifiers.Rules(cfg), reqs, 16)
 	for i := range fs {
-		fs[i].Verification = resultFor(cfg, vs, fs[i].RuleID, res[i])
+		fs[i].Verification = resultFor(cfg, fs[i].RuleID, res[i])
 	}
 }
 
@@ -101,7 +101,7 @@ func verifyRequest(rule, secret string, related map[string]string, checksumFaile
 
 // resultFor turns Run's answer for a finding of rule into what a report
 // shows: nil when the rule has no verifier and nothing was said.
-func resultFor(cfg *rules.Config, vs map[string]verify.Verifier, rule string, r verify.Result) *finding.Verification {
+func resultFor(cfg *rules.Config, rule string, r verify.Result) *finding.Verification {
 	if r.Status == "" {
 		return nil
 	}
