@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -233,14 +235,38 @@ func chromiumArgs(dir string) []string {
 		"--hide-scrollbars", "--user-data-dir=" + filepath.Join(dir, "profile")}
 }
 
+// chromiumRun runs headless Chromium once more, with a fresh profile, when
+// the browser itself crashed (killed by a signal: on a loaded machine its
+// zygote can fail to fork); any answer it gives is the test's to judge.
+func chromiumRun(ctx context.Context, bin, dir string, stderr *bytes.Buffer, args ...string) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		profile := filepath.Join(dir, fmt.Sprintf("run%d", attempt))
+		cmd := exec.CommandContext(ctx, bin, append(chromiumArgs(profile), args...)...)
+		stderr.Reset()
+		cmd.Stderr = stderr
+		out, err := cmd.Output()
+		if err == nil || attempt == 1 || ctx.Err() != nil || !crashed(err) {
+			return out, err
+		}
+	}
+}
+
+// crashed reports whether a process ended by a signal rather than an exit.
+func crashed(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.ProcessState.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled()
+}
+
 func chromiumDOM(t *testing.T, bin, dir, path string) (string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(chromiumArgs(dir), "--dump-dom", "file://"+path)...)
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := chromiumRun(ctx, bin, dir, &stderr, "--dump-dom", "file://"+path)
 	if err != nil {
 		t.Fatalf("chromium: %v\n%s", err, stderr.String())
 	}
@@ -256,9 +282,9 @@ func shot(t *testing.T, bin, dir, path, png, size string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(chromiumArgs(dir), "--window-size="+size, "--screenshot="+png, "file://"+path)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium screenshot: %v\n%s", err, out)
+	var stderr bytes.Buffer
+	if _, err := chromiumRun(ctx, bin, dir, &stderr, "--window-size="+size, "--screenshot="+png, "file://"+path); err != nil {
+		t.Fatalf("chromium screenshot: %v\n%s", err, stderr.String())
 	}
 	if st, err := os.Stat(png); err != nil || st.Size() < 10_000 {
 		t.Fatalf("screenshot missing or blank: %v", err)

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -252,16 +254,30 @@ func renderChromium(t *testing.T, bin, dir, path string, extra []string) (string
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-		"--hide-scrollbars", "--user-data-dir=" + filepath.Join(dir, "profile")}
 	if extra == nil {
 		extra = []string{"--dump-dom"}
 	}
-	cmd := exec.CommandContext(ctx, bin, append(append(args, extra...), "file://"+path)...)
+	var out []byte
+	var err error
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	// Once more with a fresh profile when the browser itself crashed (a
+	// signal: on a loaded machine its zygote can fail to fork).
+	for attempt := 0; attempt < 2; attempt++ {
+		args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+			"--hide-scrollbars", "--user-data-dir=" + filepath.Join(dir, fmt.Sprintf("profile%d", attempt))}
+		cmd := exec.CommandContext(ctx, bin, append(append(args, extra...), "file://"+path)...)
+		stderr.Reset()
+		cmd.Stderr = &stderr
+		out, err = cmd.Output()
+		var ee *exec.ExitError
+		if err == nil || ctx.Err() != nil || !errors.As(err, &ee) {
+			break
+		}
+		if ws, ok := ee.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("chromium %v: %v\n%s", extra, err, stderr.String())
 	}
