@@ -24,10 +24,11 @@ const maxCandidates = 4
 // rule has no verifier gets the zero Result (nothing to say, nothing sent).
 //
 //   - rules gives each rule's verifier, in the rules file's order. When one
-//     secret was matched by rules of two providers, only the verifier of the
-//     earliest rule in that order is asked (the choice does not depend on
-//     the order of reqs); the other requests get a copy of its result with
-//     Extra["verified_by"] naming the verifier that answered.
+//     secret was matched by rules of two providers, the verifier of the
+//     earliest rule in that order is asked first (the choice does not
+//     depend on the order of reqs), the next only when the one before
+//     rejected it; every request gets the answer, with Extra["verified_by"]
+//     naming the verifier that gave it when that is not its rule's.
 //   - A rule naming a verifier that does not exist gets Unknown with a
 //     reason; a request whose offline checksum failed is a look-alike and
 //     is never sent (Unknown, saying so).
@@ -59,9 +60,10 @@ func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []
 		}
 	}
 	out := make([]Result, len(reqs))
-	// The winning rule per secret: the earliest-ranked rule that matched it
-	// and has a verifier we know.
-	winner := map[string]string{}
+	// For each secret, each verifier that may be asked, through the
+	// earliest-ranked rule naming it that matched the secret.
+	type key struct{ secret, verifier string }
+	stepRule := map[key]string{}
 	for i, req := range reqs {
 		id, named := verifierOf[req.RuleID]
 		switch {
@@ -74,22 +76,31 @@ func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []
 			out[i] = Result{Status: Unknown, Reason: "its checksum is wrong: a look-alike, not sent"}
 			continue
 		}
-		if w, ok := winner[req.Secret]; !ok || rank[req.RuleID] < rank[w] {
-			winner[req.Secret] = req.RuleID
+		k := key{req.Secret, id}
+		if w, ok := stepRule[k]; !ok || rank[req.RuleID] < rank[w] {
+			stepRule[k] = req.RuleID
 		}
 	}
-	jobs := map[string]*job{}
+	jobs := map[string]*secretJob{}
 	var order []string
+	steps := map[key]*job{}
 	for _, req := range reqs {
-		w, ok := winner[req.Secret]
-		if !ok || w != req.RuleID || req.ChecksumFailed {
+		id := verifierOf[req.RuleID]
+		k := key{req.Secret, id}
+		if w, ok := stepRule[k]; !ok || w != req.RuleID || req.ChecksumFailed {
 			continue
 		}
-		j := jobs[req.Secret]
-		if j == nil {
-			j = &job{v: verifiers[verifierOf[w]]}
-			jobs[req.Secret] = j
+		sj := jobs[req.Secret]
+		if sj == nil {
+			sj = &secretJob{}
+			jobs[req.Secret] = sj
 			order = append(order, req.Secret)
+		}
+		j := steps[k]
+		if j == nil {
+			j = &job{v: verifiers[id], rank: rank[req.RuleID]}
+			steps[k] = j
+			sj.steps = append(sj.steps, j)
 		}
 		cand := Request{RuleID: req.RuleID, Secret: req.Secret, Parts: map[string]string{}}
 		for _, comp := range j.v.Companions() {
@@ -109,20 +120,23 @@ func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []
 		}
 		j.candidates = append(j.candidates, cand)
 	}
+	for _, sj := range jobs {
+		slices.SortStableFunc(sj.steps, func(a, b *job) int { return a.rank - b.rank })
+	}
 	// A fixed pool: a million unique secrets are a million jobs, not a
 	// million goroutines.
-	next := make(chan *job)
+	next := make(chan *secretJob)
 	var wg sync.WaitGroup
 	for range min(workers, len(order)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range next {
+			for sj := range next {
 				if ctx.Err() != nil {
-					j.res = Result{Status: Unknown, Reason: "cancelled"}
+					sj.res, sj.by = Result{Status: Unknown, Reason: "cancelled"}, sj.steps[0]
 					continue
 				}
-				j.res = j.verify(ctx, c)
+				sj.verify(ctx, c)
 			}
 		}()
 	}
@@ -131,34 +145,34 @@ func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []
 	}
 	close(next)
 	wg.Wait()
-	// Every request of a verified secret gets its result; those of other
-	// providers' rules say which verifier answered.
+	// Every request of a verified secret gets its result; those whose
+	// rule names another verifier than the one that answered say which.
 	for i, req := range reqs {
-		j := jobs[req.Secret]
-		if j == nil || out[i].Status != "" || verifierOf[req.RuleID] == "" {
+		sj := jobs[req.Secret]
+		if sj == nil || out[i].Status != "" || verifierOf[req.RuleID] == "" {
 			continue
 		}
-		out[i] = j.res
-		if req.RuleID != winner[req.Secret] && verifierOf[req.RuleID] != j.v.ID() {
-			out[i].Extra = maps.Clone(j.res.Extra)
+		out[i] = sj.res
+		if verifierOf[req.RuleID] != sj.by.v.ID() {
+			out[i].Extra = maps.Clone(sj.res.Extra)
 			if out[i].Extra == nil {
 				out[i].Extra = map[string]string{}
 			}
-			out[i].Extra["verified_by"] = j.v.ID()
+			out[i].Extra["verified_by"] = sj.by.v.ID()
 		}
 	}
 	// A companion part's own finding takes a live (or canary) pairing's
 	// result: the pair proves what the part is.
 	type partKey struct{ rule, secret string }
-	livePart := map[partKey]*job{}
+	livePart := map[partKey]*secretJob{}
 	for _, s := range order {
-		j := jobs[s]
-		if (j.res.Status != Live && j.res.Status != Canary) || j.livePair == nil {
+		sj := jobs[s]
+		if (sj.res.Status != Live && sj.res.Status != Canary) || sj.by.livePair == nil {
 			continue
 		}
-		for rule, part := range j.livePair {
+		for rule, part := range sj.by.livePair {
 			if _, ok := livePart[partKey{rule, part}]; !ok {
-				livePart[partKey{rule, part}] = j
+				livePart[partKey{rule, part}] = sj
 			}
 		}
 	}
@@ -166,25 +180,53 @@ func Run(ctx context.Context, c *Client, verifiers map[string]Verifier, rules []
 		if out[i].Status == Live || out[i].Status == Dead {
 			continue
 		}
-		if j, ok := livePart[partKey{req.RuleID, req.Secret}]; ok {
-			out[i] = j.res
-			out[i].Extra = maps.Clone(j.res.Extra)
+		if sj, ok := livePart[partKey{req.RuleID, req.Secret}]; ok {
+			out[i] = sj.res
+			out[i].Extra = maps.Clone(sj.res.Extra)
 			if out[i].Extra == nil {
 				out[i].Extra = map[string]string{}
 			}
-			out[i].Extra["verified_by"] = j.v.ID()
+			out[i].Extra["verified_by"] = sj.by.v.ID()
 		}
 	}
 	return out
 }
 
-// job is one secret's verification: its verifier and the pairings to try.
+// secretJob is one secret's verification: a step for each verifier whose
+// rules matched it, earliest rule first. A secret two providers' rules
+// match (sk_live_ keys of Stripe and of others) is asked of the next
+// provider only when the one before rejected it: dead only when every
+// provider did.
+type secretJob struct {
+	steps []*job
+	res   Result
+	by    *job // the step whose answer res is
+}
+
+func (sj *secretJob) verify(ctx context.Context, c *Client) {
+	var firstDead *Result
+	for _, j := range sj.steps {
+		res := j.verify(ctx, c)
+		if res.Status == Dead && ctx.Err() == nil {
+			if firstDead == nil {
+				firstDead, sj.by = &res, j
+			}
+			continue
+		}
+		sj.res, sj.by = res, j
+		return
+	}
+	sj.res = *firstDead
+}
+
+// job is one verifier's part of a secret's verification: the pairings to
+// try.
 type job struct {
 	v          Verifier
+	rank       int // of the rule it is asked through
 	candidates []Request
-	ambiguous  []string // companion rules the content matched more than once
-	truncated  bool     // more pairings than maxCandidates were found
-	res        Result
+	ambiguous  []string          // companion rules the content matched more than once
+	truncated  bool              // more pairings than maxCandidates were found
 	livePair   map[string]string // the parts of the pairing that was live or canary
 }
 

@@ -228,3 +228,51 @@ func TestRunPairings(t *testing.T) {
 		t.Errorf("%d requests, want 3 (two pairings of secret 1, one of secret 2)", hits.Load())
 	}
 }
+
+// TestRunSharedFormatTriesTheNextProvider: a secret two providers' rules
+// match (an sk_live_ key of Stripe's form and of another provider's) that
+// the first provider rejects is asked of the second, which knows it: live,
+// for both findings; dead only when both reject it.
+func TestRunSharedFormatTriesTheNextProvider(t *testing.T) {
+	var hitA, hitB atomic.Int64
+	a := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		hitA.Add(1)
+		w.WriteHeader(http.StatusUnauthorized)
+	})
+	b := vt.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		hitB.Add(1)
+		if r.Header.Get("Authorization") != "Bearer sk_live_other_provider_key_0001" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte(`{"user":{"email":"b@example.com"}}`))
+	})
+	spec := func(id string) verify.Verifier {
+		return mustCompile(t, verify.HTTPSpec{ID: id, URL: "https://api." + id + ".example/me",
+			Headers: map[string]string{"Authorization": "Bearer {{secret}}"}, Identity: "user.email"})
+	}
+	vs := map[string]verify.Verifier{"prov-a": spec("prov-a"), "prov-b": spec("prov-b")}
+	rules := []verify.RuleVerifier{{Rule: "rule-a", Verifier: "prov-a"}, {Rule: "rule-b", Verifier: "prov-b"}}
+	c := a.Client("prov-a", 2*time.Second)
+	c.Endpoints["prov-b"] = b.URL
+	c.RootCAs.AddCert(b.Certificate())
+	reqs := []verify.Request{
+		{RuleID: "rule-a", Secret: "sk_live_other_provider_key_0001"},
+		{RuleID: "rule-b", Secret: "sk_live_other_provider_key_0001"},
+		{RuleID: "rule-a", Secret: "sk_live_revoked_everywhere_0002"},
+		{RuleID: "rule-b", Secret: "sk_live_revoked_everywhere_0002"},
+	}
+	res := verify.Run(context.Background(), c, vs, rules, reqs, 0)
+	if res[0].Status != verify.Live || res[1].Status != verify.Live || res[0].Identity != "b@example.com" {
+		t.Fatalf("the second provider's key: %+v / %+v", res[0], res[1])
+	}
+	if res[0].Extra["verified_by"] != "prov-b" || res[1].Extra["verified_by"] != "" {
+		t.Errorf("verified_by: %q / %q", res[0].Extra["verified_by"], res[1].Extra["verified_by"])
+	}
+	if res[2].Status != verify.Dead || res[3].Status != verify.Dead {
+		t.Errorf("a key both reject: %+v / %+v", res[2], res[3])
+	}
+	if hitA.Load() != 2 || hitB.Load() != 2 {
+		t.Errorf("requests: a %d, b %d; want 2 and 2", hitA.Load(), hitB.Load())
+	}
+}
