@@ -60,15 +60,9 @@ func TestRunSecretOfTwoProvidersGoesToOne(t *testing.T) {
 		hitB.Add(1)
 		w.Write([]byte(`{"user":{"email":"b@example.com"}}`))
 	})
-	spec := func(id string) verify.Verifier {
-		return mustCompile(t, verify.HTTPSpec{ID: id, URL: "https://api." + id + ".example/me",
-			Headers: map[string]string{"Authorization": "Bearer {{secret}}"}, Identity: "user.email"})
-	}
-	vs := map[string]verify.Verifier{"prov-a": spec("prov-a"), "prov-b": spec("prov-b")}
+	vs := map[string]verify.Verifier{"prov-a": emailSpec(t, "prov-a"), "prov-b": emailSpec(t, "prov-b")}
 	rules := []verify.RuleVerifier{{Rule: "rule-a", Verifier: "prov-a"}, {Rule: "rule-b", Verifier: "prov-b"}, {Rule: "rule-none"}, {Rule: "rule-typo", Verifier: "prov-c"}}
-	c := a.Client("prov-a", 2*time.Second)
-	c.Endpoints["prov-b"] = b.URL
-	c.RootCAs.AddCert(b.Certificate())
+	c := twoProviders(a, b)
 	reqs := []verify.Request{
 		{RuleID: "rule-b", Secret: "shared-secret-1"},
 		{RuleID: "rule-a", Secret: "shared-secret-1"},
@@ -247,15 +241,9 @@ func TestRunSharedFormatTriesTheNextProvider(t *testing.T) {
 		}
 		w.Write([]byte(`{"user":{"email":"b@example.com"}}`))
 	})
-	spec := func(id string) verify.Verifier {
-		return mustCompile(t, verify.HTTPSpec{ID: id, URL: "https://api." + id + ".example/me",
-			Headers: map[string]string{"Authorization": "Bearer {{secret}}"}, Identity: "user.email"})
-	}
-	vs := map[string]verify.Verifier{"prov-a": spec("prov-a"), "prov-b": spec("prov-b")}
+	vs := map[string]verify.Verifier{"prov-a": emailSpec(t, "prov-a"), "prov-b": emailSpec(t, "prov-b")}
 	rules := []verify.RuleVerifier{{Rule: "rule-a", Verifier: "prov-a"}, {Rule: "rule-b", Verifier: "prov-b"}}
-	c := a.Client("prov-a", 2*time.Second)
-	c.Endpoints["prov-b"] = b.URL
-	c.RootCAs.AddCert(b.Certificate())
+	c := twoProviders(a, b)
 	reqs := []verify.Request{
 		{RuleID: "rule-a", Secret: "sk_live_other_provider_key_0001"},
 		{RuleID: "rule-b", Secret: "sk_live_other_provider_key_0001"},
@@ -275,4 +263,19 @@ func TestRunSharedFormatTriesTheNextProvider(t *testing.T) {
 	if hitA.Load() != 2 || hitB.Load() != 2 {
 		t.Errorf("requests: a %d, b %d; want 2 and 2", hitA.Load(), hitB.Load())
 	}
+}
+
+// emailSpec declares a provider whose "who am I" answer names a user's
+// email.
+func emailSpec(t *testing.T, id string) verify.Verifier {
+	return mustCompile(t, verify.HTTPSpec{ID: id, URL: "https://api." + id + ".example/me",
+		Headers: map[string]string{"Authorization": "Bearer {{secret}}"}, Identity: "user.email"})
+}
+
+// twoProviders is a client sending prov-a's requests to a and prov-b's to b.
+func twoProviders(a, b *vt.Server) *verify.Client {
+	c := a.Client("prov-a", 2*time.Second)
+	c.Endpoints["prov-b"] = b.URL
+	c.RootCAs.AddCert(b.Certificate())
+	return c
 }

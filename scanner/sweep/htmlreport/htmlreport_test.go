@@ -3,7 +3,6 @@ package htmlreport
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,10 +10,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/achilles-sec/achilles/internal/chromiumtest"
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/sweep/store"
 )
@@ -229,46 +228,13 @@ func TestReportRendersInChromium(t *testing.T) {
 	}
 }
 
-func chromiumArgs(dir string) []string {
-	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-		"--hide-scrollbars", "--user-data-dir=" + filepath.Join(dir, "profile")}
-}
-
-// chromiumRun runs headless Chromium once more, with a fresh profile, when
-// the browser itself crashed (killed by a signal: on a loaded machine its
-// zygote can fail to fork); any answer it gives is the test's to judge.
-func chromiumRun(ctx context.Context, bin, dir string, stderr *bytes.Buffer, args ...string) ([]byte, error) {
-	for attempt := 0; ; attempt++ {
-		profile := filepath.Join(dir, fmt.Sprintf("run%d", attempt))
-		cmd := exec.CommandContext(ctx, bin, append(chromiumArgs(profile), args...)...)
-		stderr.Reset()
-		cmd.Stderr = stderr
-		out, err := cmd.Output()
-		if err == nil || attempt == 1 || ctx.Err() != nil || !crashed(err) {
-			return out, err
-		}
-	}
-}
-
-// crashed reports whether a process ended by a signal rather than an exit.
-func crashed(err error) bool {
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
-		return false
-	}
-	ws, ok := ee.ProcessState.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled()
-}
-
 func chromiumDOM(t *testing.T, bin, dir, path string) (string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	var stderr bytes.Buffer
-	out, err := chromiumRun(ctx, bin, dir, &stderr, "--dump-dom", "file://"+path)
+	out, stderr, err := chromiumtest.Run(ctx, bin, dir, "--dump-dom", "file://"+path)
 	if err != nil {
-		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+		t.Fatalf("chromium: %v\n%s", err, stderr)
 	}
 	m := regexp.MustCompile(`data-ready-ms="(\d+)"`).FindSubmatch(out)
 	if m == nil {
@@ -282,9 +248,8 @@ func shot(t *testing.T, bin, dir, path, png, size string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	var stderr bytes.Buffer
-	if _, err := chromiumRun(ctx, bin, dir, &stderr, "--window-size="+size, "--screenshot="+png, "file://"+path); err != nil {
-		t.Fatalf("chromium screenshot: %v\n%s", err, stderr.String())
+	if _, stderr, err := chromiumtest.Run(ctx, bin, dir, "--window-size="+size, "--screenshot="+png, "file://"+path); err != nil {
+		t.Fatalf("chromium screenshot: %v\n%s", err, stderr)
 	}
 	if st, err := os.Stat(png); err != nil || st.Size() < 10_000 {
 		t.Fatalf("screenshot missing or blank: %v", err)

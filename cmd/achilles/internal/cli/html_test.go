@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -12,10 +10,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/achilles-sec/achilles/internal/chromiumtest"
 	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
@@ -257,29 +255,9 @@ func renderChromium(t *testing.T, bin, dir, path string, extra []string) (string
 	if extra == nil {
 		extra = []string{"--dump-dom"}
 	}
-	var out []byte
-	var err error
-	var stderr bytes.Buffer
-	// Once more with a fresh profile when the browser itself crashed (a
-	// signal: on a loaded machine its zygote can fail to fork).
-	for attempt := 0; attempt < 2; attempt++ {
-		args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-			"--hide-scrollbars", "--user-data-dir=" + filepath.Join(dir, fmt.Sprintf("profile%d", attempt))}
-		cmd := exec.CommandContext(ctx, bin, append(append(args, extra...), "file://"+path)...)
-		stderr.Reset()
-		cmd.Stderr = &stderr
-		out, err = cmd.Output()
-		var ee *exec.ExitError
-		if err == nil || ctx.Err() != nil || !errors.As(err, &ee) {
-			break
-		}
-		if ws, ok := ee.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			break
-		}
-	}
+	out, stderr, err := chromiumtest.Run(ctx, bin, dir, append(append([]string{}, extra...), "file://"+path)...)
 	if err != nil {
-		t.Fatalf("chromium %v: %v\n%s", extra, err, stderr.String())
+		t.Fatalf("chromium %v: %v\n%s", extra, err, stderr)
 	}
 	if extra[0] != "--dump-dom" {
 		return "", 0
