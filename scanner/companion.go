@@ -139,7 +139,10 @@ func (n *nearest) related(i int) map[string]string {
 	m := make(map[string]string, len(n.ids))
 	var ambiguous []string
 	for k, id := range n.ids {
-		if int32(k) != own {
+		// A rule may not be named like the reserved key (a configuration
+		// could call one "\x00ambiguous"): its secret would pass for rule
+		// ids and escape redaction.
+		if int32(k) != own && id != finding.AmbiguousKey {
 			m[id] = n.secret[n.closest(k, line)]
 			if n.several[k] {
 				ambiguous = append(ambiguous, id)

@@ -186,3 +186,13 @@ func TestInlineAllowedCounted(t *testing.T) {
 		t.Errorf("an engine not counting added %d", n)
 	}
 }
+
+// TestRuleNamedLikeTheReservedKey: a rule whose id is the reserved key
+// never puts its secret under it.
+func TestRuleNamedLikeTheReservedKey(t *testing.T) {
+	a, odd := &rules.Rule{ID: "a"}, &rules.Rule{ID: finding.AmbiguousKey}
+	near := newNearest([]detectors.Match{{Rule: a, Line: 1, Secret: "s1"}, {Rule: odd, Line: 2, Secret: "hunter2-secret"}, {Rule: odd, Line: 3, Secret: "other-secret"}})
+	if got := near.related(0); got[finding.AmbiguousKey] != "" {
+		t.Fatalf("related %q", got)
+	}
+}
