@@ -1,0 +1,7 @@
+package analyzers
+
+import "github.com/achilles-sec/achilles/detectors/analyze"
+
+func aiAnalyzers() []analyze.Analyzer { return nil }
+
+func aiRevokers() []analyze.Revoker { return nil }
