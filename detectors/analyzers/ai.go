@@ -3,5 +3,3 @@ package analyzers
 import "github.com/achilles-sec/achilles/detectors/analyze"
 
 func aiAnalyzers() []analyze.Analyzer { return nil }
-
-func aiRevokers() []analyze.Revoker { return nil }

@@ -2,7 +2,8 @@
 // revokers (detectors/analyze). Each family of providers keeps its entries
 // in its own file of this package: code.go (code hosting and packages),
 // cloud.go (cloud and infrastructure), ai.go (AI and data platforms),
-// saas.go (communication, payments, monitoring and other services).
+// saas.go (communication, payments, monitoring and other services);
+// revokers.go lists the revokers.
 package analyzers
 
 import (
@@ -28,13 +29,11 @@ func Analyzers() (map[string]analyze.Analyzer, error) {
 // Revokers returns every built-in revoker by id; it fails on a duplicate.
 func Revokers() (map[string]analyze.Revoker, error) {
 	out := map[string]analyze.Revoker{}
-	for _, fam := range [][]analyze.Revoker{codeRevokers(), cloudRevokers(), aiRevokers(), saasRevokers()} {
-		for _, r := range fam {
-			if _, dup := out[r.ID()]; dup {
-				return nil, fmt.Errorf("revoker %s is listed twice", r.ID())
-			}
-			out[r.ID()] = r
+	for _, r := range revokerList() {
+		if _, dup := out[r.ID()]; dup {
+			return nil, fmt.Errorf("revoker %s is listed twice", r.ID())
 		}
+		out[r.ID()] = r
 	}
 	return out, nil
 }
