@@ -186,10 +186,10 @@ func TestArchivesInHistory(t *testing.T) {
 		}
 		var present []string
 		for _, f := range res.Findings {
-			if f.Commit != first || f.Author != "Ada Author" {
-				t.Errorf("%s: %s: commit %s author %q, want %s", backend, f.Path, f.Commit, f.Author, first)
+			if f.Git.Commit != first || f.Git.Author != "Ada Author" {
+				t.Errorf("%s: %s: commit %s author %q, want %s", backend, f.Path, f.Git.Commit, f.Git.Author, first)
 			}
-			if f.StillPresent != nil && *f.StillPresent {
+			if f.Git.StillPresent != nil && *f.Git.StillPresent {
 				present = append(present, f.Path)
 			}
 		}

@@ -190,7 +190,7 @@ func TestBadInputManyRefs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Findings) != 1 || res.Findings[0].Commit != head {
+	if len(res.Findings) != 1 || res.Findings[0].Git.Commit != head {
 		t.Fatalf("%+v", summarize(res.Findings))
 	}
 }

@@ -35,7 +35,7 @@ func TestScanCommitsOnlyWhatTheRangeAdded(t *testing.T) {
 	}
 	var got []string
 	for _, f := range res.Findings {
-		got = append(got, fmt.Sprintf("%s:%d %s %s %s", f.Path, f.Line, f.RuleID, f.Commit[:7], f.Message))
+		got = append(got, fmt.Sprintf("%s:%d %s %s %s", f.Path, f.Line, f.RuleID, f.Git.Commit[:7], f.Git.Message))
 	}
 	want := []string{
 		fmt.Sprintf("a.env:3 test-token %s second in range", c2[:7]),

@@ -237,7 +237,7 @@ func ScanReader(ctx context.Context, opts Options, r io.Reader, name string) (*R
 	start := time.Now()
 	var c counters
 	opts.countInline(&c)
-	fs, err := streamFindings(ctx, opts, &c, r, place{path: name}, 0)
+	fs, err := streamFindings(ctx, opts, &c, r, place{path: name, kind: finding.KindStdin}, 0)
 	c.objects.Add(1)
 	res := &Result{Findings: fs, Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)

@@ -484,13 +484,17 @@ func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (str
 				if hs.inherited != nil && hs.inherited(in, f) {
 					continue
 				}
-				f.Commit = in.commit.hash
-				f.Author = in.commit.author
-				f.Email = in.commit.email
-				if !in.commit.when.IsZero() {
-					f.Date = in.commit.when.UTC().Format(time.RFC3339)
+				// A finding of the commit's blob got its origin when it was
+				// made (place.locate); this fills in the commit's details.
+				g := f.Git
+				if g == nil {
+					g = &finding.GitOrigin{}
+					f.Kind, f.Git = finding.KindGit, g
 				}
-				f.Message = in.commit.summary
+				g.Commit, g.Author, g.Email, g.Message = in.commit.hash, in.commit.author, in.commit.email, in.commit.summary
+				if !in.commit.when.IsZero() {
+					g.Date = in.commit.when.UTC().Format(time.RFC3339)
+				}
 				consider(f, in.commit)
 			}
 		}
@@ -504,12 +508,15 @@ func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (str
 				// Report the line where the secret is now, so that an
 				// annotation points at it; IntroducedLine keeps where the
 				// introducing commit had it.
-				if line, col, ok := hs.lineIn(hb, f.RuleID, f.Secret); present && ok && f.Commit != "" {
-					f.IntroducedLine = f.Line
+				if line, col, ok := hs.lineIn(hb, f.RuleID, f.Secret); present && ok && f.Git != nil && f.Git.Commit != "" {
+					f.Git.IntroducedLine = f.Line
 					f.Line, f.Column = line, col
 				}
 			}
-			f.StillPresent = &present
+			if f.Git == nil {
+				f.Git = &finding.GitOrigin{}
+			}
+			f.Git.StillPresent = &present
 		}
 		out = append(out, f)
 	}

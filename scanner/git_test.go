@@ -23,9 +23,10 @@ type summary struct {
 func summarize(fs []finding.Finding) []summary {
 	var out []summary
 	for _, f := range fs {
-		s := summary{Rule: f.RuleID, Secret: f.Secret, Path: f.Path, Line: f.Line, Column: f.Column, Commit: f.Commit, Message: f.Message, Date: f.Date}
-		if f.StillPresent != nil {
-			s.StillPresent = *f.StillPresent
+		s := summary{Rule: f.RuleID, Secret: f.Secret, Path: f.Path, Line: f.Line, Column: f.Column}
+		if g := f.Git; g != nil {
+			s.Commit, s.Message, s.Date = g.Commit, g.Message, g.Date
+			s.StillPresent = g.StillPresent != nil && *g.StillPresent
 		}
 		out = append(out, s)
 	}
@@ -89,8 +90,8 @@ func TestGitHistoryProvenance(t *testing.T) {
 			}
 		}
 		for _, f := range res.Findings {
-			if f.Author != "Ada Author" || f.Email != "ada@example.com" {
-				t.Errorf("%s: author %q <%s>", backend, f.Author, f.Email)
+			if f.Git.Author != "Ada Author" || f.Git.Email != "ada@example.com" {
+				t.Errorf("%s: author %q <%s>", backend, f.Git.Author, f.Git.Email)
 			}
 			if f.Fingerprint != finding.MakeFingerprint(f.RuleID, f.Secret, f.Path) {
 				t.Errorf("%s: fingerprint %s", backend, f.Fingerprint)
@@ -168,8 +169,8 @@ func TestGitLargeBlobVersions(t *testing.T) {
 			t.Errorf("%s: first %+v", backend, got[0])
 		}
 		for _, f := range res.Findings {
-			if f.Secret == tokA && f.IntroducedLine != 101 {
-				t.Errorf("%s: introduced_line %d, want 101", backend, f.IntroducedLine)
+			if f.Secret == tokA && f.Git.IntroducedLine != 101 {
+				t.Errorf("%s: introduced_line %d, want 101", backend, f.Git.IntroducedLine)
 			}
 		}
 		if got[1].Secret != tokB || got[1].Line != 15001 || got[1].Column != 6 || got[1].Commit != c {

@@ -242,8 +242,8 @@ func ChangedFiles(ctx context.Context, dir string, revisions, names []string, ru
 			seen[p] = true
 			fs = append(fs, finding.Finding{
 				RuleID: ruleID, Description: description, Confidence: "high",
-				Path: p, Fingerprint: finding.MakeFingerprint(ruleID, hash, p),
-				Commit: hash, Author: author, Email: email, Date: date, Message: subject,
+				Kind: finding.KindGit, Path: p, Fingerprint: finding.MakeFingerprint(ruleID, hash, p),
+				Git: &finding.GitOrigin{Commit: hash, Author: author, Email: email, Date: date, Message: subject},
 			})
 		}
 	}

@@ -42,7 +42,7 @@ func TestChangedFilesSeesEvilMergesNotCleanOnes(t *testing.T) {
 	if err != nil || len(fs) != 2 {
 		t.Fatalf("%+v %v", fs, err)
 	}
-	got := map[string]string{fs[0].Path: fs[0].Commit, fs[1].Path: fs[1].Commit}
+	got := map[string]string{fs[0].Path: fs[0].Git.Commit, fs[1].Path: fs[1].Git.Commit}
 	if got[".achilles.toml"] != evil || got[".gitleaksignore"] != ignore {
 		t.Fatalf("changes %v, want the evil merge %s and %s", got, evil, ignore)
 	}

@@ -182,6 +182,22 @@ func IsBinary(data []byte) bool {
 type place struct {
 	path   string
 	commit string
+	// kind is the sort of place when there is no commit: a file unless
+	// set (stdin).
+	kind finding.Kind
+}
+
+// locate sets a new finding's kind of location and, for a blob of a
+// commit, its git origin (the source adds the rest of it).
+func (at place) locate(f *finding.Finding) {
+	switch {
+	case at.commit != "":
+		f.Kind, f.Git = finding.KindGit, &finding.GitOrigin{Commit: at.commit}
+	case at.kind != "":
+		f.Kind = at.kind
+	default:
+		f.Kind = finding.KindFile
+	}
 }
 
 // toFindings filters engine matches by the rules' path restrictions and the
@@ -273,7 +289,7 @@ func makeFinding(cfg *rules.Config, m *detectors.Match, at place) (finding.Findi
 	if cfg.Allowed(r, rules.Occurrence{Secret: m.Secret, Match: m.Text, Line: m.LineText, Path: at.path, Commit: at.commit}, false) {
 		return finding.Finding{}, false
 	}
-	return finding.Finding{
+	f := finding.Finding{
 		RuleID:         r.ID,
 		Description:    r.Description,
 		Confidence:     m.Confidence.String(),
@@ -285,10 +301,11 @@ func makeFinding(cfg *rules.Config, m *detectors.Match, at place) (finding.Findi
 		Match:          m.Text,
 		Entropy:        roundEntropy(m.Entropy),
 		Fingerprint:    finding.MakeFingerprint(r.ID, m.Secret, at.path),
-		Commit:         at.commit,
 		ChecksumFailed: m.ChecksumFailed,
 		Decoded:        m.Decoded,
-	}, true
+	}
+	at.locate(&f)
+	return f, true
 }
 
 func roundEntropy(e float64) float64 {
@@ -307,15 +324,16 @@ func pathFindings(cfg *rules.Config, at place) []finding.Finding {
 			cfg.Allowed(r, rules.Occurrence{Path: at.path, Commit: at.commit}, true) {
 			continue
 		}
-		out = append(out, finding.Finding{
+		f := finding.Finding{
 			RuleID:      r.ID,
 			Description: r.Description,
 			Confidence:  r.Confidence.String(),
 			Tags:        r.Tags,
 			Path:        at.path,
 			Fingerprint: finding.MakeFingerprint(r.ID, "", at.path),
-			Commit:      at.commit,
-		})
+		}
+		at.locate(&f)
+		out = append(out, f)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ package finding
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"sort"
 	"strings"
 )
@@ -15,33 +16,28 @@ type Finding struct {
 	Description string   `json:"description"`
 	Confidence  string   `json:"confidence"`
 	Tags        []string `json:"tags,omitempty"`
-	Path        string   `json:"path"`
-	Line        int      `json:"line"`
-	Column      int      `json:"column"`
-	Secret      string   `json:"secret"`
-	Match       string   `json:"match"`
-	Entropy     float64  `json:"entropy"`
+	// Where the finding is. Kind names the sort of place; Path, Line and
+	// Column are common to every kind (a file's path, a path in a commit, an
+	// entry of an archive as "outer.zip!inner"); what only one kind has is
+	// in that kind's origin (Git, for a blob in a commit).
+	Kind    Kind    `json:"kind,omitempty"`
+	Path    string  `json:"path"`
+	Line    int     `json:"line"`
+	Column  int     `json:"column"`
+	Secret  string  `json:"secret"`
+	Match   string  `json:"match"`
+	Entropy float64 `json:"entropy"`
 	// Fingerprint is content-based: rule id, a hash of the secret, and the
 	// path, so that it survives rebases, squashes and moved lines.
 	Fingerprint string `json:"fingerprint"`
-	// Provenance, set for git sources: the commit that first introduced the
-	// content at Path.
-	Commit  string `json:"commit,omitempty"`
-	Author  string `json:"author,omitempty"`
-	Email   string `json:"email,omitempty"`
-	Date    string `json:"date,omitempty"`
-	Message string `json:"message,omitempty"`
-	// StillPresent tells, for git history, whether the secret is still in
-	// the file at Path at HEAD of the default branch.
-	StillPresent *bool `json:"still_present,omitempty"`
-	// IntroducedLine, for a secret still present, is its line in the
-	// introducing commit; Line and Column are then where it is now (at HEAD,
-	// or at the tip of a scanned range).
-	IntroducedLine int `json:"introduced_line,omitempty"`
+	// Git is the provenance of a finding in git history: the commit that
+	// first introduced the content at Path. In JSON its fields sit beside
+	// the finding's own (commit, author, ...), as they always have.
+	Git *GitOrigin `json:"-"`
 	// Locations lists every place in the file the same secret was found by
 	// the same rule, when there is more than one (Line and Column are the
 	// first): one finding per rule, secret and path, as for git history.
-	Locations []Location `json:"locations,omitempty"`
+	Locations []Position `json:"locations,omitempty"`
 	// Decoded lists the decoders applied to reach the secret, outermost first.
 	Decoded []string `json:"decoded,omitempty"`
 	// Verification is set when --verify ran for this secret.
@@ -55,10 +51,118 @@ type Finding struct {
 	Related map[string]string `json:"-"`
 }
 
-// Location is one more place a finding's secret occurs in its file.
-type Location struct {
+// Kind is the sort of place a finding was made in. Each kind beyond a
+// plain file has its own origin type with the fields only it has; sources
+// to come (image layers, bucket objects, issue comments) add theirs.
+type Kind string
+
+// The kinds of location.
+const (
+	// KindFile is a file on disk, at Path.
+	KindFile Kind = "file"
+	// KindStdin is piped content, named by --name.
+	KindStdin Kind = "stdin"
+	// KindGit is a blob at Path in a commit of a repository: Git says which.
+	KindGit Kind = "git"
+)
+
+// GitOrigin is where in git history a finding's content came from.
+type GitOrigin struct {
+	Commit  string `json:"commit,omitempty"`
+	Author  string `json:"author,omitempty"`
+	Email   string `json:"email,omitempty"`
+	Date    string `json:"date,omitempty"`
+	Message string `json:"message,omitempty"`
+	// StillPresent tells whether the secret is still in the file at Path at
+	// HEAD of the default branch (or at the tip of a scanned range).
+	StillPresent *bool `json:"still_present,omitempty"`
+	// IntroducedLine, for a secret still present, is its line in the
+	// introducing commit; the finding's Line and Column are then where it
+	// is now.
+	IntroducedLine int `json:"introduced_line,omitempty"`
+}
+
+// Position is one more place a finding's secret occurs in its file.
+type Position struct {
 	Line   int `json:"line"`
 	Column int `json:"column"`
+}
+
+// Field is one named part of a location, for writers that print any kind
+// of location the same way (SARIF properties, a text report's detail line).
+type Field struct {
+	Name, Value string
+}
+
+// Origin lists the fields of the finding's location beyond path and line,
+// in the order people read them, leaving out empty ones.
+func (f *Finding) Origin() []Field {
+	var out []Field
+	add := func(name, v string) {
+		if v != "" {
+			out = append(out, Field{name, v})
+		}
+	}
+	if g := f.Git; g != nil {
+		add("commit", g.Commit)
+		add("author", g.Author)
+		add("email", g.Email)
+		add("date", g.Date)
+		add("message", g.Message)
+	}
+	return out
+}
+
+// OriginID identifies the finding's origin beyond its path: the commit of
+// a git finding, "" for a file. Two findings of one secret at one path are
+// the same finding only when their origins are the same.
+func (f *Finding) OriginID() string {
+	if f.Git != nil {
+		return f.Git.Commit
+	}
+	return ""
+}
+
+// StillPresent tells whether a finding of git history is still at HEAD:
+// present is false with known false for a file or a finding whose presence
+// was not looked up.
+func (f *Finding) StillPresent() (present, known bool) {
+	if f.Git == nil || f.Git.StillPresent == nil {
+		return false, false
+	}
+	return *f.Git.StillPresent, true
+}
+
+// findingFields is Finding without its methods, for the JSON codec.
+type findingFields Finding
+
+// MarshalJSON writes the finding with its origin's fields beside its own.
+func (f Finding) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		findingFields
+		*GitOrigin
+	}{findingFields(f), f.Git})
+}
+
+// UnmarshalJSON reads a finding written by MarshalJSON (or by an earlier
+// achilles, whose git fields sat in the same places).
+func (f *Finding) UnmarshalJSON(b []byte) error {
+	var v struct {
+		findingFields
+		GitOrigin
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = Finding(v.findingFields)
+	if v.GitOrigin != (GitOrigin{}) {
+		g := v.GitOrigin
+		f.Git = &g
+		if f.Kind == "" {
+			f.Kind = KindGit
+		}
+	}
+	return nil
 }
 
 // Group merges findings of the same rule and secret at the same path (and
@@ -88,19 +192,19 @@ func Group(fs []Finding) []Finding {
 				if x.Secret != y.Secret {
 					return x.Secret < y.Secret
 				}
-				return x.Commit < y.Commit
+				return x.OriginID() < y.OriginID()
 			})
 			for a := 0; a < len(idx); {
 				b := a + 1
 				first := &fs[idx[a]]
-				for b < len(idx) && fs[idx[b]].RuleID == first.RuleID && fs[idx[b]].Secret == first.Secret && fs[idx[b]].Commit == first.Commit {
+				for b < len(idx) && fs[idx[b]].RuleID == first.RuleID && fs[idx[b]].Secret == first.Secret && fs[idx[b]].OriginID() == first.OriginID() {
 					b++
 				}
 				if b-a > 1 {
 					any = true
-					first.Locations = make([]Location, 0, b-a)
+					first.Locations = make([]Position, 0, b-a)
 					for _, k := range idx[a:b] {
-						first.Locations = append(first.Locations, Location{Line: fs[k].Line, Column: fs[k].Column})
+						first.Locations = append(first.Locations, Position{Line: fs[k].Line, Column: fs[k].Column})
 						if k != idx[a] {
 							drop[k] = true
 						}
@@ -176,7 +280,7 @@ func Sort(fs []Finding) {
 		if a.Secret != b.Secret {
 			return a.Secret < b.Secret
 		}
-		return a.Commit < b.Commit
+		return a.OriginID() < b.OriginID()
 	})
 }
 

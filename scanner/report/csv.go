@@ -21,8 +21,12 @@ func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
 	}
 	for _, f := range fs {
 		present := ""
-		if f.StillPresent != nil {
-			present = strconv.FormatBool(*f.StillPresent)
+		if p, known := f.StillPresent(); known {
+			present = strconv.FormatBool(p)
+		}
+		var g finding.GitOrigin
+		if f.Git != nil {
+			g = *f.Git
 		}
 		var status, identity, scopes, expires string
 		if v := f.Verification; v != nil {
@@ -30,7 +34,7 @@ func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
 		}
 		row := []string{csvSafe(f.RuleID), csvSafe(f.Description), csvSafe(f.Confidence), csvSafe(f.Path), strconv.Itoa(f.Line), strconv.Itoa(f.Column),
 			csvSafe(f.Secret), csvSafe(f.Match), strconv.FormatFloat(f.Entropy, 'f', 3, 64), csvSafe(f.Fingerprint),
-			csvSafe(f.Commit), csvSafe(f.Author), csvSafe(f.Email), csvSafe(f.Date), csvSafe(f.Message), present, csvSafe(status), csvSafe(identity), csvSafe(scopes), csvSafe(expires)}
+			csvSafe(g.Commit), csvSafe(g.Author), csvSafe(g.Email), csvSafe(g.Date), csvSafe(g.Message), present, csvSafe(status), csvSafe(identity), csvSafe(scopes), csvSafe(expires)}
 		if err := cw.Write(row); err != nil {
 			return err
 		}

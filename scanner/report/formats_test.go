@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
 func TestCSV(t *testing.T) {
 	w, _ := New("csv", Options{})
 	var buf bytes.Buffer
 	fs := sampleFindings()
-	fs[1].Author = "=HYPERLINK(\"x\")"
+	fs[1].Git = &finding.GitOrigin{Author: "=HYPERLINK(\"x\")"}
 	fs[1].Path = "@SUM(1+1)*cmd|' /C calc'!A0" // file names come from the scanned repository
 	if err := w.Write(&buf, fs); err != nil {
 		t.Fatal(err)

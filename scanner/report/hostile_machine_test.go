@@ -30,7 +30,7 @@ func TestMachineFormatsCarryNoRawControls(t *testing.T) {
 		}
 		if format == "json" {
 			var back []finding.Finding
-			if err := json.Unmarshal(out.Bytes(), &back); err != nil || len(back) != 1 || back[0].Path != valid(f.Path) || back[0].Message != valid(f.Message) {
+			if err := json.Unmarshal(out.Bytes(), &back); err != nil || len(back) != 1 || back[0].Path != valid(f.Path) || back[0].Git.Message != valid(f.Git.Message) {
 				t.Errorf("json does not decode to the same values: %v %+v", err, back)
 			}
 		}

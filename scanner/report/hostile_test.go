@@ -33,8 +33,7 @@ func terminalUnsafe(out string) (string, bool) {
 func hostileFinding() finding.Finding {
 	return finding.Finding{RuleID: "aws-access-key-id", Description: "AWS access key ID", Confidence: "high",
 		Path: "cfg" + hostile + ".env", Line: 2, Column: 1, Secret: "AKIAZ3MSJV4WQPTHKR7N" + hostile, Match: "k=" + hostile,
-		Fingerprint: "aws-access-key-id:1234:cfg" + hostile + ".env", Commit: "0123456789ab" + hostile, Author: "Eve" + hostile,
-		Email: "eve" + hostile + "@example.com", Date: "2024" + hostile, Message: "fix\n" + hostile, Decoded: []string{"base64" + hostile},
+		Fingerprint: "aws-access-key-id:1234:cfg" + hostile + ".env", Git: &finding.GitOrigin{Commit: "0123456789ab" + hostile, Author: "Eve" + hostile, Email: "eve" + hostile + "@example.com", Date: "2024" + hostile, Message: "fix\n" + hostile}, Decoded: []string{"base64" + hostile},
 		Verification: &finding.Verification{Status: "dead", Reason: "said " + hostile, Identity: "id" + hostile, Scopes: []string{"repo" + hostile}, ExpiresAt: "soon" + hostile}}
 }
 

@@ -45,8 +45,8 @@ func (junitWriter) Write(w io.Writer, fs []finding.Finding) error {
 	suite := junitSuite{Name: "achilles", Tests: len(fs), Failures: len(fs)}
 	for _, f := range fs {
 		text := fmt.Sprintf("%s\nfile: %s:%d:%d\nsecret: %s\nfingerprint: %s\n", f.Description, f.Path, f.Line, f.Column, f.Secret, f.Fingerprint)
-		if f.Commit != "" {
-			text += fmt.Sprintf("commit: %s by %s <%s> on %s\n", f.Commit, f.Author, f.Email, f.Date)
+		for _, o := range f.Origin() {
+			text += o.Name + ": " + o.Value + "\n"
 		}
 		if v := f.Verification; v != nil {
 			text += "verification: " + v.Status + "\n"

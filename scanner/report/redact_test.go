@@ -18,11 +18,11 @@ func TestRedactHidesEverySecretEverywhere(t *testing.T) {
 	const a, b, part = "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", "glpat-8xXYJeCHLtQhdhsVQM0l", "AKIAZ3MSJV4WQPTHKR7N"
 	msg := "add config (old token " + a + ", old key " + b + ")"
 	fs := []finding.Finding{
-		{RuleID: "github-pat-classic", Path: "a.env", Line: 1, Secret: a, Match: "T=" + a, Commit: "c1", Message: msg,
+		{RuleID: "github-pat-classic", Path: "a.env", Line: 1, Secret: a, Match: "T=" + a, Git: &finding.GitOrigin{Commit: "c1", Message: msg},
 			Verification: &finding.Verification{Status: "live", Identity: "echo " + a, Reason: "said " + b}},
-		{RuleID: "gitlab-pat", Path: "b.env", Line: 1, Secret: b, Match: "T=" + b + " " + a, Commit: "c1", Message: msg,
+		{RuleID: "gitlab-pat", Path: "b.env", Line: 1, Secret: b, Match: "T=" + b + " " + a, Git: &finding.GitOrigin{Commit: "c1", Message: msg},
 			Related: map[string]string{"aws-access-key-id": part}},
-		{RuleID: "aws-access-key-id", Path: "c.env", Line: 1, Secret: part, Match: part, Message: "key " + part},
+		{RuleID: "aws-access-key-id", Path: "c.env", Line: 1, Secret: part, Match: part, Git: &finding.GitOrigin{Message: "key " + part}},
 	}
 	tmpl := filepath.Join(t.TempDir(), "all.tmpl")
 	os.WriteFile(tmpl, []byte(`{{range .}}{{printf "%#v" .}} {{printf "%#v" .Related}}{{with .Verification}}{{printf "%#v" .}}{{end}}

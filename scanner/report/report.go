@@ -134,7 +134,11 @@ func RedactAll(fs []finding.Finding) []finding.Finding {
 	out := make([]finding.Finding, len(fs))
 	for i, f := range fs {
 		f.Match = hide.Replace(f.Match)
-		f.Message = hide.Replace(f.Message)
+		if f.Git != nil {
+			g := *f.Git
+			g.Message = hide.Replace(g.Message)
+			f.Git = &g
+		}
 		if f.Verification != nil {
 			v := *f.Verification
 			v.Reason, v.Identity = hide.Replace(v.Reason), hide.Replace(v.Identity)
@@ -154,7 +158,11 @@ func RedactFinding(f finding.Finding) finding.Finding {
 	red := finding.Redact(f.Secret)
 	f.Match = strings.ReplaceAll(f.Match, f.Secret, red)
 	// A commit message can quote the secret ("remove leaked key ghp_...").
-	f.Message = strings.ReplaceAll(f.Message, f.Secret, red)
+	if f.Git != nil {
+		g := *f.Git
+		g.Message = strings.ReplaceAll(g.Message, f.Secret, red)
+		f.Git = &g
+	}
 	if f.Verification != nil {
 		v := *f.Verification
 		v.Reason = strings.ReplaceAll(v.Reason, f.Secret, red)

@@ -166,14 +166,16 @@ func (s sarifWriter) Write(w io.Writer, fs []finding.Finding) error {
 		if f.Line > 0 {
 			res.Locations[0].PhysicalLocation.Region = &sarifRegion{StartLine: f.Line, StartColumn: f.Column, Snippet: &sarifText{Text: f.Match}}
 		}
-		if f.Commit != "" {
-			res.Properties["commit"] = f.Commit
-			res.Properties["author"] = f.Author
-			res.Properties["email"] = f.Email
-			res.Properties["date"] = f.Date
+		if f.Kind != "" {
+			res.Properties["locationKind"] = string(f.Kind)
 		}
-		if f.StillPresent != nil {
-			res.Properties["stillPresent"] = *f.StillPresent
+		for _, o := range f.Origin() {
+			if o.Name != "message" { // the commit's message is in the result's message
+				res.Properties[o.Name] = o.Value
+			}
+		}
+		if p, known := f.StillPresent(); known {
+			res.Properties["stillPresent"] = p
 		}
 		if f.Verification != nil {
 			res.Properties["verification"] = f.Verification
@@ -196,8 +198,8 @@ func (s sarifWriter) Write(w io.Writer, fs []finding.Finding) error {
 
 func message(f finding.Finding) string {
 	msg := f.Description + " (" + f.Secret + ")"
-	if f.Commit != "" {
-		msg += fmt.Sprintf("; first committed in %.12s by %s on %s", f.Commit, f.Author, f.Date)
+	if g := f.Git; g != nil && g.Commit != "" {
+		msg += fmt.Sprintf("; first committed in %.12s by %s on %s", g.Commit, g.Author, g.Date)
 	}
 	if f.Verification != nil && f.Verification.Status == "live" {
 		msg += "; the provider says it STILL WORKS: revoke it"

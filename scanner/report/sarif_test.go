@@ -41,7 +41,7 @@ func sampleFindings() []finding.Finding {
 	return []finding.Finding{
 		{RuleID: "aws-access-key-id", Description: "AWS access key ID", Confidence: "high", Tags: []string{"aws"}, Path: "deploy/prod env.sh", Line: 3, Column: 9,
 			Secret: "AKIAZ3MSJV4WQPTHKR7N", Match: "key=AKIAZ3MSJV4WQPTHKR7N", Fingerprint: "aws-access-key-id:1234:deploy/prod env.sh",
-			Commit: "0123456789abcdef0123456789abcdef01234567", Author: "Ada", Email: "ada@example.com", Date: "2024-01-02T03:04:05Z", StillPresent: &present,
+			Git:          &finding.GitOrigin{Commit: "0123456789abcdef0123456789abcdef01234567", Author: "Ada", Email: "ada@example.com", Date: "2024-01-02T03:04:05Z", StillPresent: &present},
 			Verification: &finding.Verification{Status: "live", Identity: "arn:aws:iam::1:user/x", Verifier: "aws"}},
 		{RuleID: "password-in-url", Description: "Password in a URL", Confidence: "low", Path: "app.zip!config/db.yml", Line: 1, Column: 1,
 			Secret: "hunter2hunter2", Match: "postgres://u:hunter2hunter2@db", Fingerprint: "password-in-url:5678:app.zip!config/db.yml"},

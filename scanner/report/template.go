@@ -44,6 +44,29 @@ func (f TemplateFinding) EndColumn() int {
 	return f.Column + len(f.Match) - 1
 }
 
+// Commit, Author, Email, Date and Message are the git origin's fields, ""
+// for a finding outside git history (gitleaks' names, and achilles' before
+// locations had kinds).
+func (f TemplateFinding) Commit() string  { return f.git().Commit }
+func (f TemplateFinding) Author() string  { return f.git().Author }
+func (f TemplateFinding) Email() string   { return f.git().Email }
+func (f TemplateFinding) Date() string    { return f.git().Date }
+func (f TemplateFinding) Message() string { return f.git().Message }
+
+// StillPresent is nil when it was not looked up (a file, a staged change).
+func (f TemplateFinding) StillPresent() *bool { return f.git().StillPresent }
+
+// IntroducedLine is the line in the introducing commit of a secret that
+// has since moved.
+func (f TemplateFinding) IntroducedLine() int { return f.git().IntroducedLine }
+
+func (f TemplateFinding) git() finding.GitOrigin {
+	if f.Git == nil {
+		return finding.GitOrigin{}
+	}
+	return *f.Git
+}
+
 // RuleId is a spelling some templates use.
 func (f TemplateFinding) RuleId() string { return f.RuleID }
 

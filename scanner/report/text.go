@@ -63,18 +63,23 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 			}
 			loc += "  (also line " + strings.Join(more, ", ") + ")"
 		}
-		if f.IntroducedLine > 0 && f.IntroducedLine != f.Line {
-			loc += fmt.Sprintf("  (line %d when introduced)", f.IntroducedLine)
+		if g := f.Git; g != nil && g.IntroducedLine > 0 && g.IntroducedLine != f.Line {
+			loc += fmt.Sprintf("  (line %d when introduced)", g.IntroducedLine)
 		}
 		fmt.Fprintf(bw, "  %-9s %s\n", "where", t.paint(ansiCyan, loc))
 		if f.Secret != "" {
 			fmt.Fprintf(bw, "  %-9s %s\n", "secret", t.paint(ansiYellow, Escape(oneLine(f.Secret))))
 		}
-		if f.Commit != "" {
-			fmt.Fprintf(bw, "  %-9s %s %s %s <%s>  %s\n", "commit", Escape(short(f.Commit)), Escape(f.Date), Escape(f.Author), Escape(f.Email), t.paint(ansiDim, Escape(f.Message)))
+		if g := f.Git; g != nil && g.Commit != "" {
+			fmt.Fprintf(bw, "  %-9s %s %s %s <%s>  %s\n", "commit", Escape(short(g.Commit)), Escape(g.Date), Escape(g.Author), Escape(g.Email), t.paint(ansiDim, Escape(g.Message)))
+		} else if g == nil {
+			// A kind of location without a pretty line of its own.
+			for _, o := range f.Origin() {
+				fmt.Fprintf(bw, "  %-9s %s\n", o.Name, Escape(o.Value))
+			}
 		}
-		if f.StillPresent != nil {
-			fmt.Fprintf(bw, "  %-9s %v\n", "at HEAD", yesNo(*f.StillPresent))
+		if p, known := f.StillPresent(); known {
+			fmt.Fprintf(bw, "  %-9s %v\n", "at HEAD", yesNo(p))
 		}
 		if len(f.Decoded) > 0 {
 			fmt.Fprintf(bw, "  %-9s %s\n", "decoded", Escape(strings.Join(f.Decoded, " → ")))
@@ -123,7 +128,7 @@ func urgent(fs []finding.Finding) iter.Seq[*finding.Finding] {
 		default:
 			r += 20
 		}
-		if f.StillPresent != nil && !*f.StillPresent {
+		if p, known := f.StillPresent(); known && !p {
 			r++
 		}
 		return r

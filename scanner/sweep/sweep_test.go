@@ -234,12 +234,12 @@ func TestInterruptedSweepResumesAndNoChangeRunSkips(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range es {
-		if e.Finding.Author != "Dev" || e.Finding.Commit == "" || e.Finding.StillPresent == nil {
+		if e.Finding.Git.Author != "Dev" || e.Finding.Git.Commit == "" || e.Finding.Git.StillPresent == nil {
 			t.Fatalf("provenance missing: %+v", e.Finding)
 		}
 		// conf1.env is only on the feature branch: not at HEAD.
-		if want := e.Finding.Path != "conf1.env"; *e.Finding.StillPresent != want {
-			t.Errorf("%s %s: still_present %v, want %v", e.Repo, e.Finding.Path, *e.Finding.StillPresent, want)
+		if want := e.Finding.Path != "conf1.env"; *e.Finding.Git.StillPresent != want {
+			t.Errorf("%s %s: still_present %v, want %v", e.Repo, e.Finding.Path, *e.Finding.Git.StillPresent, want)
 		}
 	}
 }

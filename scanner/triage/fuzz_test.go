@@ -34,9 +34,9 @@ func FuzzReadIgnore(f *testing.F) {
 			return
 		}
 		for _, p := range flt.positional {
-			x := finding.Finding{RuleID: p.rule, Path: p.path, Line: p.line, Commit: p.commit, Fingerprint: "-"}
-			if x.Commit == "" {
-				x.Commit = fuzzCommit
+			x := finding.Finding{RuleID: p.rule, Path: p.path, Line: p.line, Git: &finding.GitOrigin{Commit: p.commit}, Fingerprint: "-"}
+			if x.Git.Commit == "" {
+				x.Git.Commit = fuzzCommit
 			}
 			if !flt.Suppressed(x) {
 				t.Fatalf("entry %+v does not suppress %+v", p, x)

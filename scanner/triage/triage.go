@@ -156,7 +156,7 @@ func (f *Filter) Suppressed(x finding.Finding) bool {
 		return true
 	}
 	for _, p := range f.positional {
-		if p.rule == x.RuleID && p.path == x.Path && p.line == x.Line && (p.commit == "" || p.commit == x.Commit) {
+		if p.rule == x.RuleID && p.path == x.Path && p.line == x.Line && (p.commit == "" || p.commit == x.OriginID()) {
 			return true
 		}
 	}

@@ -11,7 +11,7 @@ import (
 
 func TestFilter(t *testing.T) {
 	const commit = "0123456789abcdef0123456789abcdef01234567"
-	a := finding.Finding{RuleID: "aws-key", Secret: "AKIAEXAMPLE", Path: "deploy/a:b.env", Line: 7, Commit: commit}
+	a := finding.Finding{RuleID: "aws-key", Secret: "AKIAEXAMPLE", Path: "deploy/a:b.env", Line: 7, Git: &finding.GitOrigin{Commit: commit}}
 	a.Fingerprint = finding.MakeFingerprint(a.RuleID, a.Secret, a.Path)
 	other := a
 	other.Secret = "AKIAOTHER"
@@ -96,7 +96,7 @@ func TestBaseline(t *testing.T) {
 	if err := f.LoadBaseline(path); err != nil {
 		t.Fatal(err)
 	}
-	kept, n := f.Apply([]finding.Finding{{Fingerprint: "r:1:a"}, {Fingerprint: "r:2:a"}, {RuleID: "r", Path: "b.env", Line: 3, Commit: commit}})
+	kept, n := f.Apply([]finding.Finding{{Fingerprint: "r:1:a"}, {Fingerprint: "r:2:a"}, {RuleID: "r", Path: "b.env", Line: 3, Git: &finding.GitOrigin{Commit: commit}}})
 	if n != 2 || len(kept) != 1 || kept[0].Fingerprint != "r:2:a" {
 		t.Fatalf("kept %+v, suppressed %d", kept, n)
 	}

@@ -186,10 +186,7 @@ func builtinRules() *rules.Config {
 func WriteFindings(w io.Writer, fs []finding.Finding, o Options) error {
 	es := make([]store.Exposure, 0, len(fs))
 	for _, f := range fs {
-		e := store.Exposure{Finding: store.Finding{Fingerprint: f.Fingerprint, RuleID: f.RuleID, Description: f.Description,
-			Confidence: f.Confidence, Tags: f.Tags, Secret: f.Secret, Match: f.Match, Path: f.Path, Line: f.Line, Column: f.Column,
-			Entropy: f.Entropy, Commit: f.Commit, Author: f.Author, Email: f.Email, Date: f.Date, Message: f.Message,
-			StillPresent: f.StillPresent, Decoded: f.Decoded, ChecksumFailed: f.ChecksumFailed}}
+		e := store.Exposure{Finding: store.Finding{Finding: f}}
 		if v := f.Verification; v != nil {
 			e.Verification = store.Verification{Status: v.Status, Reason: v.Reason, Identity: v.Identity, Scopes: v.Scopes,
 				ExpiresAt: v.ExpiresAt, Kind: v.Kind, Verifier: v.Verifier}
@@ -263,12 +260,15 @@ func Write(w io.Writer, es []store.Exposure, o Options) error {
 			a.repos[e.Repo] = true
 			repos[e.Repo] = true
 		}
-		loc := Location{Repo: e.Repo, RepoURL: e.RepoURL, Path: hide(f.Path), Line: f.Line, Rule: f.RuleID, Commit: f.Commit,
-			Author: hide(f.Author), Email: hide(f.Email), AtHead: atHead(f.StillPresent)}
+		loc := Location{Repo: e.Repo, RepoURL: e.RepoURL, Path: hide(f.Path), Line: f.Line, Rule: f.RuleID, AtHead: atHead(f.StillPresent())}
+		var date string
+		if g := f.Git; g != nil {
+			loc.Commit, loc.Author, loc.Email, date = g.Commit, hide(g.Author), hide(g.Email), g.Date
+		}
 		if len(loc.Commit) > 12 {
 			loc.Commit = loc.Commit[:12]
 		}
-		if t := store.ParseTime(f.Date); !t.IsZero() {
+		if t := store.ParseTime(date); !t.IsZero() {
 			loc.Date = t.UTC().Format("2006-01-02")
 			months[t.UTC().Format("2006-01")]++
 			if a.first.IsZero() || t.Before(a.first) {
@@ -524,11 +524,11 @@ func kindName(f store.Finding) string {
 	return strings.ToUpper(d[:1]) + d[1:]
 }
 
-func atHead(p *bool) string {
+func atHead(present, known bool) string {
 	switch {
-	case p == nil:
+	case !known:
 		return "?"
-	case *p:
+	case present:
 		return "yes"
 	}
 	return "no"

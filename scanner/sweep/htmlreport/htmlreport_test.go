@@ -27,23 +27,23 @@ const (
 func exposures() []store.Exposure {
 	yes, no := true, false
 	return []store.Exposure{
-		{Repo: "github.com/acme/api", SecretID: store.SecretID(liveKey), Finding: store.Finding{RuleID: "aws-access-key-id", Confidence: "high", Tags: []string{"aws", "cloud"}, Secret: liveKey,
-			Path: "deploy/.env", Line: 3, Commit: "0123456789abcdef", Author: "Dev", Email: "dev@acme.test", Date: "2023-01-15T10:00:00Z", StillPresent: &yes},
+		{Repo: "github.com/acme/api", SecretID: store.SecretID(liveKey), Finding: store.Finding{Finding: finding.Finding{RuleID: "aws-access-key-id", Confidence: "high", Tags: []string{"aws", "cloud"}, Secret: liveKey,
+			Path: "deploy/.env", Line: 3, Git: &finding.GitOrigin{Commit: "0123456789abcdef", Author: "Dev", Email: "dev@acme.test", Date: "2023-01-15T10:00:00Z", StillPresent: &yes}}},
 			Verification: store.Verification{Status: "live", Identity: "arn:aws:iam::123456789012:user/ci", Verifier: "aws"},
 			History:      []store.StatusChange{{At: "2024-05-01T00:00:00.000000000Z", Status: "live"}}},
 		// The same key in a second repository: one row, two locations.
-		{Repo: "github.com/acme/web", SecretID: store.SecretID(liveKey), Finding: store.Finding{RuleID: "aws-access-key-id", Confidence: "high", Tags: []string{"aws", "cloud"}, Secret: liveKey,
-			Path: "old/.env", Line: 7, Date: "2022-11-02T10:00:00Z", StillPresent: &no},
+		{Repo: "github.com/acme/web", SecretID: store.SecretID(liveKey), Finding: store.Finding{Finding: finding.Finding{RuleID: "aws-access-key-id", Confidence: "high", Tags: []string{"aws", "cloud"}, Secret: liveKey,
+			Path: "old/.env", Line: 7, Git: &finding.GitOrigin{Date: "2022-11-02T10:00:00Z", StillPresent: &no}}},
 			Verification: store.Verification{Status: "live", Identity: "arn:aws:iam::123456789012:user/ci", Verifier: "aws"}},
-		{Repo: "github.com/acme/web", SecretID: store.SecretID(ghpA), Finding: store.Finding{RuleID: "github-pat-classic", Confidence: "high", Tags: []string{"github"}, Secret: ghpA,
-			Path: "ci.yml", Line: 9, Date: "2023-06-02T10:00:00Z", StillPresent: &no},
+		{Repo: "github.com/acme/web", SecretID: store.SecretID(ghpA), Finding: store.Finding{Finding: finding.Finding{RuleID: "github-pat-classic", Confidence: "high", Tags: []string{"github"}, Secret: ghpA,
+			Path: "ci.yml", Line: 9, Git: &finding.GitOrigin{Date: "2023-06-02T10:00:00Z", StillPresent: &no}}},
 			Verification: store.Verification{Status: "dead", Verifier: "github"}, DeadSince: "2024-05-03T00:00:00.000000000Z"},
-		{Repo: "github.com/acme/web", SecretID: store.SecretID(ghpB), Finding: store.Finding{RuleID: "github-pat-classic", Confidence: "high", Tags: []string{"github"}, Secret: ghpB,
-			Path: "ci2.yml", Line: 4, Date: "2023-06-03T10:00:00Z", StillPresent: &yes}},
-		{Repo: "github.com/acme/web", SecretID: "c", Finding: store.Finding{RuleID: "private-key", Confidence: "medium", Description: "Private key (PEM: RSA, EC)", Tags: []string{"private-key", "keys"},
-			Secret: "-----BEGIN PRIVATE KEY-----x", Path: "k.pem", Line: 1, Date: "2023-06-20T10:00:00Z"}},
-		{Repo: "github.com/acme/web", SecretID: "d", Finding: store.Finding{RuleID: "generic-password-quoted", Confidence: "low", Tags: []string{"generic", "password"},
-			Secret: "hunter2hunter2", Path: "app.py", Line: 12, Date: "2023-07-20T10:00:00Z", StillPresent: &yes}},
+		{Repo: "github.com/acme/web", SecretID: store.SecretID(ghpB), Finding: store.Finding{Finding: finding.Finding{RuleID: "github-pat-classic", Confidence: "high", Tags: []string{"github"}, Secret: ghpB,
+			Path: "ci2.yml", Line: 4, Git: &finding.GitOrigin{Date: "2023-06-03T10:00:00Z", StillPresent: &yes}}}},
+		{Repo: "github.com/acme/web", SecretID: "c", Finding: store.Finding{Finding: finding.Finding{RuleID: "private-key", Confidence: "medium", Description: "Private key (PEM: RSA, EC)", Tags: []string{"private-key", "keys"},
+			Secret: "-----BEGIN PRIVATE KEY-----x", Path: "k.pem", Line: 1, Git: &finding.GitOrigin{Date: "2023-06-20T10:00:00Z"}}}},
+		{Repo: "github.com/acme/web", SecretID: "d", Finding: store.Finding{Finding: finding.Finding{RuleID: "generic-password-quoted", Confidence: "low", Tags: []string{"generic", "password"},
+			Secret: "hunter2hunter2", Path: "app.py", Line: 12, Git: &finding.GitOrigin{Date: "2023-07-20T10:00:00Z", StillPresent: &yes}}}},
 	}
 }
 
@@ -168,9 +168,8 @@ func many(n int) []store.Exposure {
 		secret := fmt.Sprintf("secret-%06d-%s", i, strings.Repeat("x", 24))
 		for j := 0; j < 2 && len(es) < n; j++ {
 			es = append(es, store.Exposure{Repo: fmt.Sprintf("github.com/acme/repo%02d", i%17), SecretID: store.SecretID(secret),
-				Finding: store.Finding{RuleID: k.rule, Confidence: k.conf, Secret: secret, Path: fmt.Sprintf("services/svc%03d/config/settings-%d.env", i%300, j),
-					Line: 1 + i%90, Commit: fmt.Sprintf("%040x", i*7+j), Author: "Developer " + strconv.Itoa(i%23), Email: fmt.Sprintf("dev%d@acme.test", i%23),
-					Date: time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i*2).Format(time.RFC3339), StillPresent: &yes},
+				Finding: store.Finding{Finding: finding.Finding{RuleID: k.rule, Confidence: k.conf, Secret: secret, Path: fmt.Sprintf("services/svc%03d/config/settings-%d.env", i%300, j),
+					Line: 1 + i%90, Git: &finding.GitOrigin{Commit: fmt.Sprintf("%040x", i*7+j), Author: "Developer " + strconv.Itoa(i%23), Email: fmt.Sprintf("dev%d@acme.test", i%23), Date: time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i*2).Format(time.RFC3339), StillPresent: &yes}}},
 				Verification: store.Verification{Status: k.status}})
 		}
 	}
@@ -261,7 +260,7 @@ func shot(t *testing.T, bin, dir, path, png, size string) {
 func TestScannedContentIsEscaped(t *testing.T) {
 	es := exposures()
 	es[0].Finding.Path = `x/<img src=x onerror=alert(1)>.env`
-	es[0].Finding.Author = `</td><script>alert(2)</script>`
+	es[0].Finding.Git.Author = `</td><script>alert(2)</script>`
 	es[0].Verification.Identity = `"><svg onload=alert(3)>`
 	es[0].Repo = `github.com/acme/"onmouseover="alert(4)`
 	html := render(t, es, true)

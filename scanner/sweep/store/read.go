@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+
+	"github.com/achilles-sec/achilles/scanner/finding"
 )
 
 // Exposure is one stored finding with its repository and the state of its
@@ -23,29 +25,12 @@ type Exposure struct {
 	History      []StatusChange
 }
 
-// Finding is a stored finding (the fields of finding.Finding a sweep keeps).
+// Finding is a stored finding: the finding as scanned, and when the
+// sweep first and last saw it.
 type Finding struct {
-	Fingerprint    string
-	RuleID         string
-	Description    string
-	Confidence     string
-	Tags           []string
-	Secret         string
-	Match          string
-	Path           string
-	Line           int
-	Column         int
-	Entropy        float64
-	Commit         string
-	Author         string
-	Email          string
-	Date           string
-	Message        string
-	StillPresent   *bool
-	Decoded        []string
-	ChecksumFailed bool
-	FirstSeen      string
-	LastSeen       string
+	finding.Finding
+	FirstSeen string
+	LastSeen  string
 }
 
 // StatusChange is one entry of a secret's status history.
@@ -79,8 +64,9 @@ func (s *Store) Exposures(ctx context.Context) ([]Exposure, error) {
 		f := &e.Finding
 		var tags, decoded, scopes string
 		var present sql.NullBool
+		g := &finding.GitOrigin{}
 		if err := rows.Scan(&e.Repo, &e.RepoURL, &f.Fingerprint, &e.SecretID, &f.RuleID, &f.Description, &f.Confidence, &tags,
-			&f.Secret, &f.Match, &f.Path, &f.Line, &f.Column, &f.Entropy, &f.Commit, &f.Author, &f.Email, &f.Date, &f.Message, &present,
+			&f.Secret, &f.Match, &f.Path, &f.Line, &f.Column, &f.Entropy, &g.Commit, &g.Author, &g.Email, &g.Date, &g.Message, &present,
 			&decoded, &f.ChecksumFailed, &f.FirstSeen, &f.LastSeen,
 			&e.Verification.Status, &e.Verification.Reason, &e.Verification.Identity, &scopes, &e.Verification.ExpiresAt,
 			&e.Verification.Kind, &e.Verification.Verifier, &e.CheckedAt, &e.LiveSince, &e.DeadSince, &e.FirstSeen); err != nil {
@@ -91,7 +77,10 @@ func (s *Store) Exposures(ctx context.Context) ([]Exposure, error) {
 		_ = json.Unmarshal([]byte(scopes), &e.Verification.Scopes)
 		if present.Valid {
 			b := present.Bool
-			f.StillPresent = &b
+			g.StillPresent = &b
+		}
+		if *g != (finding.GitOrigin{}) {
+			f.Kind, f.Git = finding.KindGit, g
 		}
 		e.History = history[e.SecretID]
 		out = append(out, e)

@@ -445,7 +445,7 @@ func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 		id := SecretID(f.Secret)
 		ids[id] = true
 		firstSeen := at
-		if d := ParseTime(f.Date); !d.IsZero() {
+		if d := ParseTime(gitOf(&f).Date); !d.IsZero() {
 			firstSeen = ts(d)
 		}
 		if _, err := secretStmt.ExecContext(ctx, id, f.Secret, firstSeen); err != nil {
@@ -457,16 +457,17 @@ func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 		if fp == "" {
 			fp = finding.MakeFingerprint(f.RuleID, f.Secret, f.Path)
 		}
+		g := gitOf(&f)
 		var present any
-		if f.StillPresent != nil {
-			present = *f.StillPresent
+		if g.StillPresent != nil {
+			present = *g.StillPresent
 		}
 		secretID := ""
 		if f.Secret != "" {
 			secretID = SecretID(f.Secret)
 		}
 		if _, err := findingStmt.ExecContext(ctx, r.Key, fp, secretID, f.RuleID, f.Description, f.Confidence, jsonText(f.Tags, "[]"),
-			f.Secret, f.Match, f.Path, f.Line, f.Column, f.Entropy, f.Commit, f.Author, f.Email, f.Date, f.Message, present,
+			f.Secret, f.Match, f.Path, f.Line, f.Column, f.Entropy, g.Commit, g.Author, g.Email, g.Date, g.Message, present,
 			jsonText(f.Decoded, "[]"), f.ChecksumFailed, jsonText(f.Related, "{}"), at, at); err != nil {
 			return nil, fmt.Errorf("saving a finding of %s: %w", r.Key, err)
 		}
@@ -641,4 +642,13 @@ func (s *Store) Unverified(ctx context.Context) ([]string, error) {
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// gitOf is a finding's git origin, empty when it has none (the store keeps
+// git provenance in columns of its own).
+func gitOf(f *finding.Finding) finding.GitOrigin {
+	if f.Git == nil {
+		return finding.GitOrigin{}
+	}
+	return *f.Git
 }

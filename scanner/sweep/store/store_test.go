@@ -22,7 +22,7 @@ func open(t *testing.T, name string) *Store {
 
 func fnd(rule, secret, path string) finding.Finding {
 	return finding.Finding{RuleID: rule, Secret: secret, Path: path, Line: 3, Fingerprint: finding.MakeFingerprint(rule, secret, path),
-		Date: "2023-04-05T06:07:08Z", Related: map[string]string{"aws-access-key-id": "AKIAZ3MSJV4WQPTHKR7N"}}
+		Git: &finding.GitOrigin{Date: "2023-04-05T06:07:08Z"}, Related: map[string]string{"aws-access-key-id": "AKIAZ3MSJV4WQPTHKR7N"}}
 }
 
 func TestDatabaseIsPrivate(t *testing.T) {

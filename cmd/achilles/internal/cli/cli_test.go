@@ -171,12 +171,12 @@ func TestGitCommandAndRepoConfig(t *testing.T) {
 	}
 	var fs []finding.Finding
 	json.Unmarshal([]byte(r.stdout), &fs)
-	if len(fs) != 1 || fs[0].Author != "Bo" || fs[0].Commit == "" || fs[0].StillPresent == nil || !*fs[0].StillPresent {
+	if len(fs) != 1 || fs[0].Git.Author != "Bo" || fs[0].Git.Commit == "" || fs[0].Git.StillPresent == nil || !*fs[0].Git.StillPresent {
 		t.Fatalf("got %+v", fs)
 	}
 	// The text report names the rule, the place and the commit.
 	r = runCLI(t, "", "git", dir, "--no-progress")
-	for _, want := range []string{"test-token", "k.txt:1:1", fs[0].Commit[:12], "Bo <bo@example.com>"} {
+	for _, want := range []string{"test-token", "k.txt:1:1", fs[0].Git.Commit[:12], "Bo <bo@example.com>"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("text report lacks %q:\n%s", want, r.stdout)
 		}

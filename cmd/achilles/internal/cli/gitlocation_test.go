@@ -68,8 +68,8 @@ func TestGitFromSubfolderBareAndWorktree(t *testing.T) {
 			t.Errorf("worktree, %s: HEAD not found: %s", backend, res.stderr)
 		}
 		for _, f := range decodeFindings(t, res) {
-			if f.StillPresent == nil || !*f.StillPresent {
-				t.Errorf("worktree, %s: still_present %v for a key at HEAD", backend, f.StillPresent)
+			if f.Git.StillPresent == nil || !*f.Git.StillPresent {
+				t.Errorf("worktree, %s: still_present %v for a key at HEAD", backend, f.Git.StillPresent)
 			}
 		}
 	}
@@ -118,7 +118,7 @@ func TestProvenanceWithEqualTimestamps(t *testing.T) {
 		fs := decodeFindings(t, r.achilles(r.dir, "", nil, "git", ".", "-f", "json", "--no-progress", "--git-backend", backend))
 		got := map[string]string{}
 		for _, f := range fs {
-			got[f.Secret] = f.Commit
+			got[f.Secret] = f.Git.Commit
 		}
 		if got[key] != introduced {
 			t.Errorf("%s: key first introduced in %.12s, want %.12s (the commit that added it)", backend, got[key], introduced)
@@ -174,8 +174,8 @@ func TestLinesAtHead(t *testing.T) {
 			t.Errorf("%v: SARIF points at %s:%d, grep -n at the head says line %d", args, loc.ArtifactLocation.URI, loc.Region.StartLine, wantLine)
 		}
 		fs := decodeFindings(t, r.achilles(r.dir, "", nil, append([]string{"git", ".", "-f", "json", "--no-progress"}, args...)...))
-		if len(fs) != 1 || fs[0].Line != wantLine || fs[0].IntroducedLine != 1 {
-			t.Errorf("%v: JSON line %d, introduced_line %d; want %d and 1", args, fs[0].Line, fs[0].IntroducedLine, wantLine)
+		if len(fs) != 1 || fs[0].Line != wantLine || fs[0].Git.IntroducedLine != 1 {
+			t.Errorf("%v: JSON line %d, introduced_line %d; want %d and 1", args, fs[0].Line, fs[0].Git.IntroducedLine, wantLine)
 		}
 	}
 }

@@ -385,7 +385,7 @@ func TestSecretHygiene(t *testing.T) {
 		switch p.how {
 		case "kept", "removed":
 			for _, f := range byPath[p.path] {
-				ok = ok || f.StillPresent != nil && *f.StillPresent == (p.how == "kept")
+				ok = ok || f.Git.StillPresent != nil && *f.Git.StillPresent == (p.how == "kept")
 			}
 		case "zip":
 			ok = len(byPath["vendor/bundle.zip!"+strings.TrimPrefix(p.path, "zip/")]) > 0

@@ -88,11 +88,8 @@ history and where to revoke the key. The page pages, filters and prints
 func exposureFindings(es []store.Exposure) []finding.Finding {
 	out := make([]finding.Finding, 0, len(es))
 	for _, e := range es {
-		s := e.Finding
-		f := finding.Finding{RuleID: s.RuleID, Description: s.Description, Confidence: s.Confidence, Tags: s.Tags,
-			Path: e.Repo + "/" + s.Path, Line: s.Line, Column: s.Column, Secret: s.Secret, Match: s.Match, Entropy: s.Entropy,
-			Fingerprint: s.Fingerprint, Commit: s.Commit, Author: s.Author, Email: s.Email, Date: s.Date, Message: s.Message,
-			StillPresent: s.StillPresent, Decoded: s.Decoded, ChecksumFailed: s.ChecksumFailed}
+		f := e.Finding.Finding
+		f.Path = e.Repo + "/" + f.Path
 		if v := e.Verification; v.Status != "" {
 			f.Verification = &finding.Verification{Status: v.Status, Reason: v.Reason, Identity: v.Identity, Scopes: v.Scopes,
 				ExpiresAt: v.ExpiresAt, Kind: v.Kind, Verifier: v.Verifier}

@@ -367,7 +367,7 @@ func findingsBreakdown(fs []finding.Finding) string {
 			verified = true
 			byStatus[f.Verification.Status]++
 		}
-		if f.StillPresent != nil && *f.StillPresent {
+		if p, _ := f.StillPresent(); p {
 			present++
 		}
 	}

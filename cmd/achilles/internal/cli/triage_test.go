@@ -35,7 +35,7 @@ func TestIgnoreSurvivesRebase(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("%+v", fs)
 	}
-	before := fs[0].Commit
+	before := fs[0].Git.Commit
 	if res := runCLI(t, "", "ignore", "add", "--file", filepath.Join(r.dir, ".achillesignore"), fs[0].Fingerprint); res.code != 0 {
 		t.Fatalf("%+v", res)
 	}
@@ -166,7 +166,7 @@ func TestIgnoreSurvivesRealRebase(t *testing.T) {
 	r.run("git", "commit", "-qm", "main moves on, accepting the finding")
 	r.run("git", "checkout", "-q", "feature")
 	r.run("git", "rebase", "-q", "main")
-	if head := strings.TrimSpace(r.run("git", "rev-parse", "HEAD")); head == fs[0].Commit {
+	if head := strings.TrimSpace(r.run("git", "rev-parse", "HEAD")); head == fs[0].Git.Commit {
 		t.Fatal("the rebase did not rewrite the commit")
 	}
 	for _, args := range [][]string{{"git", r.dir}, {"git", r.dir, "--range", "main..feature"}} {
