@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
@@ -18,11 +19,12 @@ func newReportCmd(cio *IO) *cobra.Command {
 	var db, format, out, config string
 	var noRedact bool
 	cmd := &cobra.Command{
-		Use:   "report --db sweep.db --format html|json|csv|sarif [-o FILE]",
-		Short: "Write a report of a sweep database: html (one self-contained file), json, csv or sarif",
-		Long: `Write a report of everything a sweep database holds. Secrets are redacted
-unless --no-redact. In json, csv and sarif each finding's path is prefixed
-with its repository (host/owner/name/path).
+		Use:   "report --db sweep.db [--format FORMAT] [-o FILE]",
+		Short: "Write a report of a sweep database: html (one self-contained file) or any scan format",
+		Long: `Write a report of everything a sweep database holds, in any format a scan
+writes (` + strings.Join(report.Formats, ", ") + `). Secrets are redacted
+unless --no-redact. In every format but html each finding's path is
+prefixed with its repository (host/owner/name/path).
 
 html is one self-contained page (no external resources) with one row per
 secret, its locations folded beneath it, most urgent first: live keys, then
@@ -35,10 +37,8 @@ history and where to revoke the key. The page pages, filters and prints
 (every row of the current filter).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch format {
-			case "html", "json", "csv", "sarif":
-			default:
-				return usageError{fmt.Errorf("--format %q: want html, json, csv or sarif", format)}
+			if _, err := report.New(format, report.Options{}); err != nil {
+				return usageError{fmt.Errorf("--format: %w", err)}
 			}
 			if _, err := os.Stat(db); err != nil {
 				return usageError{fmt.Errorf("--db: %w", err)}
@@ -76,7 +76,7 @@ history and where to revoke the key. The page pages, filters and prints
 	}
 	f := cmd.Flags()
 	f.StringVar(&db, "db", "sweep.db", "sweep results database")
-	f.StringVarP(&format, "format", "f", "html", "html, json, csv or sarif")
+	f.StringVarP(&format, "format", "f", "html", "report format: "+strings.Join(report.Formats, ", "))
 	f.StringVarP(&out, "output", "o", "", "write the report to this file (mode 0600; default: stdout)")
 	f.BoolVar(&noRedact, "no-redact", false, "show secrets in full")
 	f.StringVarP(&config, "config", "c", "", "rules file whose catalogue names the providers in html (default: $ACHILLES_CONFIG, then the built-in rules)")

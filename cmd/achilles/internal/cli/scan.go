@@ -22,6 +22,7 @@ import (
 	"github.com/achilles-sec/achilles/scanner/triage"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
 
@@ -37,11 +38,9 @@ type scanOptions struct {
 	Jobs          int
 	NoProgress    bool
 	ExitCode      int
-	MaxFileSize   int64
 	MinConfidence string
 	Baseline      string
-	DecodeDepth   int
-	ArchiveDepth  int
+	searchFlags
 	// TrustRepoVerify lets repository configuration say where secrets are
 	// sent ([verify] endpoints, declared verifiers, rules' verifiers).
 	TrustRepoVerify bool
@@ -53,7 +52,7 @@ type scanOptions struct {
 func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f := cmd.Flags()
 	f.StringVarP(&o.ConfigPath, "config", "c", "", "rules file (TOML; default: $ACHILLES_CONFIG, then the built-in rules plus the target's own .achilles.toml or .gitleaks.toml)")
-	f.StringVarP(&o.Format, "format", "f", "text", "report format: text, json, jsonl, sarif, csv, junit, html or template=FILE (Go text/template)")
+	f.StringVarP(&o.Format, "format", "f", "text", "report format: "+strings.Join(report.Formats, ", ")+" (template=FILE: a Go text/template)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (default: stdout)")
 	f.BoolVar(&o.Redact, "redact", false, "hide secrets in every output (sarif, junit and csv always do, unless --no-redact)")
 	f.BoolVar(&o.NoRedact, "no-redact", false, "show secrets in sarif, junit and csv reports too (they are redacted by default)")
@@ -61,11 +60,9 @@ func addScanFlags(cmd *cobra.Command, o *scanOptions) {
 	f.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "number of scanning workers")
 	f.BoolVar(&o.NoProgress, "no-progress", false, "do not show a progress bar")
 	f.IntVar(&o.ExitCode, "exit-code", ExitFindings, "exit status when findings are reported")
-	f.Int64Var(&o.MaxFileSize, "max-file-size", scanner.DefaultMaxFileSize, "files and blobs larger than this many bytes are streamed in chunks")
 	f.StringVar(&o.MinConfidence, "min-confidence", "low", "report only findings of at least this confidence: low, medium or high")
 	f.StringVar(&o.Baseline, "baseline", "", "report only findings not in this earlier JSON report (achilles or gitleaks)")
-	f.IntVar(&o.DecodeDepth, "decode-depth", detectors.DefaultDecodeDepth, "look through this many layers of base64, percent, hex and escape encoding for hidden secrets (0: off)")
-	f.IntVar(&o.ArchiveDepth, "archive-depth", archive.DefaultMaxDepth, "open archives (zip, jar, tar, gz, bz2, xz, zst) nested this deep (0: leave archives closed)")
+	o.searchFlags.add(f)
 	f.BoolVar(&o.TrustRepoVerify, "trust-repo-verify", false, "let the scanned target's .achilles.toml/.gitleaks.toml set [verify] endpoints and verifiers (ignored by default: a repository must not choose where its secrets are sent)")
 	addVerifyFlags(cmd, &o.verifyOptions)
 }
@@ -86,22 +83,65 @@ func (o *scanOptions) validate() error {
 	if o.Jobs < 1 {
 		return usageError{fmt.Errorf("--jobs %d: want at least 1", o.Jobs)}
 	}
-	if o.DecodeDepth < 0 || o.DecodeDepth > 8 {
-		return usageError{fmt.Errorf("--decode-depth %d: want 0 to 8", o.DecodeDepth)}
-	}
-	if o.ArchiveDepth < 0 || o.ArchiveDepth > 16 {
-		return usageError{fmt.Errorf("--archive-depth %d: want 0 to 16", o.ArchiveDepth)}
+	if err := o.searchFlags.validate(); err != nil {
+		return err
 	}
 	return o.verifyOptions.validate()
 }
 
-// archiveDepth maps --archive-depth 0 (archives closed) to the scanner's
-// negative depth; scanner.Options takes 0 as the default.
-func archiveDepth(n int) int {
-	if n == 0 {
-		return -1
+// searchFlags shape how content is searched; the scan commands and sweep
+// share them, and the scanner's options are made from them in one place.
+type searchFlags struct {
+	MaxFileSize  int64
+	DecodeDepth  int
+	ArchiveDepth int
+}
+
+func (s *searchFlags) add(f *pflag.FlagSet) {
+	f.Int64Var(&s.MaxFileSize, "max-file-size", scanner.DefaultMaxFileSize, "files and blobs larger than this many bytes are streamed in chunks")
+	f.IntVar(&s.DecodeDepth, "decode-depth", detectors.DefaultDecodeDepth, "look through this many layers of base64, percent, hex and escape encoding for hidden secrets (0: off)")
+	f.IntVar(&s.ArchiveDepth, "archive-depth", archive.DefaultMaxDepth, "open archives (zip, jar, tar, gz, bz2, xz, zst) nested this deep (0: leave archives closed)")
+}
+
+func (s *searchFlags) validate() error {
+	if s.MaxFileSize < 0 {
+		return usageError{fmt.Errorf("--max-file-size %d: want a size in bytes (0: the default)", s.MaxFileSize)}
 	}
-	return n
+	if s.DecodeDepth < 0 || s.DecodeDepth > 8 {
+		return usageError{fmt.Errorf("--decode-depth %d: want 0 to 8", s.DecodeDepth)}
+	}
+	if s.ArchiveDepth < 0 || s.ArchiveDepth > 16 {
+		return usageError{fmt.Errorf("--archive-depth %d: want 0 to 16", s.ArchiveDepth)}
+	}
+	return nil
+}
+
+// scannerOptions are the scanner's options for these flags.
+func (s *searchFlags) scannerOptions(engine *detectors.Engine, jobs int, warn func(error)) scanner.Options {
+	depth := s.ArchiveDepth
+	if depth == 0 {
+		depth = -1 // --archive-depth 0 leaves archives closed; the scanner takes 0 as its default
+	}
+	return scanner.Options{
+		Engine:        engine,
+		Jobs:          jobs,
+		MaxFileSize:   s.MaxFileSize,
+		DecodeDepth:   s.DecodeDepth,
+		ArchiveLimits: archive.Limits{MaxDepth: depth},
+		Warn:          warn,
+	}
+}
+
+// newWarner prints warnings that did not stop the work, one at a time and
+// with control characters escaped: they quote paths and answers taken from
+// scanned content.
+func newWarner(errOut io.Writer) func(error) {
+	var mu sync.Mutex
+	return func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(errOut, "achilles: warning: %s\n", report.Escape(err.Error()))
+	}
 }
 
 // target is what a scan reads besides its content: the configuration and
@@ -244,12 +284,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		return err
 	}
 	errOut := o.IO.ErrOut
-	var warnMu sync.Mutex
-	warn := func(err error) {
-		warnMu.Lock()
-		defer warnMu.Unlock()
-		fmt.Fprintf(errOut, "achilles: warning: %s\n", report.Escape(err.Error()))
-	}
+	warn := newWarner(errOut)
 	// Loading the catalogue and building its keyword automaton allocate
 	// tables that all stay live: a collection in between frees nothing,
 	// so none runs until the engine is built (a third of a pre-commit
@@ -262,14 +297,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	}
 	engine := detectors.New(cfg)
 	debug.SetGCPercent(gc)
-	opts := scanner.Options{
-		Engine:        engine,
-		Jobs:          o.Jobs,
-		MaxFileSize:   o.MaxFileSize,
-		DecodeDepth:   o.DecodeDepth,
-		ArchiveLimits: archive.Limits{MaxDepth: archiveDepth(o.ArchiveDepth)},
-		Warn:          warn,
-	}
+	opts := o.scannerOptions(engine, o.Jobs, warn)
 	var bar *progressbar.ProgressBar
 	if !o.NoProgress && isTerminal(errOut) {
 		bar = progressbar.NewOptions64(-1,

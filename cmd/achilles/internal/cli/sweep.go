@@ -17,7 +17,6 @@ import (
 	"github.com/achilles-sec/achilles/detectors/verify"
 	"github.com/achilles-sec/achilles/rules"
 	"github.com/achilles-sec/achilles/scanner"
-	"github.com/achilles-sec/achilles/scanner/archive"
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/achilles-sec/achilles/scanner/sweep"
@@ -46,12 +45,10 @@ type sweepOptions struct {
 	Reverify        bool
 	VerifyTimeout   time.Duration
 	NoProgress      bool
-	MaxFileSize     int64
-	DecodeDepth     int
-	ArchiveDepth    int
-	GitBackend      string
-	ExitCode        int
-	FailOn          string
+	searchFlags
+	GitBackend string
+	ExitCode   int
+	FailOn     string
 }
 
 // newSweepCmd builds `achilles sweep`.
@@ -111,9 +108,7 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 	f.BoolVar(&o.Reverify, "reverify", false, "re-check every secret in the database without scanning, and record status changes")
 	f.DurationVar(&o.VerifyTimeout, "verify-timeout", 10*time.Second, "time limit for verifying one secret")
 	f.BoolVar(&o.NoProgress, "no-progress", false, "do not show a progress bar")
-	f.Int64Var(&o.MaxFileSize, "max-file-size", scanner.DefaultMaxFileSize, "blobs larger than this many bytes are streamed in chunks")
-	f.IntVar(&o.DecodeDepth, "decode-depth", detectors.DefaultDecodeDepth, "layers of encoding looked through (0: off)")
-	f.IntVar(&o.ArchiveDepth, "archive-depth", archive.DefaultMaxDepth, "open archives nested this deep (0: leave archives closed)")
+	o.searchFlags.add(f)
 	f.StringVar(&o.GitBackend, "git-backend", "auto", "how history is read: auto, git or go-git")
 	f.IntVar(&o.ExitCode, "exit-code", ExitFindings, "exit status when the database holds findings after the sweep")
 	f.StringVar(&o.FailOn, "fail-on", "any", "exit with --exit-code when the database holds: any finding, or a live secret (live; implies --verify)")
@@ -123,6 +118,9 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 func runSweep(ctx context.Context, o *sweepOptions) error {
 	if o.Parallel < 1 {
 		return usageError{fmt.Errorf("--parallel %d: want at least 1", o.Parallel)}
+	}
+	if err := o.searchFlags.validate(); err != nil {
+		return err
 	}
 	if o.ExitCode < 0 || o.ExitCode > 255 {
 		return usageError{fmt.Errorf("--exit-code %d: want 0 to 255 (an exit status is one byte)", o.ExitCode)}
@@ -180,20 +178,8 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 	if err := sweep.PrepareCache(cache); err != nil {
 		return err
 	}
-	var warnMu sync.Mutex
 	opts := sweep.Options{
-		Scan: scanner.Options{
-			Engine:        detectors.New(cfg),
-			Jobs:          max(1, runtime.NumCPU()/o.Parallel),
-			MaxFileSize:   o.MaxFileSize,
-			DecodeDepth:   o.DecodeDepth,
-			ArchiveLimits: archive.Limits{MaxDepth: archiveDepth(o.ArchiveDepth)},
-			Warn: func(err error) {
-				warnMu.Lock()
-				defer warnMu.Unlock()
-				fmt.Fprintf(errOut, "achilles: warning: %v\n", err)
-			},
-		},
+		Scan:     o.scannerOptions(detectors.New(cfg), max(1, runtime.NumCPU()/o.Parallel), newWarner(errOut)),
 		Git:      scanner.GitOptions{Backend: o.GitBackend},
 		CacheDir: cache,
 		Parallel: o.Parallel,
