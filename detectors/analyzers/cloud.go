@@ -3,12 +3,14 @@ package analyzers
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/aws"
+	"github.com/achilles-sec/achilles/detectors/azure"
 	"github.com/achilles-sec/achilles/detectors/gcp"
 )
 
 func cloudAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		aws.Analyzer{},
+		azure.Analyzer{},
 		gcp.Analyzer{},
 	}
 }
