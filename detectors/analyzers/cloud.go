@@ -4,6 +4,8 @@ import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/aws"
 	"github.com/achilles-sec/achilles/detectors/azure"
+	"github.com/achilles-sec/achilles/detectors/cloudflare"
+	"github.com/achilles-sec/achilles/detectors/digitalocean"
 	"github.com/achilles-sec/achilles/detectors/gcp"
 )
 
@@ -11,6 +13,8 @@ func cloudAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		aws.Analyzer{},
 		azure.Analyzer{},
+		cloudflare.Analyzer{},
+		digitalocean.Analyzer{},
 		gcp.Analyzer{},
 	}
 }
