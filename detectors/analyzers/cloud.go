@@ -7,6 +7,8 @@ import (
 	"github.com/achilles-sec/achilles/detectors/cloudflare"
 	"github.com/achilles-sec/achilles/detectors/digitalocean"
 	"github.com/achilles-sec/achilles/detectors/gcp"
+	"github.com/achilles-sec/achilles/detectors/linode"
+	"github.com/achilles-sec/achilles/detectors/netlify"
 )
 
 func cloudAnalyzers() []analyze.Analyzer {
@@ -16,5 +18,7 @@ func cloudAnalyzers() []analyze.Analyzer {
 		cloudflare.Analyzer{},
 		digitalocean.Analyzer{},
 		gcp.Analyzer{},
+		linode.Analyzer{},
+		netlify.Analyzer{},
 	}
 }
