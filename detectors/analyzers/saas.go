@@ -1,5 +1,16 @@
 package analyzers
 
-import "github.com/achilles-sec/achilles/detectors/analyze"
+import (
+	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/slack"
+	"github.com/achilles-sec/achilles/detectors/stripe"
+)
 
-func saasAnalyzers() []analyze.Analyzer { return nil }
+// saasAnalyzers lists the analyzers of communication, payments, monitoring
+// and commerce providers.
+func saasAnalyzers() []analyze.Analyzer {
+	return []analyze.Analyzer{
+		slack.Analyzer{},
+		stripe.Analyzer{},
+	}
+}
