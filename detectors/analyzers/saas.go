@@ -4,6 +4,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/slack"
 	"github.com/achilles-sec/achilles/detectors/stripe"
+	"github.com/achilles-sec/achilles/detectors/twilio"
 )
 
 // saasAnalyzers lists the analyzers of communication, payments, monitoring
@@ -12,5 +13,6 @@ func saasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		slack.Analyzer{},
 		stripe.Analyzer{},
+		twilio.Analyzer{},
 	}
 }
