@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/sendgrid"
 	"github.com/achilles-sec/achilles/detectors/slack"
 	"github.com/achilles-sec/achilles/detectors/stripe"
 	"github.com/achilles-sec/achilles/detectors/twilio"
@@ -11,6 +12,7 @@ import (
 // and commerce providers.
 func saasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
+		sendgrid.Analyzer{},
 		slack.Analyzer{},
 		stripe.Analyzer{},
 		twilio.Analyzer{},
