@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/datadog"
 	"github.com/achilles-sec/achilles/detectors/sendgrid"
 	"github.com/achilles-sec/achilles/detectors/slack"
 	"github.com/achilles-sec/achilles/detectors/stripe"
@@ -12,6 +13,7 @@ import (
 // and commerce providers.
 func saasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
+		datadog.Analyzer{},
 		sendgrid.Analyzer{},
 		slack.Analyzer{},
 		stripe.Analyzer{},
