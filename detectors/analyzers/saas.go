@@ -3,6 +3,7 @@ package analyzers
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/datadog"
+	"github.com/achilles-sec/achilles/detectors/discord"
 	"github.com/achilles-sec/achilles/detectors/sendgrid"
 	"github.com/achilles-sec/achilles/detectors/slack"
 	"github.com/achilles-sec/achilles/detectors/stripe"
@@ -14,6 +15,7 @@ import (
 func saasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		datadog.Analyzer{},
+		discord.Analyzer{},
 		sendgrid.Analyzer{},
 		slack.Analyzer{},
 		stripe.Analyzer{},
