@@ -7,6 +7,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/sendgrid"
 	"github.com/achilles-sec/achilles/detectors/slack"
 	"github.com/achilles-sec/achilles/detectors/stripe"
+	"github.com/achilles-sec/achilles/detectors/telegram"
 	"github.com/achilles-sec/achilles/detectors/twilio"
 )
 
@@ -19,6 +20,7 @@ func saasAnalyzers() []analyze.Analyzer {
 		sendgrid.Analyzer{},
 		slack.Analyzer{},
 		stripe.Analyzer{},
+		telegram.Analyzer{},
 		twilio.Analyzer{},
 	}
 }
