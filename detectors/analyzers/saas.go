@@ -4,6 +4,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/datadog"
 	"github.com/achilles-sec/achilles/detectors/discord"
+	"github.com/achilles-sec/achilles/detectors/mailgun"
 	"github.com/achilles-sec/achilles/detectors/sendgrid"
 	"github.com/achilles-sec/achilles/detectors/slack"
 	"github.com/achilles-sec/achilles/detectors/stripe"
@@ -17,6 +18,7 @@ func saasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		datadog.Analyzer{},
 		discord.Analyzer{},
+		mailgun.Analyzer{},
 		sendgrid.Analyzer{},
 		slack.Analyzer{},
 		stripe.Analyzer{},
