@@ -4,6 +4,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/datadog"
 	"github.com/achilles-sec/achilles/detectors/discord"
+	"github.com/achilles-sec/achilles/detectors/mailchimp"
 	"github.com/achilles-sec/achilles/detectors/mailgun"
 	"github.com/achilles-sec/achilles/detectors/sendgrid"
 	"github.com/achilles-sec/achilles/detectors/slack"
@@ -18,6 +19,7 @@ func saasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		datadog.Analyzer{},
 		discord.Analyzer{},
+		mailchimp.Analyzer{},
 		mailgun.Analyzer{},
 		sendgrid.Analyzer{},
 		slack.Analyzer{},
