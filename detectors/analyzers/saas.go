@@ -6,6 +6,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/discord"
 	"github.com/achilles-sec/achilles/detectors/mailchimp"
 	"github.com/achilles-sec/achilles/detectors/mailgun"
+	"github.com/achilles-sec/achilles/detectors/okta"
 	"github.com/achilles-sec/achilles/detectors/sendgrid"
 	"github.com/achilles-sec/achilles/detectors/slack"
 	"github.com/achilles-sec/achilles/detectors/stripe"
@@ -21,6 +22,7 @@ func saasAnalyzers() []analyze.Analyzer {
 		discord.Analyzer{},
 		mailchimp.Analyzer{},
 		mailgun.Analyzer{},
+		okta.Analyzer{},
 		sendgrid.Analyzer{},
 		slack.Analyzer{},
 		stripe.Analyzer{},
