@@ -1,5 +1,13 @@
 package analyzers
 
-import "github.com/achilles-sec/achilles/detectors/analyze"
+import (
+	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/openai"
+)
 
-func aiAnalyzers() []analyze.Analyzer { return nil }
+func aiAnalyzers() []analyze.Analyzer {
+	return []analyze.Analyzer{
+		openai.Analyzer{},
+		openai.AdminAnalyzer{},
+	}
+}
