@@ -1,6 +1,7 @@
 package analyzers
 
 import (
+	"github.com/achilles-sec/achilles/detectors/anthropic"
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/openai"
 )
@@ -9,5 +10,7 @@ func aiAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		openai.Analyzer{},
 		openai.AdminAnalyzer{},
+		anthropic.Analyzer{},
+		anthropic.AdminAnalyzer{},
 	}
 }
