@@ -1,8 +1,8 @@
 package analyzers
 
 import (
-	"github.com/achilles-sec/achilles/detectors/anthropic"
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/anthropic"
 	"github.com/achilles-sec/achilles/detectors/openai"
 )
 
