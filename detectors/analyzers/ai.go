@@ -3,6 +3,7 @@ package analyzers
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/anthropic"
+	"github.com/achilles-sec/achilles/detectors/huggingface"
 	"github.com/achilles-sec/achilles/detectors/openai"
 )
 
@@ -12,5 +13,6 @@ func aiAnalyzers() []analyze.Analyzer {
 		openai.AdminAnalyzer{},
 		anthropic.Analyzer{},
 		anthropic.AdminAnalyzer{},
+		huggingface.Analyzer{},
 	}
 }
