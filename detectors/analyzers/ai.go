@@ -5,6 +5,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/anthropic"
 	"github.com/achilles-sec/achilles/detectors/huggingface"
 	"github.com/achilles-sec/achilles/detectors/openai"
+	"github.com/achilles-sec/achilles/detectors/pinecone"
 )
 
 func aiAnalyzers() []analyze.Analyzer {
@@ -14,5 +15,6 @@ func aiAnalyzers() []analyze.Analyzer {
 		anthropic.Analyzer{},
 		anthropic.AdminAnalyzer{},
 		huggingface.Analyzer{},
+		pinecone.Analyzer{},
 	}
 }
