@@ -5,6 +5,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/anthropic"
 	"github.com/achilles-sec/achilles/detectors/huggingface"
 	"github.com/achilles-sec/achilles/detectors/openai"
+	"github.com/achilles-sec/achilles/detectors/openrouter"
 	"github.com/achilles-sec/achilles/detectors/pinecone"
 )
 
@@ -16,5 +17,6 @@ func aiAnalyzers() []analyze.Analyzer {
 		anthropic.AdminAnalyzer{},
 		huggingface.Analyzer{},
 		pinecone.Analyzer{},
+		openrouter.Analyzer{},
 	}
 }
