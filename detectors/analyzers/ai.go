@@ -1,9 +1,11 @@
 package analyzers
 
 import (
+	"github.com/achilles-sec/achilles/detectors/airtable"
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/anthropic"
 	"github.com/achilles-sec/achilles/detectors/huggingface"
+	"github.com/achilles-sec/achilles/detectors/notion"
 	"github.com/achilles-sec/achilles/detectors/openai"
 	"github.com/achilles-sec/achilles/detectors/openrouter"
 	"github.com/achilles-sec/achilles/detectors/pinecone"
@@ -18,5 +20,7 @@ func aiAnalyzers() []analyze.Analyzer {
 		huggingface.Analyzer{},
 		pinecone.Analyzer{},
 		openrouter.Analyzer{},
+		airtable.Analyzer{},
+		notion.Analyzer{},
 	}
 }
