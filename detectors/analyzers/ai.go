@@ -5,6 +5,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/anthropic"
 	"github.com/achilles-sec/achilles/detectors/deepseek"
+	"github.com/achilles-sec/achilles/detectors/elevenlabs"
 	"github.com/achilles-sec/achilles/detectors/huggingface"
 	"github.com/achilles-sec/achilles/detectors/notion"
 	"github.com/achilles-sec/achilles/detectors/openai"
@@ -26,5 +27,6 @@ func aiAnalyzers() []analyze.Analyzer {
 		notion.Analyzer{},
 		replicate.Analyzer{},
 		deepseek.Analyzer{},
+		elevenlabs.Analyzer{},
 	}
 }
