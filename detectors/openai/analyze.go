@@ -150,7 +150,9 @@ func (a Analyzer) Analyze(ctx context.Context, c *verify.Client, req verify.Requ
 	switch {
 	case !restricted:
 		rep.Severity = analyze.SeverityWrite
-		rep.Worst = "full access to the OpenAI API of " + where + ": models, files, fine-tuning, assistants and batches, billed to it"
+		// Write permissions cannot be probed without writing: a key that
+		// reads everything asked is taken for an unrestricted one.
+		rep.Worst = "every permission probed is granted (models, files, fine-tuning, assistants, batches): likely full access to the OpenAI API of " + where + ", billed to it"
 	case len(allowed) > 0:
 		rep.Severity = analyze.SeverityRead
 		rep.Worst = "restricted key of " + where + " that reads " + strings.Join(allowed, ", ") + " (refused: " + strings.Join(refused, ", ") + ")"

@@ -103,7 +103,7 @@ func TestFullKey(t *testing.T) {
 			t.Errorf("%s: %q", n, p)
 		}
 	}
-	if rep.Severity != analyze.SeverityWrite || !strings.Contains(rep.Worst, "full access") || !strings.Contains(rep.Worst, "Acme (org-XyZ9)") {
+	if rep.Severity != analyze.SeverityWrite || !strings.Contains(rep.Worst, "likely full access") || !strings.Contains(rep.Worst, "Acme (org-XyZ9)") {
 		t.Errorf("worst %q severity %s", rep.Worst, rep.Severity)
 	}
 	if len(rep.Partial) != 0 {
