@@ -48,12 +48,15 @@ func GetJSON(ctx context.Context, c *verify.Client, req verify.Request, call ver
 	if failed != nil {
 		return nil, errors.New(failed.Reason)
 	}
+	// Some providers take the key in the path (Telegram's /bot<token>/):
+	// what an error quotes of the path is scrubbed here, once.
+	path := verify.Scrub(pathOnly(call.Path), req)
 	if resp.Status != http.StatusOK {
-		return resp, &StatusError{Status: resp.Status, Path: pathOnly(call.Path)}
+		return resp, &StatusError{Status: resp.Status, Path: path}
 	}
 	if v != nil {
 		if err := json.Unmarshal(resp.Body, v); err != nil {
-			return resp, fmt.Errorf("%s: the answer is not the documented JSON: %w", pathOnly(call.Path), err)
+			return resp, fmt.Errorf("%s: the answer is not the documented JSON: %w", path, err)
 		}
 	}
 	return resp, nil
