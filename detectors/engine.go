@@ -72,6 +72,21 @@ type compiled struct {
 	keepShadowed bool
 }
 
+// Overlap is how far the scan of one piece of a larger input (a chunk of a
+// big blob) must reach into the next piece so that a match starting in it
+// is not cut: the longest bounded match any rule can produce, at least
+// 1 KiB and at most maxUnboundedSpan (an unbounded rule's match is cut
+// there anyway).
+func (e *Engine) Overlap() int {
+	o := 1 << 10
+	for _, r := range e.cfg.Rules {
+		if r.Pattern != "" && r.MaxLen > o {
+			o = r.MaxLen
+		}
+	}
+	return min(o, maxUnboundedSpan)
+}
+
 // maxUnboundedSpan bounds the window around a keyword for a rule whose
 // regex has no maximum length (Go caps a repeat count at 1000, so a private
 // key body has to be written unbounded). A match longer than this is cut.

@@ -135,7 +135,7 @@ func TestChunkedEqualsWhole(t *testing.T) {
 	data := []byte(b.String())
 	whole := e.Scan(data)
 	n := 0
-	chunked := scanChunked(e, newChunkCache(), data, chunkOverlap(e), func() { n++ })
+	chunked := scanChunked(e, newChunkCache(), data, e.Overlap(), func() { n++ })
 	if len(whole) == 0 || len(whole) != len(chunked) {
 		t.Fatalf("whole %d, chunked %d", len(whole), len(chunked))
 	}

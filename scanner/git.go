@@ -148,7 +148,7 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 		return nil, fmt.Errorf("unknown git backend %q (want auto, git or go-git)", gopts.Backend)
 	}
 
-	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: chunkOverlap(opts.Engine)}
+	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: opts.Engine.Overlap()}
 	scanErr := hs.scanBlobs(ctx, h)
 	if scanErr != nil && ctx.Err() == nil {
 		return nil, scanErr
@@ -224,18 +224,6 @@ func gitDirOf(path string) string {
 
 // lfsPointerPrefix starts every Git LFS pointer file.
 var lfsPointerPrefix = []byte("version https://git-lfs.github.com/spec/")
-
-// chunkOverlap is how far a chunk's scan reaches into the next chunk: the
-// longest bounded match any rule can produce, within [1 KiB, 64 KiB].
-func chunkOverlap(e *detectors.Engine) int {
-	o := 1 << 10
-	for _, r := range e.Config().Rules {
-		if r.Pattern != "" && r.MaxLen > o {
-			o = r.MaxLen
-		}
-	}
-	return min(o, 64<<10)
-}
 
 // histScan holds the state of one history scan.
 type histScan struct {
