@@ -1,5 +1,14 @@
 package analyzers
 
-import "github.com/achilles-sec/achilles/detectors/analyze"
+import (
+	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/github"
+)
 
-func codeAnalyzers() []analyze.Analyzer { return nil }
+// codeAnalyzers lists the analyzers of code hosting, package registries
+// and developer tools.
+func codeAnalyzers() []analyze.Analyzer {
+	return []analyze.Analyzer{
+		github.Analyzer{},
+	}
+}
