@@ -3,6 +3,7 @@ package analyzers
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/github"
+	"github.com/achilles-sec/achilles/detectors/gitlab"
 )
 
 // codeAnalyzers lists the analyzers of code hosting, package registries
@@ -10,5 +11,6 @@ import (
 func codeAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		github.Analyzer{},
+		gitlab.Analyzer{},
 	}
 }
