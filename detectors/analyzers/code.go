@@ -4,6 +4,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/github"
 	"github.com/achilles-sec/achilles/detectors/gitlab"
+	"github.com/achilles-sec/achilles/detectors/npm"
 )
 
 // codeAnalyzers lists the analyzers of code hosting, package registries
@@ -12,5 +13,6 @@ func codeAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		github.Analyzer{},
 		gitlab.Analyzer{},
+		npm.Analyzer{},
 	}
 }
