@@ -5,6 +5,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/github"
 	"github.com/achilles-sec/achilles/detectors/gitlab"
 	"github.com/achilles-sec/achilles/detectors/npm"
+	"github.com/achilles-sec/achilles/detectors/pypi"
 )
 
 // codeAnalyzers lists the analyzers of code hosting, package registries
@@ -14,5 +15,6 @@ func codeAnalyzers() []analyze.Analyzer {
 		github.Analyzer{},
 		gitlab.Analyzer{},
 		npm.Analyzer{},
+		pypi.Analyzer{},
 	}
 }
