@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/dockerhub"
 	"github.com/achilles-sec/achilles/detectors/github"
 	"github.com/achilles-sec/achilles/detectors/gitlab"
 	"github.com/achilles-sec/achilles/detectors/npm"
@@ -12,6 +13,7 @@ import (
 // and developer tools.
 func codeAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
+		dockerhub.Analyzer{},
 		github.Analyzer{},
 		gitlab.Analyzer{},
 		npm.Analyzer{},
