@@ -7,6 +7,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/gitlab"
 	"github.com/achilles-sec/achilles/detectors/npm"
 	"github.com/achilles-sec/achilles/detectors/pypi"
+	"github.com/achilles-sec/achilles/detectors/sentry"
 )
 
 // codeAnalyzers lists the analyzers of code hosting, package registries
@@ -18,5 +19,6 @@ func codeAnalyzers() []analyze.Analyzer {
 		gitlab.Analyzer{},
 		npm.Analyzer{},
 		pypi.Analyzer{},
+		sentry.Analyzer{},
 	}
 }
