@@ -42,6 +42,12 @@ type Report struct {
 	// Kind tells what sort of credential it is when the provider has
 	// several ("fine-grained personal access token", "restricted key").
 	Kind string `json:"kind,omitempty"`
+	// Scopes are the credential's own scopes or grants as the provider
+	// names them ("repo", "read_api"), when it says.
+	Scopes []string `json:"scopes,omitempty"`
+	// ExpiresAt is when the credential stops working (RFC 3339), when the
+	// provider says.
+	ExpiresAt string `json:"expires_at,omitempty"`
 	// Resources lists what the key reaches, with the permission on each.
 	Resources []Resource `json:"resources,omitempty"`
 	// Worst is one line, the worst thing the key can do: "can publish 14

@@ -87,7 +87,7 @@ func Pages(ctx context.Context, c *verify.Client, req verify.Request, first veri
 		if next == "" {
 			return false, nil
 		}
-		path, ok := samePrefix(base, next)
+		path, ok := PathUnder(base, next)
 		if !ok {
 			return false, fmt.Errorf("refusing a next page on another host")
 		}
@@ -113,9 +113,11 @@ func NextLink(header string) string {
 	return ""
 }
 
-// samePrefix turns an absolute next link into a path under base, when it
-// is on base's scheme and host and under its path.
-func samePrefix(base, link string) (string, bool) {
+// PathUnder turns an absolute link (a next page named in an answer's body
+// or header) into a path under base, when it is on base's scheme and host
+// and under its path; a link anywhere else is refused (ok false), so a key
+// never follows a link off its provider.
+func PathUnder(base, link string) (string, bool) {
 	b, err1 := url.Parse(base)
 	l, err2 := url.Parse(link)
 	if err1 != nil || err2 != nil || l.Scheme != b.Scheme || l.Host != b.Host || l.User != nil {
