@@ -22,13 +22,14 @@ import (
 
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/pipeline"
 	"github.com/achilles-sec/achilles/scanner/sweep/store"
 	"github.com/achilles-sec/achilles/scanner/sweep/targets"
 	"github.com/sourcegraph/conc/pool"
 )
 
-// Verifier verifies secrets for a sweep; the CLI adapts detectors/verify
-// to it.
+// Verifier verifies secrets for a sweep: *pipeline.Verification, the step
+// a scan's chain runs, so that a sweep decides as a scan does.
 type Verifier interface {
 	// Verify answers each request (one answer per request, same order). A
 	// request whose rule has no verifier gets nil. Each unique secret is
@@ -36,13 +37,9 @@ type Verifier interface {
 	Verify(ctx context.Context, reqs []Request) []*finding.Verification
 }
 
-// Request is one secret to verify, found by a rule with companion parts.
-type Request struct {
-	RuleID         string
-	Secret         string
-	Parts          map[string]string
-	ChecksumFailed bool
-}
+// Request is one secret to verify, found by a rule with its companion
+// parts as the scanner related them.
+type Request = pipeline.Candidate
 
 // Progress is told how a sweep advances; it must be safe for concurrent use.
 type Progress interface {
@@ -300,7 +297,7 @@ func verifyAndRecord(ctx context.Context, st *store.Store, secs []store.Secret, 
 	var owner []int
 	for i, s := range secs {
 		for _, c := range s.Candidates {
-			reqs = append(reqs, Request{RuleID: c.RuleID, Secret: s.Secret, Parts: c.Parts, ChecksumFailed: c.ChecksumFailed})
+			reqs = append(reqs, Request{RuleID: c.RuleID, Secret: s.Secret, Related: c.Parts, ChecksumFailed: c.ChecksumFailed})
 			owner = append(owner, i)
 		}
 	}

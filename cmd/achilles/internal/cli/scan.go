@@ -18,6 +18,7 @@ import (
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/archive"
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/pipeline"
 	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/achilles-sec/achilles/scanner/triage"
 	"github.com/schollz/progressbar/v3"
@@ -321,7 +322,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		return err
 	}
 	min, _ := rules.ParseConfidence(o.MinConfidence)
-	fs := filterConfidence(res.Findings, min)
+	chain := pipeline.Chain{MinConfidence: min, Policy: t.policy, OnlyLive: o.OnlyVerified}
 	// Triage: ignore files in the scanned root, then the baseline.
 	filter := triage.NewFilter()
 	for _, name := range triage.IgnoreFiles {
@@ -336,27 +337,22 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 			return usageError{err}
 		}
 	}
-	fs, suppressed := filter.Apply(fs)
-	if suppressed > 0 {
-		fmt.Fprintf(errOut, "achilles: %s suppressed by ignore files or the baseline\n", scanner.Plural(int64(suppressed), "finding", "findings"))
-	}
-	if t.policy != nil {
-		more, err := t.policy(ctx)
-		if err != nil {
-			return fmt.Errorf("%w: %w", scanner.ErrTarget, err)
-		}
-		fs = append(fs, more...)
-	}
-	if o.Verify && len(fs) > 0 {
-		client, vs, err := newVerifyClient(cfg, &o.verifyOptions)
-		if err != nil {
+	chain.Filter = filter
+	if o.Verify {
+		if chain.Verify, err = newVerification(cfg, &o.verifyOptions); err != nil {
 			return err
 		}
-		verifyFindings(ctx, cfg, client, vs, fs)
-		fmt.Fprintf(errOut, "achilles: verification: %d requests\n", client.Requests())
-		if o.OnlyVerified {
-			fs = onlyLive(fs)
-		}
+	}
+	out, err := chain.Run(ctx, res.Findings)
+	if err != nil {
+		return err
+	}
+	fs := out.Findings
+	if out.Suppressed > 0 {
+		fmt.Fprintf(errOut, "achilles: %s suppressed by ignore files or the baseline\n", scanner.Plural(int64(out.Suppressed), "finding", "findings"))
+	}
+	if out.Requests >= 0 {
+		fmt.Fprintf(errOut, "achilles: verification: %d requests\n", out.Requests)
 	}
 	// An interrupt during verification leaves answers missing: the report
 	// is as incomplete as one cut short during the scan.
@@ -377,8 +373,8 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		fmt.Fprintln(errOut, "achilles: interrupted: the report holds what was found before the scan stopped and is marked incomplete")
 		return exitError{ExitInterrupted}
 	}
-	if len(fs) > 0 && (o.FailOn != "live" || anyLive(fs)) {
-		return exitError{o.ExitCode}
+	if code := (pipeline.Exit{Code: o.ExitCode, FailOnLive: o.FailOn == "live"}).Of(fs); code != 0 {
+		return exitError{code}
 	}
 	return nil
 }
@@ -420,17 +416,6 @@ func findingsBreakdown(fs []finding.Finding) string {
 		msg += fmt.Sprintf("; %d still at HEAD", present)
 	}
 	return msg
-}
-
-func filterConfidence(fs []finding.Finding, min rules.Confidence) []finding.Finding {
-	out := fs[:0]
-	for _, f := range fs {
-		if c, ok := rules.ParseConfidence(f.Confidence); ok && c < min {
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
 }
 
 // ruleInfos describes the rule set for formats that list rules.

@@ -13,11 +13,8 @@ import (
 	"time"
 
 	"github.com/achilles-sec/achilles/detectors"
-	"github.com/achilles-sec/achilles/detectors/verifiers"
-	"github.com/achilles-sec/achilles/detectors/verify"
-	"github.com/achilles-sec/achilles/rules"
 	"github.com/achilles-sec/achilles/scanner"
-	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/pipeline"
 	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/achilles-sec/achilles/scanner/sweep"
 	"github.com/achilles-sec/achilles/scanner/sweep/store"
@@ -149,11 +146,11 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 	errOut := o.IO.ErrOut
 	var verifier sweep.Verifier
 	if o.Verify || o.Reverify {
-		client, vs, err := newVerifyClient(cfg, &verifyOptions{Timeout: o.VerifyTimeout})
+		v, err := newVerification(cfg, &verifyOptions{Timeout: o.VerifyTimeout})
 		if err != nil {
 			return err
 		}
-		verifier = newSweepVerifier(client, vs, cfg)
+		verifier = v
 	}
 	if o.Reverify {
 		sum, err := sweep.Reverify(ctx, st, verifier, time.Now)
@@ -224,8 +221,8 @@ func (o *sweepOptions) exit(ctx context.Context, st *store.Store, err error) err
 	if err != nil {
 		return err
 	}
-	if held.findings > 0 && (o.FailOn != "live" || held.live > 0) {
-		return exitError{o.ExitCode}
+	if code := (pipeline.Exit{Code: o.ExitCode, FailOnLive: o.FailOn == "live"}).Status(held.findings, held.live); code != 0 {
+		return exitError{code}
 	}
 	return nil
 }
@@ -376,30 +373,4 @@ func (b *sweepBar) finish() {
 	if b.bar != nil {
 		_ = b.bar.Finish()
 	}
-}
-
-// sweepVerifier adapts detectors/verify to the sweep: one batch through
-// verify.Run, exactly as a scan verifies its findings (the client's cache
-// holds across batches of one run).
-type sweepVerifier struct {
-	client    *verify.Client
-	verifiers map[string]verify.Verifier
-	cfg       *rules.Config
-}
-
-func newSweepVerifier(c *verify.Client, vs map[string]verify.Verifier, cfg *rules.Config) *sweepVerifier {
-	return &sweepVerifier{client: c, verifiers: vs, cfg: cfg}
-}
-
-func (v *sweepVerifier) Verify(ctx context.Context, reqs []sweep.Request) []*finding.Verification {
-	vreqs := make([]verify.Request, len(reqs))
-	for i, r := range reqs {
-		vreqs[i] = verifyRequest(r.RuleID, r.Secret, r.Parts, r.ChecksumFailed)
-	}
-	res := verify.Run(ctx, v.client, v.verifiers, verifiers.Rules(v.cfg), vreqs, 16)
-	out := make([]*finding.Verification, len(reqs))
-	for i, r := range reqs {
-		out[i] = resultFor(v.cfg, r.RuleID, res[i])
-	}
-	return out
 }

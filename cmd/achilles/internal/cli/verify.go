@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/verifiers"
 	"github.com/achilles-sec/achilles/detectors/verify"
 	"github.com/achilles-sec/achilles/rules"
-	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/pipeline"
 	"github.com/spf13/cobra"
 )
 
@@ -77,69 +76,14 @@ func newVerifyClient(cfg *rules.Config, o *verifyOptions) (*verify.Client, map[s
 	return c, all, nil
 }
 
-// verifyFindings verifies the findings' secrets through verify.Run, the
-// one orchestrator scans and sweeps share (see there: each unique secret
-// once, with the verifier of the first rule that names one), and attaches
-// each answer to its finding.
-func verifyFindings(ctx context.Context, cfg *rules.Config, c *verify.Client, vs map[string]verify.Verifier, fs []finding.Finding) {
-	reqs := make([]verify.Request, len(fs))
-	for i := range fs {
-		reqs[i] = verifyRequest(fs[i].RuleID, fs[i].Secret, fs[i].Related, fs[i].ChecksumFailed)
+// newVerification is the chain's verification step for the rules: the
+// built-in verifiers and the rules file's declarations, through one client.
+func newVerification(cfg *rules.Config, o *verifyOptions) (*pipeline.Verification, error) {
+	client, vs, err := newVerifyClient(cfg, o)
+	if err != nil {
+		return nil, err
 	}
-	res := verify.Run(ctx, c, vs, verifiers.Rules(cfg), reqs, 16)
-	for i := range fs {
-		fs[i].Verification = resultFor(cfg, fs[i].RuleID, res[i])
-	}
-}
-
-// verifyRequest is the request of one finding: its companion parts and
-// which of them are only the nearest of several.
-func verifyRequest(rule, secret string, related map[string]string, checksumFailed bool) verify.Request {
-	parts, ambiguous := finding.Companions(related)
-	return verify.Request{RuleID: rule, Secret: secret, Parts: parts, Ambiguous: ambiguous, ChecksumFailed: checksumFailed}
-}
-
-// resultFor turns Run's answer for a finding of rule into what a report
-// shows: nil when the rule has no verifier and nothing was said.
-func resultFor(cfg *rules.Config, rule string, r verify.Result) *finding.Verification {
-	if r.Status == "" {
-		return nil
-	}
-	id := ""
-	if ru := cfg.ByID(rule); ru != nil {
-		id = ru.Verifier
-	}
-	if by := r.Extra["verified_by"]; by != "" {
-		id = by
-	}
-	return toVerification(id, r)
-}
-
-func toVerification(id string, r verify.Result) *finding.Verification {
-	v := &finding.Verification{Status: string(r.Status), Reason: r.Reason, Identity: r.Identity, Scopes: r.Scopes, Kind: r.Kind, Verifier: id}
-	if !r.ExpiresAt.IsZero() {
-		v.ExpiresAt = r.ExpiresAt.UTC().Format(time.RFC3339)
-	}
-	return v
-}
-
-func onlyLive(fs []finding.Finding) []finding.Finding {
-	out := fs[:0]
-	for _, f := range fs {
-		if f.Verification != nil && f.Verification.Status == string(verify.Live) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func anyLive(fs []finding.Finding) bool {
-	for _, f := range fs {
-		if f.Verification != nil && f.Verification.Status == string(verify.Live) {
-			return true
-		}
-	}
-	return false
+	return &pipeline.Verification{Config: cfg, Client: client, Verifiers: vs}, nil
 }
 
 // newVerifyCmd builds `achilles verify`: check one secret read from stdin,
@@ -192,7 +136,7 @@ Exit status: 1 when the secret is live, 0 when it is dead or unknown.`,
 				req.Parts[k] = val
 			}
 			res := client.Verify(cmd.Context(), v, req)
-			ver := toVerification(v.ID(), res)
+			ver := pipeline.ToVerification(v.ID(), res)
 			if format == "json" {
 				enc := json.NewEncoder(io.Out)
 				enc.SetIndent("", "  ")

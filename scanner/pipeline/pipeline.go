@@ -1,0 +1,202 @@
+// Package pipeline is the one chain every command runs after a scan:
+// confidence filter → triage (ignore files, baseline) → findings about the
+// target itself → verification through verify.Run → the exit status. The
+// scan commands (git, dir, stdin, precommit) run all of it; a sweep runs
+// its verification step (Verification) on the secrets its store holds, so
+// a scan and a sweep decide alike. The cli only turns flags into a Chain.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/achilles-sec/achilles/detectors/verifiers"
+	"github.com/achilles-sec/achilles/detectors/verify"
+	"github.com/achilles-sec/achilles/rules"
+	"github.com/achilles-sec/achilles/scanner"
+	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/triage"
+)
+
+// Chain is what happens to a scan's findings before they are reported.
+type Chain struct {
+	// MinConfidence drops findings below it.
+	MinConfidence rules.Confidence
+	// Filter suppresses what ignore files and a baseline list; nil: none.
+	Filter *triage.Filter
+	// Policy lists findings about the target itself, added after triage
+	// so that no ignore file removes them; nil: none.
+	Policy func(ctx context.Context) ([]finding.Finding, error)
+	// Verify asks the providers about the secrets; nil: not verified.
+	Verify *Verification
+	// OnlyLive keeps only the findings verified live.
+	OnlyLive bool
+}
+
+// Outcome is what the chain did.
+type Outcome struct {
+	Findings []finding.Finding
+	// Suppressed counts findings the Filter removed.
+	Suppressed int
+	// Requests counts verification requests sent (-1: not verified).
+	Requests int64
+}
+
+// Run runs the chain over a scan's findings (it reuses fs's array).
+func (c *Chain) Run(ctx context.Context, fs []finding.Finding) (Outcome, error) {
+	out := Outcome{Requests: -1}
+	fs = FilterConfidence(fs, c.MinConfidence)
+	if c.Filter != nil {
+		fs, out.Suppressed = c.Filter.Apply(fs)
+	}
+	if c.Policy != nil {
+		more, err := c.Policy(ctx)
+		if err != nil {
+			return out, fmt.Errorf("%w: %w", scanner.ErrTarget, err)
+		}
+		fs = append(fs, more...)
+	}
+	if c.Verify != nil && len(fs) > 0 {
+		c.Verify.Findings(ctx, fs)
+		out.Requests = c.Verify.Client.Requests()
+		if c.OnlyLive {
+			fs = OnlyLive(fs)
+		}
+	}
+	out.Findings = fs
+	return out, nil
+}
+
+// FilterConfidence keeps the findings of at least min confidence (it
+// reuses fs's array).
+func FilterConfidence(fs []finding.Finding, min rules.Confidence) []finding.Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if c, ok := rules.ParseConfidence(f.Confidence); ok && c < min {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// OnlyLive keeps the findings verified live (it reuses fs's array).
+func OnlyLive(fs []finding.Finding) []finding.Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if isLive(&f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isLive(f *finding.Finding) bool {
+	return f.Verification != nil && f.Verification.Status == string(verify.Live)
+}
+
+// Exit is the exit-status policy shared by scans and sweeps.
+type Exit struct {
+	// Code is the status when findings are reported.
+	Code int
+	// FailOnLive exits with Code only when a finding is live.
+	FailOnLive bool
+}
+
+// Status is the exit status for a report of n findings of which live are
+// live: Code when it should fail, 0 otherwise.
+func (e Exit) Status(n, live int) int {
+	if n > 0 && (!e.FailOnLive || live > 0) {
+		return e.Code
+	}
+	return 0
+}
+
+// Of is Status for a list of findings.
+func (e Exit) Of(fs []finding.Finding) int {
+	live := 0
+	for i := range fs {
+		if isLive(&fs[i]) {
+			live++
+		}
+	}
+	return e.Status(len(fs), live)
+}
+
+// Verification verifies secrets through verify.Run, the one orchestrator:
+// each unique secret once, look-alikes whose checksum failed never sent, a
+// rule whose verifier is missing answered unknown with a reason.
+type Verification struct {
+	Config    *rules.Config
+	Client    *verify.Client
+	Verifiers map[string]verify.Verifier
+	// Workers bounds concurrent secrets (default 16).
+	Workers int
+}
+
+// Candidate is one secret to verify: the rule that found it, its companion
+// parts as the scanner related them (finding.Related), and whether its
+// checksum failed.
+type Candidate struct {
+	RuleID         string
+	Secret         string
+	Related        map[string]string
+	ChecksumFailed bool
+}
+
+// Findings verifies the findings' secrets and attaches each answer.
+func (v *Verification) Findings(ctx context.Context, fs []finding.Finding) {
+	cs := make([]Candidate, len(fs))
+	for i := range fs {
+		cs[i] = Candidate{RuleID: fs[i].RuleID, Secret: fs[i].Secret, Related: fs[i].Related, ChecksumFailed: fs[i].ChecksumFailed}
+	}
+	for i, r := range v.Verify(ctx, cs) {
+		fs[i].Verification = r
+	}
+}
+
+// Verify answers each candidate, in order: nil for a rule without a
+// verifier.
+func (v *Verification) Verify(ctx context.Context, cs []Candidate) []*finding.Verification {
+	reqs := make([]verify.Request, len(cs))
+	for i, c := range cs {
+		parts, ambiguous := finding.Companions(c.Related)
+		reqs[i] = verify.Request{RuleID: c.RuleID, Secret: c.Secret, Parts: parts, Ambiguous: ambiguous, ChecksumFailed: c.ChecksumFailed}
+	}
+	workers := v.Workers
+	if workers <= 0 {
+		workers = 16
+	}
+	res := verify.Run(ctx, v.Client, v.Verifiers, verifiers.Rules(v.Config), reqs, workers)
+	out := make([]*finding.Verification, len(cs))
+	for i, c := range cs {
+		out[i] = v.result(c.RuleID, res[i])
+	}
+	return out
+}
+
+// result turns Run's answer for a finding of rule into what a report
+// shows: nil when the rule has no verifier and nothing was said.
+func (v *Verification) result(rule string, r verify.Result) *finding.Verification {
+	if r.Status == "" {
+		return nil
+	}
+	id := ""
+	if ru := v.Config.ByID(rule); ru != nil {
+		id = ru.Verifier
+	}
+	if by := r.Extra["verified_by"]; by != "" {
+		id = by
+	}
+	return ToVerification(id, r)
+}
+
+// ToVerification is a provider's answer as findings carry it.
+func ToVerification(id string, r verify.Result) *finding.Verification {
+	out := &finding.Verification{Status: string(r.Status), Reason: r.Reason, Identity: r.Identity, Scopes: r.Scopes, Kind: r.Kind, Verifier: id}
+	if !r.ExpiresAt.IsZero() {
+		out.ExpiresAt = r.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return out
+}
