@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS revocations (
 	secret_id   TEXT NOT NULL DEFAULT '',
 	rule_id     TEXT NOT NULL,
 	provider    TEXT NOT NULL,
-	status      TEXT NOT NULL,   -- revoked, already-invalid, failed, skipped
+	status      TEXT NOT NULL,   -- revoked, already-invalid or failed
 	answer      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS revocations_fingerprint ON revocations(fingerprint);
