@@ -186,6 +186,8 @@ func newRootCmd(io *IO) *cobra.Command {
 		newRulesCmd(io),
 		newProvidersCmd(io),
 		newVerifyCmd(io),
+		newAnalyzeCmd(io),
+		newRevokeCmd(io),
 		newHookCmd(io),
 		newIgnoreCmd(io),
 		newPrecommitCmd(io),
