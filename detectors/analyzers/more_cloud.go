@@ -3,11 +3,13 @@ package analyzers
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/heroku"
+	"github.com/achilles-sec/achilles/detectors/vercel"
 )
 
 // moreCloudAnalyzers are the hosting platforms' analyzers beyond cloud.go.
 func moreCloudAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		heroku.Analyzer{},
+		vercel.Analyzer{},
 	}
 }
