@@ -3,6 +3,8 @@ package analyzers
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/heroku"
+	"github.com/achilles-sec/achilles/detectors/render"
+	"github.com/achilles-sec/achilles/detectors/supabase"
 	"github.com/achilles-sec/achilles/detectors/vercel"
 )
 
@@ -10,6 +12,8 @@ import (
 func moreCloudAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		heroku.Analyzer{},
+		render.Analyzer{},
+		supabase.Analyzer{},
 		vercel.Analyzer{},
 	}
 }
