@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/fly"
 	"github.com/achilles-sec/achilles/detectors/heroku"
 	"github.com/achilles-sec/achilles/detectors/render"
 	"github.com/achilles-sec/achilles/detectors/supabase"
@@ -11,6 +12,7 @@ import (
 // moreCloudAnalyzers are the hosting platforms' analyzers beyond cloud.go.
 func moreCloudAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
+		fly.Analyzer{},
 		heroku.Analyzer{},
 		render.Analyzer{},
 		supabase.Analyzer{},
