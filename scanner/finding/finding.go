@@ -42,6 +42,8 @@ type Finding struct {
 	Decoded []string `json:"decoded,omitempty"`
 	// Verification is set when --verify ran for this secret.
 	Verification *Verification `json:"verification,omitempty"`
+	// Analysis is what a live key can reach, set when --analyze ran.
+	Analysis *Analysis `json:"analysis,omitempty"`
 	// ChecksumFailed marks a look-alike whose embedded checksum is wrong.
 	ChecksumFailed bool `json:"checksum_failed,omitempty"`
 	// Related holds, by rule id, the nearest secret other rules matched in
@@ -236,6 +238,50 @@ type Verification struct {
 	ExpiresAt string   `json:"expires_at,omitempty"`
 	Kind      string   `json:"kind,omitempty"`
 	Verifier  string   `json:"verifier,omitempty"`
+}
+
+// Analysis is the blast radius of a live key: who it belongs to, what it
+// reaches with which permission, and the worst thing it can do.
+type Analysis struct {
+	Analyzer string `json:"analyzer"`
+	// Worst is one line: "admin of 3 GitHub organisations".
+	Worst string `json:"worst"`
+	// Severity is info, read, write or admin.
+	Severity  string     `json:"severity"`
+	Identity  string     `json:"identity,omitempty"`
+	Kind      string     `json:"kind,omitempty"`
+	Scopes    []string   `json:"scopes,omitempty"`
+	ExpiresAt string     `json:"expires_at,omitempty"`
+	Resources []Resource `json:"resources,omitempty"`
+	// Partial lists what could not be read; Error why nothing could be.
+	Partial []string `json:"partial,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// Resource is one thing a key reaches, with its permissions there.
+type Resource struct {
+	Kind        string   `json:"kind"`
+	Name        string   `json:"name"`
+	Permissions []string `json:"permissions,omitempty"`
+}
+
+// SeverityRank orders analysis severities, highest first: admin 0, write
+// 1, read 2, info 3, anything else (not analyzed) 4.
+func SeverityRank(a *Analysis) int {
+	if a == nil || a.Error != "" {
+		return 4
+	}
+	switch a.Severity {
+	case "admin":
+		return 0
+	case "write":
+		return 1
+	case "read":
+		return 2
+	case "info":
+		return 3
+	}
+	return 4
 }
 
 // SecretHash is a short, stable hash of a secret, safe to print.

@@ -1,6 +1,7 @@
 // Package pipeline is the one chain every command runs after a scan:
 // confidence filter → triage (ignore files, baseline) → findings about the
-// target itself → verification through verify.Run → the exit status. The
+// target itself → verification through verify.Run → analysis of the live
+// keys → the exit status. The
 // scan commands (git, dir, stdin, precommit) run all of it; a sweep runs
 // its verification step (Verification) on the secrets its store holds, so
 // a scan and a sweep decide alike. The cli only turns flags into a Chain.
@@ -30,6 +31,9 @@ type Chain struct {
 	Policy func(ctx context.Context) ([]finding.Finding, error)
 	// Verify asks the providers about the secrets; nil: not verified.
 	Verify *Verification
+	// Analyze maps what the live keys reach; nil: not analyzed. It needs
+	// Verify.
+	Analyze *Analysis
 	// OnlyLive keeps only the findings verified live.
 	OnlyLive bool
 }
@@ -39,8 +43,11 @@ type Outcome struct {
 	Findings []finding.Finding
 	// Suppressed counts findings the Filter removed.
 	Suppressed int
-	// Requests counts verification requests sent (-1: not verified).
+	// Requests counts verification (and analysis) requests sent (-1: not
+	// verified).
 	Requests int64
+	// Analyzed counts the live keys analyzed.
+	Analyzed int
 }
 
 // Run runs the chain over a scan's findings (it reuses fs's array).
@@ -59,6 +66,9 @@ func (c *Chain) Run(ctx context.Context, fs []finding.Finding) (Outcome, error) 
 	}
 	if c.Verify != nil && len(fs) > 0 {
 		c.Verify.Findings(ctx, fs)
+		if c.Analyze != nil {
+			out.Analyzed = c.Analyze.Findings(ctx, fs)
+		}
 		out.Requests = c.Verify.Client.Requests()
 		if c.OnlyLive {
 			fs = OnlyLive(fs)
@@ -145,6 +155,13 @@ type Candidate struct {
 	ChecksumFailed bool
 }
 
+// Request is the provider request of a candidate: its companion parts and
+// which of them are only the nearest of several.
+func (c Candidate) Request() verify.Request {
+	parts, ambiguous := finding.Companions(c.Related)
+	return verify.Request{RuleID: c.RuleID, Secret: c.Secret, Parts: parts, Ambiguous: ambiguous, ChecksumFailed: c.ChecksumFailed}
+}
+
 // Findings verifies the findings' secrets and attaches each answer.
 func (v *Verification) Findings(ctx context.Context, fs []finding.Finding) {
 	cs := make([]Candidate, len(fs))
@@ -161,8 +178,7 @@ func (v *Verification) Findings(ctx context.Context, fs []finding.Finding) {
 func (v *Verification) Verify(ctx context.Context, cs []Candidate) []*finding.Verification {
 	reqs := make([]verify.Request, len(cs))
 	for i, c := range cs {
-		parts, ambiguous := finding.Companions(c.Related)
-		reqs[i] = verify.Request{RuleID: c.RuleID, Secret: c.Secret, Parts: parts, Ambiguous: ambiguous, ChecksumFailed: c.ChecksumFailed}
+		reqs[i] = c.Request()
 	}
 	workers := v.Workers
 	if workers <= 0 {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"time"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/sweep/htmlreport"
@@ -12,10 +13,12 @@ import (
 // redacting: the page tells redacted secrets apart by a fingerprint of the
 // full secret, and hides every secret in every text it shows.
 type htmlWriter struct {
-	redact  bool
-	version string
+	redact    bool
+	version   string
+	revocable func(verifier string) bool
+	now       time.Time
 }
 
 func (h htmlWriter) Write(w io.Writer, fs []finding.Finding) error {
-	return htmlreport.WriteFindings(w, fs, htmlreport.Options{Redact: h.redact, Version: h.version})
+	return htmlreport.WriteFindings(w, fs, htmlreport.Options{Redact: h.redact, Version: h.version, Revocable: h.revocable, Now: h.now})
 }

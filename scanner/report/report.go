@@ -8,8 +8,10 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/plan"
 )
 
 // Writer writes a whole report.
@@ -33,6 +35,11 @@ type Options struct {
 	// Repository names the scanned repository, when it is one with a
 	// remote, for formats that record it (SARIF versionControlProvenance).
 	Repository *Repository
+	// Catalogue names providers, revocation pages and which keys achilles
+	// can revoke, for the response plan text and HTML open with.
+	Catalogue plan.Catalogue
+	// Now is the time exposure lengths are counted to (default: now).
+	Now time.Time
 }
 
 // Repository is the scanned repository: its remote as an absolute URI
@@ -41,6 +48,13 @@ type Repository struct {
 	URI      string
 	Revision string
 	Branch   string
+}
+
+func (o Options) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now()
+	}
+	return o.Now
 }
 
 // Formats lists the names New accepts (template takes "template=FILE").
@@ -64,7 +78,7 @@ func New(format string, opts Options) (Writer, error) {
 	var w Writer
 	switch format {
 	case "", "text":
-		w = textWriter{color: opts.Color, incomplete: opts.Incomplete}
+		w = textWriter{color: opts.Color, incomplete: opts.Incomplete, catalogue: opts.Catalogue, now: opts.now()}
 	case "json":
 		w = jsonWriter{}
 	case "jsonl":
@@ -76,7 +90,7 @@ func New(format string, opts Options) (Writer, error) {
 	case "junit":
 		w = junitWriter{}
 	case "html":
-		return htmlWriter{redact: opts.Redact, version: opts.Version}, nil
+		return htmlWriter{redact: opts.Redact, version: opts.Version, revocable: opts.Catalogue.Revocable, now: opts.now()}, nil
 	default:
 		if path, ok := strings.CutPrefix(format, "template="); ok {
 			tw, err := newTemplateWriter(path)

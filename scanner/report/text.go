@@ -7,8 +7,10 @@ import (
 	"iter"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/plan"
 )
 
 // textWriter is the human format: one block per finding, what needs action
@@ -17,7 +19,11 @@ import (
 // through Escape: a path, an author or a commit message holding OSC 52 or a
 // cursor move must not reach the terminal as one. The colour codes are the
 // writer's own.
-type textWriter struct{ color, incomplete bool }
+type textWriter struct {
+	color, incomplete bool
+	catalogue         plan.Catalogue
+	now               time.Time
+}
 
 const (
 	ansiReset  = "\x1b[0m"
@@ -41,6 +47,7 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		fmt.Fprintln(bw, t.paint(ansiBold+ansiYellow, "INCOMPLETE: the scan was interrupted; findings below are those found before it stopped"))
 		fmt.Fprintln(bw)
 	}
+	t.writePlan(bw, fs)
 	for f := range urgent(fs) {
 		head := t.paint(ansiBold+ansiRed, Escape(f.RuleID))
 		if v := f.Verification; v != nil {
@@ -109,6 +116,71 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		fmt.Fprintf(bw, "  %-9s %s\n\n", "id", t.paint(ansiDim, Escape(f.Fingerprint)))
 	}
 	return bw.Flush()
+}
+
+// writePlan opens the report with the response plan: each live key, most
+// harmful first, and what to do about it.
+func (t textWriter) writePlan(bw *bufio.Writer, fs []finding.Finding) {
+	entries := plan.Build(fs, t.catalogue, t.now)
+	if len(entries) == 0 {
+		return
+	}
+	fmt.Fprintln(bw, t.paint(ansiBold+ansiRed, fmt.Sprintf("RESPONSE PLAN: %s, most harmful first", plural(len(entries), "live key", "live keys"))))
+	fmt.Fprintln(bw)
+	for i, e := range entries {
+		sev := "not analyzed"
+		if e.Analysis != nil && e.Analysis.Error == "" {
+			sev = e.Analysis.Severity
+		}
+		fmt.Fprintf(bw, "%d. %s #%s  [%s]  %s\n", i+1, t.paint(ansiBold, Escape(e.Provider)), e.Fingerprint, Escape(sev), Escape(e.Worst()))
+		if e.Identity != "" {
+			fmt.Fprintf(bw, "   %-12s %s\n", "owner", Escape(e.Identity))
+		}
+		if len(e.ExposedBy) > 0 {
+			fmt.Fprintf(bw, "   %-12s %s\n", "exposed by", Escape(strings.Join(e.ExposedBy, ", ")))
+		}
+		if e.FirstExposed != "" {
+			fmt.Fprintf(bw, "   %-12s %s (%d days)\n", "since", e.FirstExposed, e.DaysExposed)
+		}
+		if len(e.StillAt) > 0 {
+			fmt.Fprintf(bw, "   %-12s %s\n", "still in", Escape(strings.Join(e.StillAt, ", ")))
+		} else if e.Removed > 0 {
+			fmt.Fprintf(bw, "   %-12s %s\n", "still in", "history only (removed from HEAD)")
+		}
+		if a := e.Analysis; a != nil && len(a.Resources) > 0 {
+			fmt.Fprintf(bw, "   %-12s %s\n", "reaches", Escape(reach(a.Resources, 5)))
+		}
+		label := "do"
+		for j, s := range e.Steps {
+			fmt.Fprintf(bw, "   %-12s %d. %s\n", label, j+1, Escape(s))
+			label = ""
+		}
+		fmt.Fprintln(bw)
+	}
+}
+
+// reach lists up to n resources with their permissions.
+func reach(rs []finding.Resource, n int) string {
+	var parts []string
+	for i, r := range rs {
+		if i == n {
+			parts = append(parts, fmt.Sprintf("and %d more", len(rs)-n))
+			break
+		}
+		p := r.Kind + " " + r.Name
+		if len(r.Permissions) > 0 {
+			p += " (" + strings.Join(r.Permissions, ", ") + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // urgent yields the findings in the order they need action: live keys,

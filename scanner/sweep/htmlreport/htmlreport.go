@@ -30,6 +30,7 @@ import (
 	"github.com/achilles-sec/achilles/rules"
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/plan"
 	"github.com/achilles-sec/achilles/scanner/sweep/store"
 )
 
@@ -55,6 +56,22 @@ type Options struct {
 	VerifyHint string
 	// PageSize is the number of secrets a page shows (default 50).
 	PageSize int
+	// Revocable tells which verifiers' keys `achilles revoke` revokes, for
+	// the response plan (nil: none).
+	Revocable func(verifier string) bool
+}
+
+// PlanItem is one live key of the response plan, as the page shows it.
+type PlanItem struct {
+	Fingerprint, Provider, Identity, Severity, Worst string
+	ExposedBy                                        []string
+	FirstExposed                                     string
+	DaysExposed                                      int
+	StillAt                                          []string
+	Removed                                          int
+	Reaches                                          []string
+	Steps                                            []string
+	Revoke                                           string
 }
 
 // Secret is one row: a secret and every place it was found.
@@ -122,6 +139,7 @@ type data struct {
 	Providers, Repos, Tiers, Confidences   []string
 	Live, Findings, Repositories, NSecrets int
 	High, AtHead, Verified                 int
+	Plan                                   []PlanItem
 	Bars                                   []Bar
 	ChartW, ChartH, MaxCount               int
 	Redacted                               bool
@@ -386,6 +404,7 @@ func Write(w io.Writer, es []store.Exposure, o Options) error {
 	d.Findings, d.Repositories, d.NSecrets = len(es), len(repos), len(d.Secrets)
 	d.MultiRepo = len(repos) > 0
 	d.Headline = headline(d, o.VerifyHint)
+	d.Plan = responsePlan(es, cfg, o, hide)
 	d.Bars, d.ChartW, d.ChartH, d.MaxCount = chart(months)
 	if err := page.Execute(w, d); err != nil {
 		return fmt.Errorf("writing the HTML report: %w", err)
@@ -623,4 +642,72 @@ func chart(months map[string]int) ([]Bar, int, int, int) {
 		bars = append(bars, Bar{Month: m, Count: c, X: x, Y: h - pad - bh, W: barW, H: bh, LabelX: x, ShowLabel: i%every == 0, Label: h - 8})
 	}
 	return bars, pad*2 + len(all)*(barW+gap), h, top
+}
+
+// responsePlan is the plan of the live keys (scanner/plan), its texts
+// passed through hide like every other text of the page.
+func responsePlan(es []store.Exposure, cfg *catalogue, o Options, hide func(string) string) []PlanItem {
+	fs := make([]finding.Finding, 0, len(es))
+	for _, e := range es {
+		if e.Verification.Status != store.Live {
+			continue
+		}
+		f := e.Finding.Finding
+		v := e.Verification
+		f.Verification = &finding.Verification{Status: v.Status, Identity: v.Identity, Verifier: v.Verifier}
+		if e.Repo != "" {
+			f.Path = e.Repo + ": " + f.Path
+		}
+		fs = append(fs, f)
+	}
+	var out []PlanItem
+	for _, e := range plan.Build(fs, cfg.plan(o.Revocable), o.Now) {
+		it := PlanItem{Fingerprint: e.Fingerprint, Provider: e.Provider, Identity: hide(e.Identity), Severity: "not analyzed",
+			Worst: hide(e.Worst()), FirstExposed: e.FirstExposed, DaysExposed: e.DaysExposed, Removed: e.Removed, Revoke: e.Revoke}
+		if a := e.Analysis; a != nil && a.Error == "" {
+			it.Severity = a.Severity
+			for i, r := range a.Resources {
+				if i == 20 {
+					it.Reaches = append(it.Reaches, fmt.Sprintf("and %d more", len(a.Resources)-20))
+					break
+				}
+				line := r.Kind + " " + r.Name
+				if len(r.Permissions) > 0 {
+					line += ": " + strings.Join(r.Permissions, ", ")
+				}
+				it.Reaches = append(it.Reaches, hide(line))
+			}
+		}
+		for _, s := range e.ExposedBy {
+			it.ExposedBy = append(it.ExposedBy, hide(s))
+		}
+		for _, s := range e.StillAt {
+			it.StillAt = append(it.StillAt, hide(s))
+		}
+		for _, s := range e.Steps {
+			it.Steps = append(it.Steps, hide(s))
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// PlanCatalogue is what the response plan of any report needs of the rule
+// set's catalogue: each finding's provider name and revocation page (as
+// this page names them), and which keys achilles can revoke.
+func PlanCatalogue(cfg *rules.Config, revocable func(verifier string) bool) plan.Catalogue {
+	if cfg == nil {
+		cfg = builtinRules()
+	}
+	return newCatalogue(cfg).plan(revocable)
+}
+
+func (c *catalogue) plan(revocable func(string) bool) plan.Catalogue {
+	return plan.Catalogue{
+		Provider: func(rule, verifier string) (string, string) {
+			_, name, revoke, _ := providerOf(c, verifier, store.Finding{Finding: finding.Finding{RuleID: rule}})
+			return name, revoke
+		},
+		Revocable: revocable,
+	}
 }

@@ -52,17 +52,18 @@ history and where to revoke the key. The page pages, filters and prints
 			if err != nil {
 				return err
 			}
+			so := &scanOptions{IO: cio, ConfigPath: config}
+			cfg, err := so.loadRules(target{}, nil)
+			if err != nil {
+				return usageError{err}
+			}
+			cat := planCatalogue(cfg)
 			write := func(w io.Writer) error {
 				if format == "html" {
-					so := &scanOptions{IO: cio, ConfigPath: config}
-					cfg, err := so.loadRules(target{}, nil)
-					if err != nil {
-						return usageError{err}
-					}
 					return htmlreport.Write(w, es, htmlreport.Options{Redact: !noRedact, Now: time.Now(), Version: Version, Rules: cfg,
-						VerifyHint: "achilles sweep --reverify"})
+						VerifyHint: "achilles sweep --reverify", Revocable: cat.Revocable})
 				}
-				rw, err := report.New(format, report.Options{Redact: !noRedact, Version: Version})
+				rw, err := report.New(format, report.Options{Redact: !noRedact, Version: Version, Catalogue: cat})
 				if err != nil {
 					return err
 				}

@@ -16,6 +16,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/verify"
 	"github.com/achilles-sec/achilles/rules"
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/pipeline"
 	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/achilles-sec/achilles/scanner/sweep/store"
 	"github.com/spf13/cobra"
@@ -274,7 +275,7 @@ func dbTargets(ctx context.Context, cfg *rules.Config, st *store.Store, fps []st
 			t.fingerprints = append(t.fingerprints, f.Fingerprint)
 			continue
 		}
-		req := verifyRequest(f.RuleID, f.Secret, f.Related, f.ChecksumFailed)
+		req := pipeline.Candidate{RuleID: f.RuleID, Secret: f.Secret, Related: f.Related, ChecksumFailed: f.ChecksumFailed}.Request()
 		t := &revokeTarget{fingerprints: []string{f.Fingerprint}, rule: cfg.ByID(f.RuleID), ruleID: f.RuleID, secretID: f.SecretID, req: req}
 		if f.Status == store.Canary {
 			t.canary = "canary token (so the sweep's verification found)"

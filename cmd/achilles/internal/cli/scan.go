@@ -19,7 +19,9 @@ import (
 	"github.com/achilles-sec/achilles/scanner/archive"
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/pipeline"
+	"github.com/achilles-sec/achilles/scanner/plan"
 	"github.com/achilles-sec/achilles/scanner/report"
+	"github.com/achilles-sec/achilles/scanner/sweep/htmlreport"
 	"github.com/achilles-sec/achilles/scanner/triage"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -343,6 +345,13 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 			return err
 		}
 	}
+	if o.Analyze {
+		as, err := analyzerSet()
+		if err != nil {
+			return err
+		}
+		chain.Analyze = &pipeline.Analysis{Client: chain.Verify.Client, Analyzers: as}
+	}
 	out, err := chain.Run(ctx, res.Findings)
 	if err != nil {
 		return err
@@ -354,6 +363,9 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	if out.Requests >= 0 {
 		fmt.Fprintf(errOut, "achilles: verification: %d requests\n", out.Requests)
 	}
+	if chain.Analyze != nil {
+		fmt.Fprintf(errOut, "achilles: analysis: %s analyzed\n", scanner.Plural(int64(out.Analyzed), "live key", "live keys"))
+	}
 	// An interrupt during verification leaves answers missing: the report
 	// is as incomplete as one cut short during the scan.
 	incomplete := res.Incomplete || ctx.Err() != nil
@@ -361,7 +373,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	if t.policy != nil {
 		infos = append(infos, report.RuleInfo{ID: configChangeRule, Description: configChangeDescription, Confidence: "high"})
 	}
-	if err := o.writeReport(fs, incomplete, infos); err != nil {
+	if err := o.writeReport(fs, incomplete, infos, planCatalogue(cfg)); err != nil {
 		return err
 	}
 	fmt.Fprintln(errOut, "achilles: "+report.Escape(res.Stats.Summary(len(fs))))
@@ -430,9 +442,21 @@ func ruleInfos(cfg *rules.Config) []report.RuleInfo {
 	return out
 }
 
-func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool, ruleSet []report.RuleInfo) error {
+// planCatalogue is what the response plan needs: providers and revocation
+// pages from the rules' catalogue, and which keys `achilles revoke` can
+// revoke.
+func planCatalogue(cfg *rules.Config) plan.Catalogue {
+	revokers, err := revokerSet()
+	return htmlreport.PlanCatalogue(cfg, func(verifier string) bool {
+		_, ok := revokers[verifier]
+		return err == nil && ok
+	})
+}
+
+func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool, ruleSet []report.RuleInfo, cat plan.Catalogue) error {
 	color := o.Output == "" && isTerminal(o.IO.Out) && !o.NoColor && os.Getenv("NO_COLOR") == ""
-	w, err := report.New(o.Format, report.Options{Redact: o.redact(), Color: color, Version: reportVersion(), Incomplete: incomplete, Rules: ruleSet, Repository: o.repository})
+	w, err := report.New(o.Format, report.Options{Redact: o.redact(), Color: color, Version: reportVersion(), Incomplete: incomplete, Rules: ruleSet,
+		Repository: o.repository, Catalogue: cat})
 	if err != nil {
 		return usageError{err}
 	}

@@ -22,6 +22,7 @@ type verifyOptions struct {
 	FailOn            string
 	Timeout           time.Duration
 	AllowContentHosts bool
+	Analyze           bool
 }
 
 func addVerifyFlags(cmd *cobra.Command, o *verifyOptions) {
@@ -30,6 +31,7 @@ func addVerifyFlags(cmd *cobra.Command, o *verifyOptions) {
 	f.BoolVar(&o.OnlyVerified, "only-verified", false, "report only secrets verified live (implies --verify)")
 	f.StringVar(&o.FailOn, "fail-on", "any", "exit with --exit-code when: any finding is reported, or only when a live one is (live; implies --verify)")
 	f.DurationVar(&o.Timeout, "verify-timeout", 10*time.Second, "time limit for verifying one secret")
+	f.BoolVar(&o.Analyze, "analyze", false, "map what each live key can reach (read-only calls to its provider; implies --verify): the response plan lists the worst first")
 	f.BoolVar(&o.AllowContentHosts, "verify-content-hosts", false, "also send secrets to hosts named in the scanned content (e.g. a connection string's host): off by default")
 }
 
@@ -41,7 +43,7 @@ func (o *verifyOptions) validate() error {
 	default:
 		return usageError{fmt.Errorf("--fail-on %q: want any or live", o.FailOn)}
 	}
-	if o.OnlyVerified {
+	if o.OnlyVerified || o.Analyze {
 		o.Verify = true
 	}
 	return nil
