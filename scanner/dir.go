@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/achilles-sec/achilles/detectors"
@@ -21,31 +22,106 @@ import (
 // ErrTarget marks a target that cannot be scanned at all (exit status 2).
 var ErrTarget = errors.New("target cannot be scanned")
 
+// Blob is one piece of content a source offers the searcher: a file of a
+// folder, an entry of an image layer, an attachment of an issue.
+type Blob struct {
+	// Path is the path findings report (path rules apply to it).
+	Path string
+	// Size is the content's size in bytes (-1: unknown; the content is
+	// then streamed).
+	Size int64
+	// Open opens the content. A reader that is also an io.ReaderAt can be
+	// opened as an archive when it is larger than the size limit.
+	Open func() (io.ReadCloser, error)
+	// Locate, when set, gives each finding of the blob its kind of
+	// location and origin (an image layer); findings are files otherwise.
+	Locate func(*finding.Finding)
+}
+
+// BlobSource enumerates a source's blobs: it calls yield for each (yield
+// returns an error when the scan stops) and returns what stopped it.
+// Problems with one blob are warnings (warn); an error returned means the
+// source could not be read at all.
+type BlobSource func(ctx context.Context, warn func(error), yield func(Blob) error) error
+
+// ScanBlobs is the searcher for every source that is not git history:
+// each blob is read by one of opts.Jobs workers with the same size limit,
+// binary check, archive opening, decoding and streaming, so that a folder,
+// an image or an issue tracker are scanned alike.
+func ScanBlobs(ctx context.Context, opts Options, what string, src BlobSource) (*Result, error) {
+	start := time.Now()
+	var c counters
+	opts.countInline(&c)
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	blobs := make(chan Blob, 256)
+	var col collector
+	p := pool.New().WithContext(ctx).WithMaxGoroutines(jobs + 1).WithCancelOnError()
+	p.Go(func(ctx context.Context) error {
+		defer close(blobs)
+		return src(ctx, func(err error) { opts.warn(&c, err) }, func(b Blob) error {
+			select {
+			case blobs <- b:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	})
+	var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+	for i := 0; i < jobs; i++ {
+		p.Go(func(ctx context.Context) error {
+			for b := range blobs {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				fs, err := scanBlob(ctx, opts, &c, b, &bufPool)
+				if b.Locate != nil {
+					for i := range fs {
+						b.Locate(&fs[i])
+					}
+				}
+				col.add(fs)
+				if err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					opts.warn(&c, err)
+				}
+			}
+			return nil
+		})
+	}
+	err := p.Wait()
+	res := &Result{Findings: col.all(), Incomplete: ctx.Err() != nil}
+	c.fill(&res.Stats)
+	res.Stats.What = what
+	res.Stats.Duration = time.Since(start)
+	finding.Sort(res.Findings)
+	res.Findings = finding.Group(res.Findings)
+	if err != nil && !res.Incomplete && !errors.Is(err, ErrTarget) {
+		err = fmt.Errorf("%w: %w", ErrTarget, err)
+	}
+	return res, err
+}
+
 // ScanPaths scans files and folders. Folders are walked (".git" folders
 // skipped, symlinks not followed); binary files are skipped and counted;
 // files over MaxFileSize are streamed in chunks.
 func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, error) {
-	start := time.Now()
-	var c counters
-	opts.countInline(&c)
 	for _, p := range paths {
 		if _, err := os.Lstat(p); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrTarget, err)
 		}
 	}
-	jobs := opts.Jobs
-	if jobs <= 0 {
-		jobs = runtime.NumCPU()
-	}
-	files := make(chan string, 256)
-	var col collector
-	p := pool.New().WithContext(ctx).WithMaxGoroutines(jobs + 1).WithCancelOnError()
-	p.Go(func(ctx context.Context) error {
-		defer close(files)
+	var skipped atomic.Int64
+	res, err := ScanBlobs(ctx, opts, describePaths(paths), func(ctx context.Context, warn func(error), yield func(Blob) error) error {
 		for _, root := range paths {
 			err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
-					opts.warn(&c, fmt.Errorf("%s: %w", path, unwrapPathErr(err)))
+					warn(fmt.Errorf("%s: %w", path, unwrapPathErr(err)))
 					if d != nil && d.IsDir() {
 						return fs.SkipDir
 					}
@@ -59,15 +135,10 @@ func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, erro
 				}
 				if !d.Type().IsRegular() {
 					// Symlinks, sockets, devices: not followed or read.
-					c.skipped.Add(1)
+					skipped.Add(1)
 					return nil
 				}
-				select {
-				case files <- path:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+				return yield(fileBlob(path))
 			})
 			if err != nil {
 				return err
@@ -75,34 +146,21 @@ func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, erro
 		}
 		return nil
 	})
-	var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-	for i := 0; i < jobs; i++ {
-		p.Go(func(ctx context.Context) error {
-			for path := range files {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				fs, err := scanFile(ctx, opts, &c, path, &bufPool)
-				if err != nil {
-					if ctx.Err() != nil {
-						return ctx.Err()
-					}
-					opts.warn(&c, err)
-					continue
-				}
-				col.add(fs)
-			}
-			return nil
-		})
+	if res != nil {
+		res.Stats.Skipped += skipped.Load()
 	}
-	err := p.Wait()
-	res := &Result{Findings: col.all(), Incomplete: ctx.Err() != nil}
-	c.fill(&res.Stats)
-	res.Stats.What = describePaths(paths)
-	res.Stats.Duration = time.Since(start)
-	finding.Sort(res.Findings)
-	res.Findings = finding.Group(res.Findings)
 	return res, err
+}
+
+// fileBlob is a file of a folder: its size is read when it is opened.
+func fileBlob(path string) Blob {
+	return Blob{Path: filepath.ToSlash(path), Size: -1, Open: func() (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
+		}
+		return f, nil
+	}}
 }
 
 func describePaths(paths []string) string {
@@ -120,55 +178,64 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPool *sync.Pool) ([]finding.Finding, error) {
+// sizer is a reader that can tell its size (an *os.File).
+type sizer interface{ Stat() (fs.FileInfo, error) }
+
+func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *sync.Pool) ([]finding.Finding, error) {
 	cfg := opts.Engine.Config()
-	rel := filepath.ToSlash(path)
+	rel := b.Path
 	out := pathFindings(cfg, place{path: rel})
 	if pathIgnored(cfg, rel) {
 		c.skipped.Add(1)
 		return out, nil
 	}
-	f, err := os.Open(path)
+	f, err := b.Open()
 	if err != nil {
-		return out, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
+		return out, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return out, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
+	size := b.Size
+	if s, ok := f.(sizer); ok && size < 0 {
+		st, err := s.Stat()
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", rel, unwrapPathErr(err))
+		}
+		size = st.Size()
 	}
 	max := opts.MaxFileSize
 	if max <= 0 {
 		max = DefaultMaxFileSize
 	}
 	c.objects.Add(1)
-	if st.Size() > max {
+	if size < 0 || size > max {
 		head := make([]byte, 8000)
 		n, _ := io.ReadFull(f, head)
-		if fs, ok := opts.archiveFindings(ctx, c, rel, head[:n], f, st.Size()); ok {
-			opts.progress(st.Size(), 1)
-			return append(out, fs...), nil
+		head = head[:n]
+		if ra, ok := f.(io.ReaderAt); ok && size > 0 {
+			if fs, ok := opts.archiveFindings(ctx, c, rel, head, ra, size); ok {
+				opts.progress(size, 1)
+				return append(out, fs...), nil
+			}
+		} else if opts.isArchive(head) {
+			opts.warn(c, fmt.Errorf("%s: an archive larger than --max-file-size read as a stream is scanned as it is, not opened", rel))
 		}
-		if IsBinary(head[:n]) {
+		if IsBinary(head) {
 			c.binary.Add(1)
-			opts.progress(st.Size(), 1)
+			opts.progress(max64(size, 0), 1)
 			return out, nil
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return out, fmt.Errorf("%s: %w", path, err)
-		}
-		fs, err := streamFindings(ctx, opts, c, f, place{path: rel}, st.Size())
+		fs, err := streamFindings(ctx, opts, c, io.MultiReader(bytes.NewReader(head), f), place{path: rel}, max64(size, 0))
 		opts.progress(0, 1)
 		if err != nil {
-			return out, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
+			return out, fmt.Errorf("%s: %w", rel, unwrapPathErr(err))
 		}
 		return joinFindings(out, fs), nil
 	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := (*bp)[:0]
-	if int64(cap(buf)) < st.Size()+1 {
-		buf = make([]byte, 0, st.Size()+512)
+	if int64(cap(buf)) < size+1 {
+		buf = make([]byte, 0, size+512)
 	}
 	for {
 		n, err := f.Read(buf[len(buf):cap(buf)])
@@ -177,7 +244,7 @@ func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPo
 			break
 		}
 		if err != nil {
-			return out, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
+			return out, fmt.Errorf("%s: %w", rel, unwrapPathErr(err))
 		}
 		if len(buf) == cap(buf) {
 			// The file grew while being read.
@@ -197,6 +264,13 @@ func scanFile(ctx context.Context, opts Options, c *counters, path string, bufPo
 		return out, nil
 	}
 	return joinFindings(out, toFindings(cfg, opts.bufScanner().Scan(buf), place{path: rel})), nil
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
 }
 
 // joinFindings appends b to a without copying b when a is empty: b can

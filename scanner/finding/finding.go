@@ -34,6 +34,8 @@ type Finding struct {
 	// first introduced the content at Path. In JSON its fields sit beside
 	// the finding's own (commit, author, ...), as they always have.
 	Git *GitOrigin `json:"-"`
+	// Image is the layer of a container image the finding is in.
+	Image *ImageOrigin `json:"image,omitempty"`
 	// Locations lists every place in the file the same secret was found by
 	// the same rule, when there is more than one (Line and Column are the
 	// first): one finding per rule, secret and path, as for git history.
@@ -66,7 +68,25 @@ const (
 	KindStdin Kind = "stdin"
 	// KindGit is a blob at Path in a commit of a repository: Git says which.
 	KindGit Kind = "git"
+	// KindImage is a file at Path in a layer of a container image, or the
+	// image's configuration: Image says which.
+	KindImage Kind = "image"
 )
+
+// ImageOrigin is where in a container image a finding's content came from.
+type ImageOrigin struct {
+	// Image is the reference scanned (registry/name:tag, a tarball's path).
+	Image string `json:"image,omitempty"`
+	// Layer is the digest of the layer holding the file ("" for the
+	// image's configuration: environment, labels, history).
+	Layer string `json:"layer,omitempty"`
+	// CreatedBy is the history command that made the layer.
+	CreatedBy string `json:"created_by,omitempty"`
+	// Removed tells that a later layer deletes the file (a whiteout): the
+	// secret is not in the running image's file system, but anyone who
+	// pulls the image has it.
+	Removed bool `json:"removed,omitempty"`
+}
 
 // GitOrigin is where in git history a finding's content came from.
 type GitOrigin struct {
@@ -82,6 +102,11 @@ type GitOrigin struct {
 	// introducing commit; the finding's Line and Column are then where it
 	// is now.
 	IntroducedLine int `json:"introduced_line,omitempty"`
+	// HiddenRef names a ref that is neither a branch nor a tag (a pull
+	// request's refs/pull/12/head) when the commit is reachable only from
+	// such refs: it was never merged, but whoever can fetch the
+	// repository has it.
+	HiddenRef string `json:"hidden_ref,omitempty"`
 }
 
 // Position is one more place a finding's secret occurs in its file.
@@ -111,6 +136,15 @@ func (f *Finding) Origin() []Field {
 		add("email", g.Email)
 		add("date", g.Date)
 		add("message", g.Message)
+		add("hidden_ref", g.HiddenRef)
+	}
+	if im := f.Image; im != nil {
+		add("image", im.Image)
+		add("layer", im.Layer)
+		add("created_by", im.CreatedBy)
+		if im.Removed {
+			add("removed", "deleted by a later layer")
+		}
 	}
 	return out
 }
@@ -119,8 +153,11 @@ func (f *Finding) Origin() []Field {
 // a git finding, "" for a file. Two findings of one secret at one path are
 // the same finding only when their origins are the same.
 func (f *Finding) OriginID() string {
-	if f.Git != nil {
+	switch {
+	case f.Git != nil:
 		return f.Git.Commit
+	case f.Image != nil:
+		return f.Image.Image + "@" + f.Image.Layer
 	}
 	return ""
 }
