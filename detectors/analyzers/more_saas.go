@@ -1,0 +1,15 @@
+package analyzers
+
+import (
+	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/shopify"
+)
+
+// moreSaasAnalyzers lists the analyzers of further SaaS and developer-tool
+// providers: commerce, incident response, observability, issue tracking
+// and project management.
+func moreSaasAnalyzers() []analyze.Analyzer {
+	return []analyze.Analyzer{
+		shopify.Analyzer{},
+	}
+}
