@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/newrelic"
 	"github.com/achilles-sec/achilles/detectors/pagerduty"
 	"github.com/achilles-sec/achilles/detectors/shopify"
 )
@@ -11,6 +12,7 @@ import (
 // and project management.
 func moreSaasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
+		newrelic.Analyzer{},
 		pagerduty.Analyzer{},
 		shopify.Analyzer{},
 	}
