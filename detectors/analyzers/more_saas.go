@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/grafana"
 	"github.com/achilles-sec/achilles/detectors/newrelic"
 	"github.com/achilles-sec/achilles/detectors/pagerduty"
 	"github.com/achilles-sec/achilles/detectors/shopify"
@@ -12,6 +13,7 @@ import (
 // and project management.
 func moreSaasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
+		grafana.Analyzer{},
 		newrelic.Analyzer{},
 		pagerduty.Analyzer{},
 		shopify.Analyzer{},
