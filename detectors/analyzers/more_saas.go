@@ -3,6 +3,7 @@ package analyzers
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
 	"github.com/achilles-sec/achilles/detectors/grafana"
+	"github.com/achilles-sec/achilles/detectors/linear"
 	"github.com/achilles-sec/achilles/detectors/newrelic"
 	"github.com/achilles-sec/achilles/detectors/pagerduty"
 	"github.com/achilles-sec/achilles/detectors/shopify"
@@ -14,6 +15,7 @@ import (
 func moreSaasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
 		grafana.Analyzer{},
+		linear.Analyzer{},
 		newrelic.Analyzer{},
 		pagerduty.Analyzer{},
 		shopify.Analyzer{},
