@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/atlassian"
 	"github.com/achilles-sec/achilles/detectors/grafana"
 	"github.com/achilles-sec/achilles/detectors/linear"
 	"github.com/achilles-sec/achilles/detectors/newrelic"
@@ -14,6 +15,7 @@ import (
 // and project management.
 func moreSaasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
+		atlassian.Analyzer{},
 		grafana.Analyzer{},
 		linear.Analyzer{},
 		newrelic.Analyzer{},
