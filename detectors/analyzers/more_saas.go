@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/asana"
 	"github.com/achilles-sec/achilles/detectors/atlassian"
 	"github.com/achilles-sec/achilles/detectors/grafana"
 	"github.com/achilles-sec/achilles/detectors/linear"
@@ -15,6 +16,7 @@ import (
 // and project management.
 func moreSaasAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
+		asana.Analyzer{},
 		atlassian.Analyzer{},
 		grafana.Analyzer{},
 		linear.Analyzer{},
