@@ -15,7 +15,7 @@ import (
 // Analyzers returns every built-in analyzer by id; it fails on a duplicate.
 func Analyzers() (map[string]analyze.Analyzer, error) {
 	out := map[string]analyze.Analyzer{}
-	for _, fam := range [][]analyze.Analyzer{codeAnalyzers(), cloudAnalyzers(), aiAnalyzers(), saasAnalyzers(), moreCloudAnalyzers()} {
+	for _, fam := range [][]analyze.Analyzer{codeAnalyzers(), cloudAnalyzers(), aiAnalyzers(), saasAnalyzers(), moreSaasAnalyzers(), moreCloudAnalyzers()} {
 		for _, a := range fam {
 			if _, dup := out[a.ID()]; dup {
 				return nil, fmt.Errorf("analyzer %s is listed twice", a.ID())
