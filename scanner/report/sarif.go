@@ -177,6 +177,9 @@ func (s sarifWriter) Write(w io.Writer, fs []finding.Finding) error {
 		if p, known := f.StillPresent(); known {
 			res.Properties["stillPresent"] = p
 		}
+		if f.Analysis != nil {
+			res.Properties["analysis"] = f.Analysis
+		}
 		if f.Verification != nil {
 			res.Properties["verification"] = f.Verification
 			if f.Verification.Status == "live" {
@@ -203,6 +206,9 @@ func message(f finding.Finding) string {
 	}
 	if f.Verification != nil && f.Verification.Status == "live" {
 		msg += "; the provider says it STILL WORKS: revoke it"
+		if a := f.Analysis; a != nil && a.Error == "" && a.Worst != "" {
+			msg += " (" + a.Worst + ")"
+		}
 	}
 	return msg
 }

@@ -138,10 +138,12 @@ func TestOnlyVerifiedFailOnAndRedact(t *testing.T) {
 	if r.code != ExitFindings || strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, `"live"`) {
 		t.Fatalf("only-verified: %+v", r)
 	}
-	// Text: live first and marked; --redact hides both secrets everywhere.
+	// Text: the response plan of the one live key, then the live finding
+	// first and marked; --redact hides both secrets everywhere.
 	r = runCLI(t, "", "dir", dir, "-c", cfg, "--verify", "--redact", "--no-progress")
-	if !strings.HasPrefix(r.stdout, "LIVE test-token") {
-		t.Errorf("live finding not first and marked:\n%s", r.stdout)
+	_, findings, _ := strings.Cut(r.stdout, "\n\nLIVE ")
+	if !strings.HasPrefix(r.stdout, "RESPONSE PLAN: 1 live key") || !strings.HasPrefix(findings, "test-token") || strings.Contains(r.stdout[:strings.Index(r.stdout, "\n\nLIVE ")], "\ntest-token  Test token") {
+		t.Errorf("no plan, or the live finding is not first and marked:\n%s", r.stdout)
 	}
 	if strings.Contains(r.stdout+r.stderr, liveTok) || strings.Contains(r.stdout+r.stderr, deadTok) {
 		t.Error("a secret shows with --redact")
