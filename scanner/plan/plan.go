@@ -68,9 +68,10 @@ func Build(fs []finding.Finding, cat Catalogue, now time.Time) []Entry {
 		if v == nil || v.Status != "live" {
 			continue
 		}
-		a, ok := bySecret[f.Secret]
+		key := secretKey(f)
+		a, ok := bySecret[key]
 		if !ok {
-			a = &acc{e: Entry{Fingerprint: finding.SecretHash(f.Secret)[:8], RuleID: f.RuleID, Verifier: v.Verifier, Identity: v.Identity},
+			a = &acc{e: Entry{Fingerprint: key[:8], RuleID: f.RuleID, Verifier: v.Verifier, Identity: v.Identity},
 				authors: map[string]time.Time{}, still: map[string]bool{}}
 			if cat.Provider != nil {
 				a.e.Provider, a.e.Revoke = cat.Provider(f.RuleID, v.Verifier)
@@ -79,7 +80,7 @@ func Build(fs []finding.Finding, cat Catalogue, now time.Time) []Entry {
 				a.e.Provider = f.RuleID
 			}
 			a.e.Revocable = cat.Revocable != nil && cat.Revocable(v.Verifier)
-			bySecret[f.Secret] = a
+			bySecret[key] = a
 			order = append(order, a)
 		}
 		if a.e.Analysis == nil && f.Analysis != nil {
@@ -143,6 +144,16 @@ func Build(fs []finding.Finding, cat Catalogue, now time.Time) []Entry {
 		return out[i].Provider < out[j].Provider
 	})
 	return out
+}
+
+// secretKey tells keys apart by the hash of the secret the fingerprint
+// holds ("rule:hash:path"), which survives redaction (a redacted report's
+// secrets all read "tok*****"), and by the secret's own hash otherwise.
+func secretKey(f *finding.Finding) string {
+	if parts := strings.SplitN(f.Fingerprint, ":", 3); len(parts) == 3 && len(parts[1]) == 16 {
+		return parts[1]
+	}
+	return finding.SecretHash(f.Secret)
 }
 
 // Worst is the entry's blast radius in one line.

@@ -158,9 +158,29 @@ func RedactAll(fs []finding.Finding) []finding.Finding {
 			v.Reason, v.Identity = hide.Replace(v.Reason), hide.Replace(v.Identity)
 			f.Verification = &v
 		}
+		if f.Analysis != nil {
+			f.Analysis = redactAnalysis(f.Analysis, hide.Replace)
+		}
 		out[i] = RedactFinding(f)
 	}
 	return out
+}
+
+// redactAnalysis hides secrets in every text of an analysis (analyzers
+// scrub their own key; another key of the report could still be named).
+func redactAnalysis(a *finding.Analysis, hide func(string) string) *finding.Analysis {
+	c := *a
+	c.Worst, c.Identity, c.Error = hide(c.Worst), hide(c.Identity), hide(c.Error)
+	c.Partial = make([]string, len(a.Partial))
+	for i, p := range a.Partial {
+		c.Partial[i] = hide(p)
+	}
+	c.Resources = make([]finding.Resource, len(a.Resources))
+	for i, r := range a.Resources {
+		r.Name = hide(r.Name)
+		c.Resources[i] = r
+	}
+	return &c
 }
 
 // RedactFinding returns f with the secret hidden in every field that can

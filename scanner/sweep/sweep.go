@@ -76,6 +76,9 @@ type Options struct {
 	Parallel int
 	// Verifier, when set, verifies each new secret once.
 	Verifier Verifier
+	// Analysis, when set (with Verifier), maps what each secret found live
+	// reaches, and the store keeps it.
+	Analysis *pipeline.Analysis
 	Progress Progress
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -169,7 +172,7 @@ func Run(ctx context.Context, st *store.Store, ts []targets.Target, o Options) (
 		if err != nil {
 			return sum, err
 		}
-		n, err := verifySecrets(ctx, st, ids, o.Verifier, o.now)
+		n, err := verifySecrets(ctx, st, ids, o.Verifier, o.Analysis, o.now)
 		sum.Verified += n
 		if err != nil {
 			return sum, err
@@ -252,7 +255,7 @@ func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options
 	if o.Verifier == nil || len(ids) == 0 {
 		return out, 0, nil
 	}
-	n, err := verifySecrets(ctx, st, ids, o.Verifier, o.now)
+	n, err := verifySecrets(ctx, st, ids, o.Verifier, o.Analysis, o.now)
 	if ctx.Err() != nil {
 		return out, n, nil
 	}
@@ -284,15 +287,15 @@ func cacheName(key string) string {
 
 // verifySecrets verifies the secrets with these ids and records the
 // answers. It returns how many secrets got an answer.
-func verifySecrets(ctx context.Context, st *store.Store, ids []string, v Verifier, now func() time.Time) (int, error) {
+func verifySecrets(ctx context.Context, st *store.Store, ids []string, v Verifier, an *pipeline.Analysis, now func() time.Time) (int, error) {
 	secs, err := st.Secrets(ctx, ids)
 	if err != nil {
 		return 0, err
 	}
-	return verifyAndRecord(ctx, st, secs, v, now)
+	return verifyAndRecord(ctx, st, secs, v, an, now)
 }
 
-func verifyAndRecord(ctx context.Context, st *store.Store, secs []store.Secret, v Verifier, now func() time.Time) (int, error) {
+func verifyAndRecord(ctx context.Context, st *store.Store, secs []store.Secret, v Verifier, an *pipeline.Analysis, now func() time.Time) (int, error) {
 	var reqs []Request
 	var owner []int
 	for i, s := range secs {
@@ -309,12 +312,13 @@ func verifyAndRecord(ctx context.Context, st *store.Store, secs []store.Secret, 
 		return 0, ctx.Err() // cancelled answers are not answers
 	}
 	best := make([]*finding.Verification, len(secs))
+	bestReq := make([]int, len(secs))
 	for i, a := range answers {
 		if a == nil {
 			continue
 		}
 		if b := best[owner[i]]; b == nil || b.Status == store.Unknown && a.Status != store.Unknown {
-			best[owner[i]] = a
+			best[owner[i]], bestReq[owner[i]] = a, i
 		}
 	}
 	n := 0
@@ -329,6 +333,26 @@ func verifyAndRecord(ctx context.Context, st *store.Store, secs []store.Secret, 
 			return n, err
 		}
 	}
+	if an != nil {
+		// The live secrets, each as the finding its provider answered for.
+		var live []finding.Finding
+		var ids []string
+		for i, a := range best {
+			if a != nil && a.Status == store.Live {
+				r := reqs[bestReq[i]]
+				live = append(live, finding.Finding{RuleID: r.RuleID, Secret: r.Secret, Related: r.Related, Verification: a})
+				ids = append(ids, secs[i].ID)
+			}
+		}
+		an.Findings(ctx, live)
+		for i := range live {
+			if a := live[i].Analysis; a != nil && ctx.Err() == nil {
+				if err := st.RecordAnalysis(ctx, ids[i], a, at); err != nil {
+					return n, err
+				}
+			}
+		}
+	}
 	return n, nil
 }
 
@@ -338,8 +362,9 @@ type ReverifySummary struct {
 }
 
 // Reverify checks every known secret again without scanning, and records
-// each answer (a change of status is appended to the secret's history).
-func Reverify(ctx context.Context, st *store.Store, v Verifier, now func() time.Time) (ReverifySummary, error) {
+// each answer (a change of status is appended to the secret's history);
+// with an Analysis, each live secret's reach is mapped again.
+func Reverify(ctx context.Context, st *store.Store, v Verifier, an *pipeline.Analysis, now func() time.Time) (ReverifySummary, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -349,7 +374,7 @@ func Reverify(ctx context.Context, st *store.Store, v Verifier, now func() time.
 		return sum, err
 	}
 	sum.Secrets = len(secs)
-	sum.Answered, err = verifyAndRecord(ctx, st, secs, v, now)
+	sum.Answered, err = verifyAndRecord(ctx, st, secs, v, an, now)
 	if err != nil {
 		return sum, err
 	}

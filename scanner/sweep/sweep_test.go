@@ -353,7 +353,7 @@ func TestVerificationOncePerSecretAndReverify(t *testing.T) {
 	// The key is rotated: a re-verification finds it dead and records when.
 	v.live = map[string]bool{}
 	t1 := t0.Add(48 * time.Hour)
-	rs, err := Reverify(context.Background(), st, v, func() time.Time { return t1 })
+	rs, err := Reverify(context.Background(), st, v, nil, func() time.Time { return t1 })
 	if err != nil || rs.Secrets != len(unique) || rs.Live != 0 {
 		t.Fatalf("reverify %+v %v", rs, err)
 	}

@@ -51,8 +51,9 @@ func (s *Store) Exposures(ctx context.Context) ([]Exposure, error) {
 			f.decoded, f.checksum_failed, f.first_seen, f.last_seen,
 			coalesce(s.status, ''), coalesce(s.reason, ''), coalesce(s.identity, ''), coalesce(s.scopes, '[]'), coalesce(s.expires_at, ''),
 			coalesce(s.kind, ''), coalesce(s.verifier, ''), coalesce(s.checked_at, ''), coalesce(s.live_since, ''),
-			coalesce(s.dead_since, ''), coalesce(s.first_seen, '')
+			coalesce(s.dead_since, ''), coalesce(s.first_seen, ''), coalesce(a.analysis, '')
 		FROM findings f JOIN repos r ON r.key = f.repo LEFT JOIN secrets s ON s.id = f.secret_id
+		LEFT JOIN analyses a ON a.secret_id = f.secret_id
 		ORDER BY f.repo, f.path, f.line, f.rule_id, f.fingerprint`)
 	if err != nil {
 		return nil, fmt.Errorf("reading findings: %w", err)
@@ -64,15 +65,22 @@ func (s *Store) Exposures(ctx context.Context) ([]Exposure, error) {
 		f := &e.Finding
 		var tags, decoded, scopes string
 		var present sql.NullBool
+		var analysis string
 		g := &finding.GitOrigin{}
 		if err := rows.Scan(&e.Repo, &e.RepoURL, &f.Fingerprint, &e.SecretID, &f.RuleID, &f.Description, &f.Confidence, &tags,
 			&f.Secret, &f.Match, &f.Path, &f.Line, &f.Column, &f.Entropy, &g.Commit, &g.Author, &g.Email, &g.Date, &g.Message, &present,
 			&decoded, &f.ChecksumFailed, &f.FirstSeen, &f.LastSeen,
 			&e.Verification.Status, &e.Verification.Reason, &e.Verification.Identity, &scopes, &e.Verification.ExpiresAt,
-			&e.Verification.Kind, &e.Verification.Verifier, &e.CheckedAt, &e.LiveSince, &e.DeadSince, &e.FirstSeen); err != nil {
+			&e.Verification.Kind, &e.Verification.Verifier, &e.CheckedAt, &e.LiveSince, &e.DeadSince, &e.FirstSeen, &analysis); err != nil {
 			return nil, fmt.Errorf("reading findings: %w", err)
 		}
 		_ = json.Unmarshal([]byte(tags), &f.Tags)
+		if analysis != "" {
+			f.Analysis = new(finding.Analysis)
+			if json.Unmarshal([]byte(analysis), f.Analysis) != nil {
+				f.Analysis = nil
+			}
+		}
 		_ = json.Unmarshal([]byte(decoded), &f.Decoded)
 		_ = json.Unmarshal([]byte(scopes), &e.Verification.Scopes)
 		if present.Valid {

@@ -115,6 +115,12 @@ CREATE TABLE IF NOT EXISTS secrets (
 	live_since TEXT NOT NULL DEFAULT '',
 	dead_since TEXT NOT NULL DEFAULT ''   -- found dead on
 );
+-- what each live secret reaches (--analyze): finding.Analysis as JSON
+CREATE TABLE IF NOT EXISTS analyses (
+	secret_id TEXT PRIMARY KEY REFERENCES secrets(id),
+	analysis  TEXT NOT NULL,
+	at        TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS status_history (
 	secret_id TEXT NOT NULL REFERENCES secrets(id),
 	at        TEXT NOT NULL,

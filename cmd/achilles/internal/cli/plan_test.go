@@ -98,6 +98,30 @@ func TestScanResponsePlan(t *testing.T) {
 		t.Fatal("nothing asked of the provider")
 	}
 
+	// A sweep with --analyze keeps each live key's analysis, and a report
+	// of its database opens with the same plan.
+	sweepDir := t.TempDir()
+	list := filepath.Join(sweepDir, "repos.txt")
+	os.WriteFile(list, []byte(r.dir+"\n"), 0o600)
+	db := filepath.Join(sweepDir, "sweep.db")
+	before := hits.Load()
+	if res := runCLI(t, "", "sweep", "--repos", list, "--db", db, "--cache", filepath.Join(sweepDir, "cache"), "-c", cfg, "--analyze",
+		"--no-progress", "--exit-code", "0"); res.code != 0 {
+		t.Fatalf("sweep: %+v", res)
+	}
+	if hits.Load() == before {
+		t.Fatal("the sweep asked nothing of the provider")
+	}
+	res = runCLI(t, "", "report", "--db", db, "-f", "text", "-c", cfg)
+	if !strings.HasPrefix(res.stdout, "RESPONSE PLAN: 2 live keys") || !strings.Contains(res.stdout, "reaches      project payments (admin)") ||
+		strings.Index(res.stdout, "[admin]") > strings.Index(res.stdout, "[read]") {
+		t.Fatalf("the sweep report's plan:\n%s", res.stdout)
+	}
+	sweepPage := filepath.Join(sweepDir, "sweep.html")
+	if res := runCLI(t, "", "report", "--db", db, "-f", "html", "-c", cfg, "-o", sweepPage); res.code != 0 {
+		t.Fatalf("report: %+v", res)
+	}
+
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") == "" {
@@ -125,5 +149,10 @@ func TestScanResponsePlan(t *testing.T) {
 	// Redacted by default: neither key appears in the page.
 	if strings.Contains(dom, admin) || strings.Contains(dom, reader) {
 		t.Error("the HTML report shows a key in full")
+	}
+	dom, _ = renderChromium(t, chromium, sweepDir, sweepPage, nil)
+	items = regexp.MustCompile(`<li class="plan-item sev-(\w+)" id="plan-([0-9a-f]{8})"`).FindAllStringSubmatch(dom, -1)
+	if len(items) != 2 || items[0][1] != "admin" || items[1][1] != "read" || !strings.Contains(dom, "project payments: admin") {
+		t.Fatalf("plan items in the sweep's rendered page: %v", items)
 	}
 }

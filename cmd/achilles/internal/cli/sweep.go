@@ -39,6 +39,7 @@ type sweepOptions struct {
 	IncludeArchived bool
 	Shard           string
 	Verify          bool
+	Analyze         bool
 	Reverify        bool
 	VerifyTimeout   time.Duration
 	NoProgress      bool
@@ -102,6 +103,7 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 	f.BoolVar(&o.IncludeArchived, "include-archived", false, "also sweep archived repositories")
 	f.StringVar(&o.Shard, "shard", "", "sweep only slice K of N of the targets (K/N, e.g. 2/8), chosen by a hash of each repository's URL")
 	f.BoolVar(&o.Verify, "verify", false, "ask each provider whether the secrets found still work (each unique secret once)")
+	f.BoolVar(&o.Analyze, "analyze", false, "map what each secret found live can reach (read-only calls; implies --verify); the database keeps it for 'achilles report'")
 	f.BoolVar(&o.Reverify, "reverify", false, "re-check every secret in the database without scanning, and record status changes")
 	f.DurationVar(&o.VerifyTimeout, "verify-timeout", 10*time.Second, "time limit for verifying one secret")
 	f.BoolVar(&o.NoProgress, "no-progress", false, "do not show a progress bar")
@@ -144,16 +146,27 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 	}
 	defer st.Close()
 	errOut := o.IO.ErrOut
+	if o.Analyze && !o.Reverify {
+		o.Verify = true
+	}
 	var verifier sweep.Verifier
+	var analysis *pipeline.Analysis
 	if o.Verify || o.Reverify {
 		v, err := newVerification(cfg, &verifyOptions{Timeout: o.VerifyTimeout})
 		if err != nil {
 			return err
 		}
 		verifier = v
+		if o.Analyze {
+			as, err := analyzerSet()
+			if err != nil {
+				return err
+			}
+			analysis = &pipeline.Analysis{Client: v.Client, Analyzers: as}
+		}
 	}
 	if o.Reverify {
-		sum, err := sweep.Reverify(ctx, st, verifier, time.Now)
+		sum, err := sweep.Reverify(ctx, st, verifier, analysis, time.Now)
 		if err != nil {
 			return err
 		}
@@ -181,6 +194,7 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 		CacheDir: cache,
 		Parallel: o.Parallel,
 		Verifier: verifier,
+		Analysis: analysis,
 	}
 	var bar *sweepBar
 	if !o.NoProgress && isTerminal(errOut) {
