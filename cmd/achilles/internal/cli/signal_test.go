@@ -79,14 +79,20 @@ func TestInterruptDuringVerification(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.env"), []byte("A="+tokA+"\n"), 0o644)
 	out := filepath.Join(t.TempDir(), "report.txt")
-	cmd := exec.Command(bin, "dir", dir, "-c", verifyConfigAt(t, verifytest.HangingHost(t)),
+	host, accepted := verifytest.HangingHostAccepting(t)
+	cmd := exec.Command(bin, "dir", dir, "-c", verifyConfigAt(t, host),
 		"--verify", "--verify-timeout", "60s", "-o", out, "--no-progress")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second) // the scan is done; the request hangs
+	select { // the scan is done; the request hangs
+	case <-accepted:
+	case <-time.After(60 * time.Second):
+		t.Fatal("no verification request reached the host")
+	}
+	time.Sleep(100 * time.Millisecond)
 	sent := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
