@@ -18,8 +18,10 @@ import (
 // only from them was never merged, yet it is public.
 var hiddenRefPrefixes = []string{"refs/pull/", "refs/merge-requests/"}
 
-// isHiddenRef reports whether name is a pull or merge request ref.
-func isHiddenRef(name string) bool {
+// IsHiddenRef reports whether name is a pull or merge request ref
+// (refs/pull/*, refs/merge-requests/*): scanned with the history, and a
+// finding only such a ref holds is marked with it.
+func IsHiddenRef(name string) bool {
 	for _, p := range hiddenRefPrefixes {
 		if strings.HasPrefix(name, p) {
 			return true
@@ -127,7 +129,7 @@ func (g *gitCLI) hiddenOnly(ctx context.Context) (map[string]string, error) {
 	var tips []hiddenTip
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Split(line, "\t")
-		if len(f) != 3 || !isHiddenRef(f[2]) {
+		if len(f) != 3 || !IsHiddenRef(f[2]) {
 			continue
 		}
 		commit := f[0]
@@ -195,7 +197,7 @@ func (g *goGit) hiddenOnly(ctx context.Context) (map[string]string, error) {
 			return nil
 		}
 		c := g.peel(r.Hash())
-		if isHiddenRef(r.Name().String()) {
+		if IsHiddenRef(r.Name().String()) {
 			tips = append(tips, hiddenTip{name: r.Name().String(), commit: c.String()})
 		} else {
 			visible = append(visible, c)
