@@ -73,7 +73,7 @@ func mirror(ctx context.Context, dir string, t targets.Target, skip func(tips st
 		return m, nil
 	}
 	if err != nil {
-		return m, fmt.Errorf("listing refs of %s: %s", redact(t.URL), cleanErr(err))
+		return m, fmt.Errorf("listing refs of %s: %w", redact(t.URL), transportError{err})
 	}
 	head := defaultBranch(refs)
 	m.head = head.Short()
@@ -181,6 +181,13 @@ func tipsHash(refs []*plumbing.Reference, head plumbing.ReferenceName) string {
 func redact(raw string) string {
 	return targets.StripUserinfo(raw)
 }
+
+// transportError shows a transport error on one line (cleanErr) and keeps
+// it for errors.Is: a caller can tell that the server wants credentials.
+type transportError struct{ err error }
+
+func (e transportError) Error() string { return cleanErr(e.err) }
+func (e transportError) Unwrap() error { return e.err }
 
 // cleanErr keeps transport errors to one line.
 func cleanErr(err error) string {
