@@ -208,6 +208,15 @@ func TestGitURLScansATemporaryClone(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(errOut, "need a local repository") {
 		t.Errorf("--since with a URL: exit %d: %s", code, errOut)
 	}
+	// An empty repository: nothing to scan, exit 0, and the summary says
+	// why no configuration was read.
+	if out, err := exec.Command("git", "init", "-q", "--bare", filepath.Join(root, "empty.git")).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	code, _, errOut = sweepRun(t, dir, []string{"TMPDIR=" + tmp}, "git", srv.URL+"/empty.git", "--no-progress")
+	if code != 0 || !strings.Contains(errOut, "0 findings") || !strings.Contains(errOut, "empty.git (it has no commits)") {
+		t.Errorf("empty repository: exit %d: %s", code, errOut)
+	}
 	// A repository the server does not have: exit 2, nothing left.
 	code, _, errOut = sweepRun(t, dir, []string{"TMPDIR=" + tmp}, "git", srv.URL+"/nope.git", "--no-progress")
 	if code != ExitUsage || !strings.Contains(errOut, "cloning") {

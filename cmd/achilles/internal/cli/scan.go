@@ -626,6 +626,9 @@ func runGit(ctx context.Context, o *gitOptions) error {
 	if headOfBare != "" {
 		t = revisionTarget(ctx, o.Path, headOfBare)
 	}
+	if remote != nil && headOfBare == "" {
+		t = target{where: remote.url + " (it has no commits)"}
+	}
 	if len(gopts.Revisions) > 0 {
 		// A range cannot weaken its own scan: the files that decide what is
 		// reported are read as they were before it, and a change to them
