@@ -61,6 +61,9 @@ type commitInfo struct {
 	// is smaller than its children's).
 	committed time.Time
 	rank      int64
+	// hiddenRef names the pull or merge request ref that reaches the
+	// commit when no branch or tag does (hiddenrefs.go).
+	hiddenRef string
 }
 
 // introducedBefore orders two commits that introduced the same secret:
@@ -98,6 +101,10 @@ type history interface {
 	introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error)
 	// commits is the number of commits walked, once known.
 	commits() int64
+	// hiddenOnly names, for each commit that only pull or merge request
+	// refs reach, one of those refs (hiddenrefs.go); nil when there are
+	// none. Called after blobs.
+	hiddenOnly(ctx context.Context) (map[string]string, error)
 }
 
 // ScanGit scans the full history of every ref of the repository at path:
@@ -167,6 +174,13 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 		intros, err = h.introductions(ctx, want)
 		if err != nil && ctx.Err() == nil {
 			return nil, err
+		}
+		if len(intros) > 0 && ctx.Err() == nil {
+			hidden, err := h.hiddenOnly(ctx)
+			if err != nil && ctx.Err() == nil {
+				opts.warn(&c, fmt.Errorf("%s: %v; findings are not marked with the pull or merge request ref that alone holds them", path, err))
+			}
+			markHidden(intros, hidden)
 		}
 	}
 	// Interrupted: what was found so far is still returned, with whatever
@@ -480,6 +494,7 @@ func (hs *histScan) assemble(intros map[string][]intro, atHead func(string) (str
 					f.Kind, f.Git = finding.KindGit, g
 				}
 				g.Commit, g.Author, g.Email, g.Message = in.commit.hash, in.commit.author, in.commit.email, in.commit.summary
+				g.HiddenRef = in.commit.hiddenRef
 				if !in.commit.when.IsZero() {
 					g.Date = in.commit.when.UTC().Format(time.RFC3339)
 				}

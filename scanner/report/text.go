@@ -79,6 +79,9 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		}
 		if g := f.Git; g != nil && g.Commit != "" {
 			fmt.Fprintf(bw, "  %-9s %s %s %s <%s>  %s\n", "commit", Escape(short(g.Commit)), Escape(g.Date), Escape(g.Author), Escape(g.Email), t.paint(ansiDim, Escape(g.Message)))
+			if g.HiddenRef != "" {
+				fmt.Fprintf(bw, "  %-9s %s\n", "only in", t.paint(ansiYellow, Escape(g.HiddenRef))+" (a pull or merge request ref: no branch or tag holds the commit)")
+			}
 		} else if g == nil {
 			// A kind of location without a pretty line of its own.
 			for _, o := range f.Origin() {

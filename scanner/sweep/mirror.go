@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/sweep/targets"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -17,10 +18,24 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
-// mirrorRefSpecs map the remote's branches and tags onto the same names
-// locally, as a mirror does, without the rest of refs/* (pull request
-// heads, notes, CI refs).
-var mirrorRefSpecs = []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}
+// mirrorRefSpecs map the remote's branches, tags and pull or merge request
+// refs (GitHub's refs/pull/N/head and /merge, GitLab's
+// refs/merge-requests/N/head) onto the same names locally, as a mirror
+// does, without the rest of refs/* (notes, CI refs). A pull request's head
+// that was never merged is still served to whoever fetches it. A server
+// without such refs simply has none to send.
+var mirrorRefSpecs = []config.RefSpec{
+	"+refs/heads/*:refs/heads/*",
+	"+refs/tags/*:refs/tags/*",
+	"+refs/pull/*:refs/pull/*",
+	"+refs/merge-requests/*:refs/merge-requests/*",
+}
+
+// fetched reports whether the mirror fetches the ref: a branch, a tag or a
+// pull or merge request ref.
+func fetched(n plumbing.ReferenceName) bool {
+	return n.IsBranch() || n.IsTag() || scanner.IsHiddenRef(n.String())
+}
 
 // mirrored is a repository brought up to date in the cache.
 type mirrored struct {
@@ -58,7 +73,7 @@ func mirror(ctx context.Context, dir string, t targets.Target, skip func(tips st
 		return m, nil
 	}
 	if err != nil {
-		return m, fmt.Errorf("listing refs of %s: %s", redact(t.URL), cleanErr(err))
+		return m, fmt.Errorf("listing refs of %s: %w", redact(t.URL), transportError{err})
 	}
 	head := defaultBranch(refs)
 	m.head = head.Short()
@@ -84,14 +99,14 @@ func mirror(ctx context.Context, dir string, t targets.Target, skip func(tips st
 	return m, nil
 }
 
-// checkTips makes sure every branch and tag tip the remote advertised is
-// in the clone: a server that advertises refs and sends an empty or short
+// checkTips makes sure every branch, tag and pull or merge request tip the
+// remote advertised is in the clone: a server that advertises refs and sends an empty or short
 // pack must not pass for a repository with nothing in it.
 func checkTips(repo *git.Repository, refs []*plumbing.Reference) error {
 	var missing []string
 	for _, r := range refs {
 		n := r.Name()
-		if r.Type() != plumbing.HashReference || !(n.IsBranch() || n.IsTag()) {
+		if r.Type() != plumbing.HashReference || !fetched(n) {
 			continue
 		}
 		if repo.Storer.HasEncodedObject(r.Hash()) != nil {
@@ -102,7 +117,7 @@ func checkTips(repo *git.Repository, refs []*plumbing.Reference) error {
 		return nil
 	}
 	sort.Strings(missing)
-	return fmt.Errorf("the server advertised %d branch or tag tips it did not send (first: %.200s); not scanned", len(missing), missing[0])
+	return fmt.Errorf("the server advertised %d branch, tag or pull request tips it did not send (first: %.200s); not scanned", len(missing), missing[0])
 }
 
 // defaultBranch is the branch the remote's HEAD names, or the branch whose
@@ -143,13 +158,15 @@ func defaultBranch(refs []*plumbing.Reference) plumbing.ReferenceName {
 	return ""
 }
 
-// tipsHash is the identity of what a scan covers: the sorted branch and tag
-// tips, and HEAD's branch (still_present depends on it).
+// tipsHash is the identity of what a scan covers: the sorted tips of the
+// refs fetched (branches, tags, pull and merge requests: a new push to a
+// pull request is scanned), and HEAD's branch (still_present depends on
+// it).
 func tipsHash(refs []*plumbing.Reference, head plumbing.ReferenceName) string {
 	var lines []string
 	for _, r := range refs {
 		n := r.Name()
-		if r.Type() == plumbing.HashReference && (n.IsBranch() || n.IsTag()) {
+		if r.Type() == plumbing.HashReference && fetched(n) {
 			lines = append(lines, n.String()+" "+r.Hash().String())
 		}
 	}
@@ -164,6 +181,13 @@ func tipsHash(refs []*plumbing.Reference, head plumbing.ReferenceName) string {
 func redact(raw string) string {
 	return targets.StripUserinfo(raw)
 }
+
+// transportError shows a transport error on one line (cleanErr) and keeps
+// it for errors.Is: a caller can tell that the server wants credentials.
+type transportError struct{ err error }
+
+func (e transportError) Error() string { return cleanErr(e.err) }
+func (e transportError) Unwrap() error { return e.err }
 
 // cleanErr keeps transport errors to one line.
 func cleanErr(err error) string {

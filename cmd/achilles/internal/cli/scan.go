@@ -572,6 +572,21 @@ func runGit(ctx context.Context, o *gitOptions) error {
 	if modes > 1 {
 		return usageError{fmt.Errorf("--staged, --pre-push, --since and --range do not combine")}
 	}
+	// A remote repository: scanned in full from a temporary bare clone,
+	// which is then a bare repository as any other (its configuration
+	// files read from its HEAD). A local path is never cloned.
+	var remote *remoteClone
+	if isRemoteRepository(o.Path) {
+		if modes > 0 || o.CI {
+			return usageError{fmt.Errorf("a URL is scanned in full: --staged, --pre-push, --since, --range and --ci need a local repository")}
+		}
+		rc, err := cloneRemote(ctx, o.Path, func(msg string) { fmt.Fprintf(o.IO.ErrOut, "achilles: %s\n", report.Escape(msg)) })
+		if err != nil {
+			return err
+		}
+		defer rc.remove()
+		remote, o.Path = rc, rc.dir
+	}
 	// A subfolder or a linked work tree scans its whole repository, with
 	// the configuration and ignore files of the work tree's root, as git
 	// finds it; a bare repository reads them from HEAD.
@@ -611,6 +626,9 @@ func runGit(ctx context.Context, o *gitOptions) error {
 	if headOfBare != "" {
 		t = revisionTarget(ctx, o.Path, headOfBare)
 	}
+	if remote != nil && headOfBare == "" {
+		t = target{where: remote.url + " (it has no commits)"}
+	}
 	if len(gopts.Revisions) > 0 {
 		// A range cannot weaken its own scan: the files that decide what is
 		// reported are read as they were before it, and a change to them
@@ -630,7 +648,11 @@ func runGit(ctx context.Context, o *gitOptions) error {
 		if o.Staged {
 			return scanner.ScanStaged(ctx, opts, o.Path)
 		}
-		return scanner.ScanGit(ctx, opts, gopts, o.Path)
+		res, err := scanner.ScanGit(ctx, opts, gopts, o.Path)
+		if res != nil && remote != nil {
+			res.Stats.What = "git history of " + remote.url
+		}
+		return res, err
 	})
 }
 
