@@ -501,12 +501,20 @@ func (p *barProgress) SetTotal(n int64) {
 func newGitCmd(io *IO, runF func(*gitOptions) error) *cobra.Command {
 	o := &gitOptions{scanOptions: scanOptions{IO: io}}
 	cmd := &cobra.Command{
-		Use:   "git [PATH]",
-		Short: "Scan the full history of every ref of a git repository",
+		Use:   "git [PATH|URL]",
+		Short: "Scan the full history of every ref of a git repository, local or remote",
 		Long: `Scan every unique blob reachable from any ref of the repository at PATH
 (default .) exactly once, and report each secret once per rule, secret and
 path, with the commit that first introduced it and whether it is still
-present at HEAD.`,
+present at HEAD. Pull and merge request refs (refs/pull/*,
+refs/merge-requests/*) are scanned too; a secret only they hold is reported
+with its hidden_ref.
+
+A URL (https://, ssh://, user@host:path) is cloned bare into a private
+temporary folder, scanned and removed. Credentials come from the URL, from
+GITHUB_TOKEN/GH_TOKEN (github.com) or GITLAB_TOKEN (gitlab.com), or from
+your git credential helper, and go only to that host; they are never
+written to the clone or printed.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = "."
