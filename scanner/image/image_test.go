@@ -153,4 +153,3 @@ func TestUnreadableRefs(t *testing.T) {
 		}
 	}
 }
-
