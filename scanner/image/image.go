@@ -579,8 +579,12 @@ func newImage(nameStr string, img v1.Image) (*image, error) {
 		}
 	}
 	for i, l := range layers {
-		d, err := l.DiffID()
-		if err != nil {
+		// The configuration lists the diff IDs; asking a layer of an OCI
+		// layout for its own would decompress the whole layer.
+		var d v1.Hash
+		if len(cfg.RootFS.DiffIDs) == len(layers) {
+			d = cfg.RootFS.DiffIDs[i]
+		} else if d, err = l.DiffID(); err != nil {
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
 		im.diffIDs = append(im.diffIDs, d.String())

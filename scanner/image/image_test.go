@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -55,6 +56,7 @@ func TestScanSources(t *testing.T) {
 		"registry": ref,
 		"tarball":  imagetest.Tarball(t, dir, img),
 		"layout":   imagetest.Layout(t, dir, img),
+		"save":     imagetest.DockerSave(t, dir, img),
 	}
 	for what, src := range sources {
 		t.Run(what, func(t *testing.T) {
@@ -151,5 +153,43 @@ func TestUnreadableRefs(t *testing.T) {
 		if !errors.Is(err, scanner.ErrTarget) || !strings.Contains(err.Error(), ref) {
 			t.Errorf("%s: %v, want a target error naming it", ref, err)
 		}
+	}
+}
+
+// A layer that cannot be read is a warning; the other layers are scanned.
+func TestBrokenLayer(t *testing.T) {
+	img := imagetest.Image(t)
+	p := imagetest.Layout(t, t.TempDir(), img)
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ls[1].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p, "blobs", d.Algorithm, d.Hex), []byte("not gzip at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := options(t)
+	var mu sync.Mutex
+	var warnings []string
+	opts.Warn = func(err error) { mu.Lock(); warnings = append(warnings, err.Error()); mu.Unlock() }
+	res, err := image.Scan(context.Background(), opts, []string{p}, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := bySecret(res.Findings)
+	for _, k := range []string{imagetest.RemovedKey, imagetest.BigKey, imagetest.EnvKey} {
+		if _, ok := got[k+" "+p]; !ok {
+			t.Errorf("%s not found", k)
+		}
+	}
+	if _, ok := got[imagetest.LayerKey+" "+p]; ok {
+		t.Errorf("a key of the broken layer reported")
+	}
+	ids := imagetest.DiffIDs(t, img)
+	if len(warnings) != 1 || !strings.Contains(warnings[0], ids[1]) || res.Stats.Warnings != 1 {
+		t.Errorf("warnings %q (%d counted), want one naming layer %s", warnings, res.Stats.Warnings, ids[1])
 	}
 }

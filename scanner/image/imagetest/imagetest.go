@@ -6,8 +6,11 @@ package imagetest
 import (
 	"archive/tar"
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log"
+	"os"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -170,6 +173,58 @@ func Layout(t testing.TB, dir string, img v1.Image) string {
 		t.Fatal(err)
 	}
 	if err := lp.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// DockerSave writes img in dir as the classic `docker save` does: a
+// manifest.json naming config.json and one uncompressed ID/layer.tar per
+// layer. It returns the file's path.
+func DockerSave(t testing.TB, dir string, img v1.Image) string {
+	t.Helper()
+	p := filepath.Join(dir, "docker-save.tar")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tw := tar.NewWriter(f)
+	put := func(name string, data []byte) {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := img.RawConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	put("config.json", raw)
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i, l := range ls {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("layer%d/layer.tar", i)
+		put(name, data)
+		names = append(names, name)
+	}
+	m, _ := json.Marshal([]map[string]any{{"Config": "config.json", "RepoTags": []string{"example.com/app:1.0"}, "Layers": names}})
+	put("manifest.json", m)
+	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -43,7 +43,7 @@ func TestImageSources(t *testing.T) {
 	dir := t.TempDir()
 	ref := imagetest.Registry(t) + "/team/app:1.0"
 	imagetest.Push(t, ref, img)
-	for _, src := range []string{ref, imagetest.Tarball(t, dir, img), imagetest.Layout(t, dir, img)} {
+	for _, src := range []string{ref, imagetest.Tarball(t, dir, img), imagetest.Layout(t, dir, img), imagetest.DockerSave(t, dir, img)} {
 		r := runImageBinary(t, "image", "-f", "json", "--no-progress", "--max-file-size", "65536", src)
 		if r.code != ExitFindings {
 			t.Fatalf("%s: exit %d, stderr %s", src, r.code, r.stderr)
