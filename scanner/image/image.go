@@ -80,6 +80,9 @@ type unit struct {
 // that registry. A ref that cannot be read at all is a scanner.ErrTarget;
 // a layer that breaks halfway is a warning.
 func Scan(ctx context.Context, opts scanner.Options, refs []string, o Options) (*scanner.Result, error) {
+	if len(refs) == 0 {
+		return nil, fmt.Errorf("%w: no image named", scanner.ErrTarget)
+	}
 	var images []*image
 	seenRef := map[string]bool{}
 	for _, ref := range refs {

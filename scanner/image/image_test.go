@@ -36,11 +36,13 @@ func options(t *testing.T) scanner.Options {
 	return scanner.Options{Engine: engine, Jobs: 4, Warn: func(err error) { t.Logf("warning: %v", err) }}
 }
 
-// bySecret indexes findings by secret and image.
+// bySecret indexes the findings of files by secret and image.
 func bySecret(fs []finding.Finding) map[string]finding.Finding {
 	m := map[string]finding.Finding{}
 	for _, f := range fs {
-		m[f.Secret+" "+f.Image.Image] = f
+		if f.Path != image.ConfigPath {
+			m[f.Secret+" "+f.Image.Image] = f
+		}
 	}
 	return m
 }
@@ -93,12 +95,20 @@ func TestScanSources(t *testing.T) {
 					t.Errorf("%s: got %s %s %+v, want %+v", w.key, f.Kind, f.Path, *f.Image, w)
 				}
 			}
-			// The configuration: env line 2; the ENV history line names its command.
+			// The configuration: env line 2, the ENV history line 4; the
+			// history line holding LayerKey names its command.
 			var env []finding.Finding
+			history := false
 			for _, f := range res.Findings {
 				if f.Secret == imagetest.EnvKey {
 					env = append(env, f)
 				}
+				if f.Secret == imagetest.LayerKey && f.Path == image.ConfigPath {
+					history = f.Image.CreatedBy == imagetest.CreatedBy2 && f.Image.Layer == "" && f.Line == 6
+				}
+			}
+			if !history {
+				t.Errorf("LayerKey in the history not found with its command: %+v", res.Findings)
 			}
 			if len(env) != 1 || env[0].Path != image.ConfigPath || env[0].Image.Layer != "" || env[0].Kind != finding.KindImage || env[0].Line != 2 {
 				t.Fatalf("config findings: %+v", env)
@@ -180,10 +190,17 @@ func TestBrokenLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := bySecret(res.Findings)
-	for _, k := range []string{imagetest.RemovedKey, imagetest.BigKey, imagetest.EnvKey} {
+	for _, k := range []string{imagetest.RemovedKey, imagetest.BigKey} {
 		if _, ok := got[k+" "+p]; !ok {
 			t.Errorf("%s not found", k)
 		}
+	}
+	config := false
+	for _, f := range res.Findings {
+		config = config || f.Secret == imagetest.EnvKey && f.Path == image.ConfigPath
+	}
+	if !config {
+		t.Errorf("the configuration's key not found")
 	}
 	if _, ok := got[imagetest.LayerKey+" "+p]; ok {
 		t.Errorf("a key of the broken layer reported")

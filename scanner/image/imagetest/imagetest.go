@@ -30,7 +30,8 @@ import (
 const (
 	// RemovedKey is in app/.env of layer 1, which layer 2 deletes.
 	RemovedKey = "AKIAVXDL4KL32XO3SRRR"
-	// LayerKey is in etc/app/config.yml of layer 2.
+	// LayerKey is in etc/app/config.yml of layer 2, and in the history
+	// command that wrote it.
 	LayerKey = "AKIA3FKHDFPOYE4HM5KZ"
 	// EnvKey is in the configuration's environment.
 	EnvKey = "AKIA5NKGEG3S7KGL5VGL"
@@ -43,7 +44,7 @@ const (
 // The history commands of the three layers.
 const (
 	CreatedBy1 = "COPY app/ /app/ # buildkit"
-	CreatedBy2 = "RUN /bin/sh -c rm /app/.env && install config.yml /etc/app/ # buildkit"
+	CreatedBy2 = "RUN /bin/sh -c rm /app/.env && printf 'aws:\\n  access_key_id: " + LayerKey + "\\n' > /etc/app/config.yml # buildkit"
 	CreatedBy3 = "COPY big.log /opt/ # buildkit"
 )
 

@@ -58,7 +58,7 @@ func TestImageSources(t *testing.T) {
 				t.Errorf("%s: %s: kind %s origin %+v", src, f.Path, f.Kind, f.Image)
 				continue
 			}
-			got[f.Secret] = f
+			got[f.Secret+" "+f.Path] = f
 		}
 		for _, w := range []struct {
 			key, path, layer, createdBy string
@@ -68,8 +68,10 @@ func TestImageSources(t *testing.T) {
 			{imagetest.LayerKey, "etc/app/config.yml", ids[1], imagetest.CreatedBy2, false},
 			{imagetest.BigKey, "opt/big.log", ids[2], imagetest.CreatedBy3, false},
 			{imagetest.EnvKey, image.ConfigPath, "", "", false},
+			// The history command that wrote the config file quotes the key.
+			{imagetest.LayerKey, image.ConfigPath, "", imagetest.CreatedBy2, false},
 		} {
-			f, ok := got[w.key]
+			f, ok := got[w.key+" "+w.path]
 			if !ok {
 				t.Errorf("%s: %s not reported:\n%s", src, w.key, r.stdout)
 				continue
@@ -79,13 +81,24 @@ func TestImageSources(t *testing.T) {
 				t.Errorf("%s: %s at %s %+v, want %+v", src, f.RuleID, f.Path, *o, w)
 			}
 		}
-		if len(got) != 4 {
-			t.Errorf("%s: %d secrets, want 4:\n%s", src, len(got), r.stdout)
+		if len(got) != 5 {
+			t.Errorf("%s: %d findings, want 5:\n%s", src, len(got), r.stdout)
 		}
 	}
 
+	// --redact hides the keys in the history commands too.
+	r := runImageBinary(t, "image", "-f", "json", "--redact", ref)
+	for _, k := range []string{imagetest.RemovedKey, imagetest.LayerKey, imagetest.EnvKey, imagetest.BigKey} {
+		if strings.Contains(r.stdout, k) {
+			t.Errorf("--redact report holds %s:\n%s", k, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, `"created_by"`) {
+		t.Errorf("no created_by in %s", r.stdout)
+	}
+
 	// The text report says where in the image, and that the file is gone.
-	r := runImageBinary(t, "image", "--no-progress", ref)
+	r = runImageBinary(t, "image", "--no-progress", ref)
 	for _, want := range []string{"app/.env", "layer", ids[0], imagetest.CreatedBy1, "deleted by a later layer", image.ConfigPath} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("text report lacks %q:\n%s", want, r.stdout)
