@@ -36,6 +36,11 @@ type Blob struct {
 	// Locate, when set, gives each finding of the blob its kind of
 	// location and origin (an image layer); findings are files otherwise.
 	Locate func(*finding.Finding)
+	// Done, when set, is called once the searcher is finished with the
+	// blob, whether it was opened or not (a path ignored by the rules is
+	// never opened): a source holding the content in memory or in a
+	// temporary file frees it there.
+	Done func()
 }
 
 // BlobSource enumerates a source's blobs: it calls yield for each (yield
@@ -78,6 +83,9 @@ func ScanBlobs(ctx context.Context, opts Options, what string, src BlobSource) (
 					return ctx.Err()
 				}
 				fs, err := scanBlob(ctx, opts, &c, b, &bufPool)
+				if b.Done != nil {
+					b.Done()
+				}
 				if b.Locate != nil {
 					for i := range fs {
 						b.Locate(&fs[i])

@@ -153,6 +153,11 @@ func RedactAll(fs []finding.Finding) []finding.Finding {
 			g.Message = hide.Replace(g.Message)
 			f.Git = &g
 		}
+		if f.Image != nil {
+			im := *f.Image
+			im.CreatedBy = hide.Replace(im.CreatedBy)
+			f.Image = &im
+		}
 		if f.Verification != nil {
 			v := *f.Verification
 			v.Reason, v.Identity = hide.Replace(v.Reason), hide.Replace(v.Identity)
@@ -196,6 +201,12 @@ func RedactFinding(f finding.Finding) finding.Finding {
 		g := *f.Git
 		g.Message = strings.ReplaceAll(g.Message, f.Secret, red)
 		f.Git = &g
+	}
+	// A history command can hold it (ENV KEY=..., RUN echo ...).
+	if f.Image != nil {
+		im := *f.Image
+		im.CreatedBy = strings.ReplaceAll(im.CreatedBy, f.Secret, red)
+		f.Image = &im
 	}
 	if f.Verification != nil {
 		v := *f.Verification

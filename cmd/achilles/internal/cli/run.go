@@ -182,6 +182,7 @@ func newRootCmd(io *IO) *cobra.Command {
 	root.AddCommand(
 		newGitCmd(io, nil),
 		newDirCmd(io, nil),
+		newImageCmd(io, nil),
 		newStdinCmd(io, nil),
 		newRulesCmd(io),
 		newProvidersCmd(io),
