@@ -85,7 +85,11 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 		} else if g == nil {
 			// A kind of location without a pretty line of its own.
 			for _, o := range f.Origin() {
-				fmt.Fprintf(bw, "  %-9s %s\n", o.Name, Escape(o.Value))
+				name := o.Name
+				if name == "created_by" {
+					name = "command" // the column is nine wide
+				}
+				fmt.Fprintf(bw, "  %-9s %s\n", name, Escape(o.Value))
 			}
 		}
 		if p, known := f.StillPresent(); known {
