@@ -36,6 +36,8 @@ type Finding struct {
 	Git *GitOrigin `json:"-"`
 	// Image is the layer of a container image the finding is in.
 	Image *ImageOrigin `json:"image,omitempty"`
+	// Item is the hosted service's item the finding is in.
+	Item *ItemOrigin `json:"item,omitempty"`
 	// Locations lists every place in the file the same secret was found by
 	// the same rule, when there is more than one (Line and Column are the
 	// first): one finding per rule, secret and path, as for git history.
@@ -71,7 +73,25 @@ const (
 	// KindImage is a file at Path in a layer of a container image, or the
 	// image's configuration: Image says which.
 	KindImage Kind = "image"
+	// KindItem is an item of a hosted service (an issue or its comment, a
+	// pull request review, a release, a CI job's log): Item says which.
+	KindItem Kind = "item"
 )
+
+// ItemOrigin is the item of a hosted service a finding's content came
+// from.
+type ItemOrigin struct {
+	// Type is what the item is: issue, issue-comment, pull-request,
+	// review-comment, discussion, gist, release, release-asset,
+	// actions-log, merge-request, note, snippet, job-log.
+	Type string `json:"type"`
+	// URL is the item's web address (no credentials).
+	URL string `json:"url"`
+	// Author is who wrote it; Date when it was created or last edited
+	// (RFC 3339).
+	Author string `json:"author,omitempty"`
+	Date   string `json:"date,omitempty"`
+}
 
 // ImageOrigin is where in a container image a finding's content came from.
 type ImageOrigin struct {
@@ -138,6 +158,12 @@ func (f *Finding) Origin() []Field {
 		add("message", g.Message)
 		add("hidden_ref", g.HiddenRef)
 	}
+	if it := f.Item; it != nil {
+		add("item", it.Type)
+		add("url", it.URL)
+		add("author", it.Author)
+		add("date", it.Date)
+	}
 	if im := f.Image; im != nil {
 		add("image", im.Image)
 		add("layer", im.Layer)
@@ -158,6 +184,8 @@ func (f *Finding) OriginID() string {
 		return f.Git.Commit
 	case f.Image != nil:
 		return f.Image.Image + "@" + f.Image.Layer
+	case f.Item != nil:
+		return f.Item.URL
 	}
 	return ""
 }
