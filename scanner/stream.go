@@ -39,7 +39,10 @@ func scanStreamSized(ctx context.Context, e bufScanner, r io.Reader, chunk, over
 // file of a million matches need not hold a million detectors.Match. The
 // slice passed to emit is reused by the next window.
 func scanStreamWindows(ctx context.Context, e bufScanner, r io.Reader, chunk, overlap int, onBytes func(int), emit func(ms []detectors.Match, done int)) error {
-	buf := make([]byte, 0, chunk+overlap)
+	// The window grows to chunk+overlap only as the stream fills it: a
+	// pre-commit hook piping a few bytes must not clear 8 MiB first.
+	window := chunk + overlap
+	buf := make([]byte, 0, min(window, 64<<10))
 	var out []detectors.Match
 	base := 0     // stream offset of buf[0]
 	baseLine := 0 // newlines before buf[0]
@@ -49,17 +52,25 @@ func scanStreamWindows(ctx context.Context, e bufScanner, r io.Reader, chunk, ov
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, err := io.ReadFull(r, buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if onBytes != nil && n > 0 {
-			onBytes(n)
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			eof = true
-		default:
-			return fmt.Errorf("reading: %w", err)
+		for {
+			n, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if onBytes != nil && n > 0 {
+				onBytes(n)
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				eof = true
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("reading: %w", err)
+			}
+			if cap(buf) >= window {
+				break
+			}
+			grown := make([]byte, len(buf), min(2*cap(buf), window))
+			copy(grown, buf)
+			buf = grown
 		}
 		own := len(buf)
 		if !eof {
