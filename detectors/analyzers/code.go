@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/achilles-sec/achilles/detectors/analyze"
+	"github.com/achilles-sec/achilles/detectors/buildkite"
 	"github.com/achilles-sec/achilles/detectors/circleci"
 	"github.com/achilles-sec/achilles/detectors/dockerhub"
 	"github.com/achilles-sec/achilles/detectors/github"
@@ -17,6 +18,7 @@ import (
 // and developer tools.
 func codeAnalyzers() []analyze.Analyzer {
 	return []analyze.Analyzer{
+		buildkite.Analyzer{},
 		circleci.Analyzer{},
 		dockerhub.Analyzer{},
 		github.Analyzer{},

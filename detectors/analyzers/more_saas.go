@@ -5,6 +5,7 @@ import (
 	"github.com/achilles-sec/achilles/detectors/asana"
 	"github.com/achilles-sec/achilles/detectors/atlassian"
 	"github.com/achilles-sec/achilles/detectors/grafana"
+	"github.com/achilles-sec/achilles/detectors/launchdarkly"
 	"github.com/achilles-sec/achilles/detectors/linear"
 	"github.com/achilles-sec/achilles/detectors/newrelic"
 	"github.com/achilles-sec/achilles/detectors/pagerduty"
@@ -19,6 +20,7 @@ func moreSaasAnalyzers() []analyze.Analyzer {
 		asana.Analyzer{},
 		atlassian.Analyzer{},
 		grafana.Analyzer{},
+		launchdarkly.Analyzer{},
 		linear.Analyzer{},
 		newrelic.Analyzer{},
 		pagerduty.Analyzer{},
