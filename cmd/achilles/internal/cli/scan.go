@@ -373,7 +373,11 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	if t.policy != nil {
 		infos = append(infos, report.RuleInfo{ID: configChangeRule, Description: configChangeDescription, Confidence: "high"})
 	}
-	if err := o.writeReport(fs, incomplete, infos, planCatalogue(cfg)); err != nil {
+	var cat plan.Catalogue
+	if o.Format == "text" || o.Format == "html" {
+		cat = planCatalogue(cfg) // only the formats that print the response plan
+	}
+	if err := o.writeReport(fs, incomplete, infos, cat); err != nil {
 		return err
 	}
 	fmt.Fprintln(errOut, "achilles: "+report.Escape(res.Stats.Summary(len(fs))))
