@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/achilles-sec/achilles/scanner/hosted"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -30,66 +29,6 @@ type Lister struct {
 	MaxWait time.Duration
 	// Notify, when set, is told about waits (for the user).
 	Notify func(msg string)
-}
-
-const maxRetries = 6
-
-// client is the configured client with one change: a redirect is followed
-// only within the origin it started from, so no header (GitLab's
-// PRIVATE-TOKEN is not one Go drops) reaches another host.
-func (l *Lister) client() *http.Client {
-	c := http.Client{Timeout: 30 * time.Second}
-	if l.HTTP != nil {
-		c = *l.HTTP
-	}
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return errors.New("too many redirects")
-		}
-		if origin(req.URL) != origin(via[0].URL) {
-			return fmt.Errorf("refusing a redirect from %s to %s", origin(via[0].URL), origin(req.URL))
-		}
-		return nil
-	}
-	return &c
-}
-
-// origin is a URL's scheme and host (default port dropped).
-func origin(u *url.URL) string {
-	return strings.ToLower(u.Scheme) + "://" + hostPort(u)
-}
-
-// maxPages bounds one listing (100 repositories a page: a million).
-const maxPages = 10000
-
-// nextPage resolves a pagination link against the page it came from and
-// refuses one to another origin (another host, or http after https): the
-// request would carry the token there. seen holds the pages fetched so
-// far; a link back to one of them, or past maxPages, is an error rather
-// than a loop.
-func nextPage(current, next, listing string, seen map[string]bool) (string, error) {
-	seen[current] = true
-	if next == "" {
-		return "", nil
-	}
-	if len(seen) >= maxPages {
-		return "", fmt.Errorf("%s: more than %d pages", listing, maxPages)
-	}
-	cur, err := url.Parse(current)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", listing, err)
-	}
-	n, err := cur.Parse(next)
-	if err != nil {
-		return "", fmt.Errorf("%s: the API's next-page link is not a URL", listing)
-	}
-	if origin(n) != origin(cur) {
-		return "", fmt.Errorf("%s: refusing the API's next-page link to %s: not the API at %s", listing, origin(n), origin(cur))
-	}
-	if seen[n.String()] {
-		return "", fmt.Errorf("%s: the API's next-page link goes back to a page already listed", listing)
-	}
-	return n.String(), nil
 }
 
 // cloneRule says which clone URLs an API's answer may give: https (or
@@ -160,193 +99,10 @@ func (r cloneRule) target(cloneURL, name, source, tokenUser, token string) Targe
 	return Target{Key: Normalize(cloneURL), URL: cloneURL, Source: source, Auth: tokenAuth(cloneURL, tokenUser, token)}
 }
 
-func (l *Lister) now() time.Time {
-	if l.Now != nil {
-		return l.Now()
-	}
-	return time.Now()
-}
-
-func (l *Lister) sleep(ctx context.Context, d time.Duration, why string) error {
-	max := l.MaxWait
-	if max <= 0 {
-		max = time.Hour
-	}
-	if d > max {
-		return fmt.Errorf("%s: the API asks to wait %s, more than %s", why, d.Round(time.Second), max)
-	}
-	if d <= 0 {
-		return nil
-	}
-	if l.Notify != nil {
-		l.Notify(fmt.Sprintf("%s: waiting %s", why, d.Round(time.Second)))
-	}
-	if l.Sleep != nil {
-		return l.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// rateHeaders names an API's rate-limit headers.
-type rateHeaders struct{ remaining, reset string }
-
-var (
-	githubRate = rateHeaders{"X-RateLimit-Remaining", "X-RateLimit-Reset"}
-	gitlabRate = rateHeaders{"RateLimit-Remaining", "RateLimit-Reset"}
-)
-
-// page is one answer of a paginated API.
-type page struct {
-	body []byte
-	next string
-}
-
-// get fetches one page, retrying after 429 or a rate-limit 403 as the
-// answer's Retry-After or reset header says, and waits before returning
-// when the answer says no requests remain until a reset.
-func (l *Lister) get(ctx context.Context, listing, rawURL string, header http.Header, rh rateHeaders) (page, error) {
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-		if err != nil {
-			return page{}, err
-		}
-		req.Header = header.Clone()
-		resp, err := l.client().Do(req)
-		if err != nil {
-			return page{}, fmt.Errorf("%s: %w", listing, err)
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		resp.Body.Close()
-		if err != nil {
-			return page{}, fmt.Errorf("%s: reading %s: %w", listing, redactURL(rawURL), err)
-		}
-		wait, limited := l.rateWait(resp, rh)
-		if limited {
-			if attempt >= maxRetries {
-				return page{}, fmt.Errorf("%s: %s: still rate-limited after %d retries", listing, redactURL(rawURL), attempt)
-			}
-			if err := l.sleep(ctx, wait, "rate-limited by "+req.URL.Host); err != nil {
-				return page{}, err
-			}
-			continue
-		}
-		if resp.StatusCode != http.StatusOK {
-			return page{}, fmt.Errorf("%s: %s: %s: %s", listing, redactURL(rawURL), resp.Status, snippet(body))
-		}
-		p := page{body: body, next: nextLink(resp.Header.Get("Link"))}
-		if p.next == "" {
-			if n := resp.Header.Get("X-Next-Page"); n != "" {
-				p.next = withPage(rawURL, n)
-			}
-		}
-		// Out of requests: wait for the reset before the next page.
-		if p.next != "" && resp.Header.Get(rh.remaining) == "0" {
-			if reset, ok := l.resetIn(resp.Header.Get(rh.reset)); ok {
-				if err := l.sleep(ctx, reset, "rate limit reached at "+req.URL.Host); err != nil {
-					return page{}, err
-				}
-			}
-		}
-		return p, nil
-	}
-}
-
-// rateWait decides whether an answer is a rate limit and how long to wait:
-// 429 always is; 403 is when it carries Retry-After or no requests remain
-// (GitHub's primary and secondary limits). Retry-After wins over the reset
-// time; with neither, a minute.
-func (l *Lister) rateWait(resp *http.Response, rh rateHeaders) (time.Duration, bool) {
-	ra := resp.Header.Get("Retry-After")
-	remaining := resp.Header.Get(rh.remaining)
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-	case resp.StatusCode == http.StatusForbidden && (ra != "" || remaining == "0"):
-	default:
-		return 0, false
-	}
-	if ra != "" {
-		if s, err := strconv.Atoi(strings.TrimSpace(ra)); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second, true
-		}
-		if t, err := http.ParseTime(ra); err == nil {
-			return t.Sub(l.now()), true
-		}
-	}
-	if d, ok := l.resetIn(resp.Header.Get(rh.reset)); ok {
-		return d, true
-	}
-	return time.Minute, true
-}
-
-// resetIn reads a reset header: Unix seconds (GitHub, GitLab), or a small
-// number of seconds from now (some proxies).
-func (l *Lister) resetIn(v string) (time.Duration, bool) {
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	if n < 1_000_000_000 {
-		return time.Duration(n) * time.Second, true
-	}
-	d := time.Unix(n, 0).Sub(l.now()) + time.Second // the reset second itself
-	if d < 0 {
-		d = 0
-	}
-	return d, true
-}
-
-// nextLink finds rel="next" in a Link header.
-func nextLink(h string) string {
-	for _, part := range strings.Split(h, ",") {
-		u, params, ok := strings.Cut(part, ";")
-		if !ok {
-			continue
-		}
-		for _, p := range strings.Split(params, ";") {
-			p = strings.ReplaceAll(strings.TrimSpace(p), " ", "")
-			if p == `rel="next"` || p == "rel=next" {
-				return strings.Trim(strings.TrimSpace(u), "<>")
-			}
-		}
-	}
-	return ""
-}
-
-func withPage(rawURL, pageNum string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return ""
-	}
-	q := u.Query()
-	q.Set("page", pageNum)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(url)"
-	}
-	u.User = nil
-	return u.String()
-}
-
-// snippet is the start of an answer's body for an error message, quoted
-// so that control characters in it cannot reach the terminal raw.
-func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return strconv.Quote(s)
+// api is the client of one listing's API, configured as the Lister is.
+func (l *Lister) api(base string, header http.Header, rate hosted.RateHeaders, credentials ...string) *hosted.API {
+	return &hosted.API{Base: base, Header: header, Credentials: credentials, Rate: rate,
+		HTTP: l.HTTP, Sleep: l.Sleep, Now: l.Now, MaxWait: l.MaxWait, Notify: l.Notify}
 }
 
 // GitHubAPI is the public GitHub REST API base URL.
@@ -386,16 +142,11 @@ func (l *Lister) GitHub(ctx context.Context, apiURL, token, kind, name string) (
 	}
 	listing := "listing GitHub repositories of " + name
 	rule := newCloneRule(apiURL, "github.com")
-	seen := map[string]bool{}
 	var out []Target
-	for next != "" {
-		p, err := l.get(ctx, listing, next, h, githubRate)
-		if err != nil {
-			return nil, err
-		}
+	err := l.api(base, h, hosted.GitHubRate).Pages(ctx, listing, next, func(body []byte) error {
 		var repos []githubRepo
-		if err := json.Unmarshal(p.body, &repos); err != nil {
-			return nil, fmt.Errorf("%s: %w", listing, err)
+		if err := json.Unmarshal(body, &repos); err != nil {
+			return fmt.Errorf("%s: %w", listing, err)
 		}
 		for _, r := range repos {
 			if r.CloneURL == "" {
@@ -405,9 +156,10 @@ func (l *Lister) GitHub(ctx context.Context, apiURL, token, kind, name string) (
 			t.Fork, t.Archived = r.Fork, r.Archived
 			out = append(out, t)
 		}
-		if next, err = nextPage(next, p.next, listing, seen); err != nil {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -436,16 +188,11 @@ func (l *Lister) GitLab(ctx context.Context, baseURL, token, group string) ([]Ta
 	}
 	listing := "listing GitLab projects of " + group
 	rule := newCloneRule(baseURL, "gitlab.com")
-	seen := map[string]bool{}
 	var out []Target
-	for next != "" {
-		p, err := l.get(ctx, listing, next, h, gitlabRate)
-		if err != nil {
-			return nil, err
-		}
+	err := l.api(strings.TrimRight(baseURL, "/")+"/api/v4", h, hosted.GitLabRate, "PRIVATE-TOKEN").Pages(ctx, listing, next, func(body []byte) error {
 		var projects []gitlabProject
-		if err := json.Unmarshal(p.body, &projects); err != nil {
-			return nil, fmt.Errorf("%s: %w", listing, err)
+		if err := json.Unmarshal(body, &projects); err != nil {
+			return fmt.Errorf("%s: %w", listing, err)
 		}
 		for _, pr := range projects {
 			if pr.HTTPURL == "" {
@@ -456,9 +203,10 @@ func (l *Lister) GitLab(ctx context.Context, baseURL, token, group string) ([]Ta
 			t.Archived = pr.Archived
 			out = append(out, t)
 		}
-		if next, err = nextPage(next, p.next, listing, seen); err != nil {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ package targets
 import (
 	"bufio"
 	"fmt"
+	"github.com/achilles-sec/achilles/scanner/hosted"
 	"hash/fnv"
 	"io"
 	"net"
@@ -196,17 +197,7 @@ func (c Credentials) AuthFor(rawURL string) transport.AuthMethod {
 	return nil
 }
 
-// hostPort is a URL's host, lowercased, without the scheme's default port.
-func hostPort(u *url.URL) string {
-	h := strings.ToLower(u.Host)
-	switch {
-	case u.Scheme == "https" && strings.HasSuffix(h, ":443"):
-		h = strings.TrimSuffix(h, ":443")
-	case u.Scheme == "http" && strings.HasSuffix(h, ":80"):
-		h = strings.TrimSuffix(h, ":80")
-	}
-	return h
-}
+func hostPort(u *url.URL) string { return hosted.HostPort(u) }
 
 // canonHost is a configured host ("host" or "host:port") as hostPort
 // gives it for that scheme.

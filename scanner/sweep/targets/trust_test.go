@@ -67,32 +67,3 @@ func TestCloneURLsFromAnAPI(t *testing.T) {
 		t.Fatalf("refused target %+v", tg)
 	}
 }
-
-func TestNextPageStaysOnTheOrigin(t *testing.T) {
-	cur := "https://api.github.com/orgs/acme/repos?per_page=100"
-	for next, ok := range map[string]bool{
-		"https://api.github.com/organizations/1/repos?page=2": true,
-		"/organizations/1/repos?page=2":                       true,
-		"https://API.github.com:443/orgs/acme/repos?page=2":   true,
-		"http://api.github.com/orgs/acme/repos?page=2":        false,
-		"https://evil.example/orgs/acme/repos?page=2":         false,
-		"https://api.github.com:8443/orgs/acme/repos?page=2":  false,
-		"//evil.example/orgs/acme/repos?page=2":               false,
-	} {
-		got, err := nextPage(cur, next, "listing", map[string]bool{})
-		if (err == nil) != ok || ok && got == "" {
-			t.Errorf("next %q: %q, %v; want allowed %v", next, got, err, ok)
-		}
-	}
-}
-
-func TestNextPageLoopIsAnError(t *testing.T) {
-	seen := map[string]bool{}
-	a, b := "https://api.github.com/orgs/acme/repos?page=1", "https://api.github.com/orgs/acme/repos?page=2"
-	if got, err := nextPage(a, b, "listing", seen); err != nil || got != b {
-		t.Fatalf("%q %v", got, err)
-	}
-	if _, err := nextPage(b, a, "listing", seen); err == nil {
-		t.Fatal("a link back to page 1 was followed")
-	}
-}
