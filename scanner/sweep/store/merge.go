@@ -66,8 +66,10 @@ func (s *Store) Merge(ctx context.Context, srcPath string) (MergeStats, error) {
 		}
 		for _, q := range []string{
 			`DELETE FROM main.findings WHERE repo = ?`,
+			`DELETE FROM main.hosted_state WHERE repo = ?`,
 			`INSERT OR REPLACE INTO main.repos SELECT * FROM src.repos WHERE key = ?`,
 			`INSERT INTO main.findings SELECT * FROM src.findings WHERE repo = ?`,
+			`INSERT INTO main.hosted_state SELECT * FROM src.hosted_state WHERE repo = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, r.Key); err != nil {
 				return st, fmt.Errorf("merging %s from %s: %w", r.Key, srcPath, err)

@@ -51,7 +51,7 @@ func (s *Store) Exposures(ctx context.Context) ([]Exposure, error) {
 			f.decoded, f.checksum_failed, f.first_seen, f.last_seen,
 			coalesce(s.status, ''), coalesce(s.reason, ''), coalesce(s.identity, ''), coalesce(s.scopes, '[]'), coalesce(s.expires_at, ''),
 			coalesce(s.kind, ''), coalesce(s.verifier, ''), coalesce(s.checked_at, ''), coalesce(s.live_since, ''),
-			coalesce(s.dead_since, ''), coalesce(s.first_seen, ''), coalesce(a.analysis, '')
+			coalesce(s.dead_since, ''), coalesce(s.first_seen, ''), coalesce(a.analysis, ''), f.origin
 		FROM findings f JOIN repos r ON r.key = f.repo LEFT JOIN secrets s ON s.id = f.secret_id
 		LEFT JOIN analyses a ON a.secret_id = f.secret_id
 		ORDER BY f.repo, f.path, f.line, f.rule_id, f.fingerprint`)
@@ -65,13 +65,13 @@ func (s *Store) Exposures(ctx context.Context) ([]Exposure, error) {
 		f := &e.Finding
 		var tags, decoded, scopes string
 		var present sql.NullBool
-		var analysis string
+		var analysis, origin string
 		g := &finding.GitOrigin{}
 		if err := rows.Scan(&e.Repo, &e.RepoURL, &f.Fingerprint, &e.SecretID, &f.RuleID, &f.Description, &f.Confidence, &tags,
 			&f.Secret, &f.Match, &f.Path, &f.Line, &f.Column, &f.Entropy, &g.Commit, &g.Author, &g.Email, &g.Date, &g.Message, &present,
 			&decoded, &f.ChecksumFailed, &f.FirstSeen, &f.LastSeen,
 			&e.Verification.Status, &e.Verification.Reason, &e.Verification.Identity, &scopes, &e.Verification.ExpiresAt,
-			&e.Verification.Kind, &e.Verification.Verifier, &e.CheckedAt, &e.LiveSince, &e.DeadSince, &e.FirstSeen, &analysis); err != nil {
+			&e.Verification.Kind, &e.Verification.Verifier, &e.CheckedAt, &e.LiveSince, &e.DeadSince, &e.FirstSeen, &analysis, &origin); err != nil {
 			return nil, fmt.Errorf("reading findings: %w", err)
 		}
 		_ = json.Unmarshal([]byte(tags), &f.Tags)
@@ -87,7 +87,11 @@ func (s *Store) Exposures(ctx context.Context) ([]Exposure, error) {
 			b := present.Bool
 			g.StillPresent = &b
 		}
-		if *g != (finding.GitOrigin{}) {
+		var o storedOrigin
+		switch {
+		case origin != "" && json.Unmarshal([]byte(origin), &o) == nil && o.Kind != "":
+			f.Kind, f.Image, f.Item = o.Kind, o.Image, o.Item
+		case *g != (finding.GitOrigin{}):
 			f.Kind, f.Git = finding.KindGit, g
 		}
 		e.History = history[e.SecretID]

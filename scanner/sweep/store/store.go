@@ -95,6 +95,9 @@ CREATE TABLE IF NOT EXISTS findings (
 	parts           TEXT NOT NULL DEFAULT '{}', -- companion secrets by rule id, for verification
 	first_seen      TEXT NOT NULL,
 	last_seen       TEXT NOT NULL,
+	-- where a finding outside git history is: {"kind", "image" or "item"}
+	-- as JSON (empty for git history, whose origin has its own columns)
+	origin          TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (repo, fingerprint)
 );
 CREATE INDEX IF NOT EXISTS findings_secret ON findings(secret_id);
@@ -120,6 +123,12 @@ CREATE TABLE IF NOT EXISTS analyses (
 	secret_id TEXT PRIMARY KEY REFERENCES secrets(id),
 	analysis  TEXT NOT NULL,
 	at        TEXT NOT NULL
+);
+-- what a hosted-service source finished in the last completed scan of a
+-- target (hosted.State as JSON): its next scan makes conditional requests
+CREATE TABLE IF NOT EXISTS hosted_state (
+	repo  TEXT PRIMARY KEY REFERENCES repos(key),
+	state TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS status_history (
 	secret_id TEXT NOT NULL REFERENCES secrets(id),
@@ -235,6 +244,9 @@ func (s *Store) init() error {
 	if _, err := s.db.Exec(schema); err != nil {
 		return fmt.Errorf("creating tables in %s: %w", s.path, err)
 	}
+	if err := s.addColumn("findings", "origin", `TEXT NOT NULL DEFAULT ''`); err != nil {
+		return err
+	}
 	var v string
 	err := s.db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&v)
 	switch {
@@ -247,6 +259,33 @@ func (s *Store) init() error {
 		return fmt.Errorf("%s: results database schema %s, this achilles reads %s", s.path, v, SchemaVersion)
 	}
 	return s.scrubStoredURLs()
+}
+
+// addColumn adds a column a database made by an earlier achilles lacks
+// (at the end, where the schema has it for a new database).
+func (s *Store) addColumn(table, column, decl string) error {
+	rows, err := s.db.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf("reading %s: %w", s.path, err)
+		}
+		if name == column {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading %s: %w", s.path, err)
+	}
+	rows.Close()
+	if _, err := s.db.Exec(`ALTER TABLE ` + table + ` ADD COLUMN ` + column + ` ` + decl); err != nil {
+		return fmt.Errorf("updating %s: %w", s.path, err)
+	}
+	return nil
 }
 
 // scrubStoredURLs removes user information that an earlier achilles stored
@@ -402,6 +441,8 @@ type Scan struct {
 	Repo     Repo // Key, URL, Source, Tips, Head, Bytes, Commits are stored
 	Findings []finding.Finding
 	At       time.Time
+	// HostedState, when set, replaces the target's hosted.State.
+	HostedState []byte
 }
 
 // SaveScan stores a completed scan in one transaction: every finding is
@@ -431,14 +472,14 @@ func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 	}
 	defer secretStmt.Close()
 	findingStmt, err := tx.PrepareContext(ctx, `INSERT INTO findings(repo, fingerprint, secret_id, rule_id, description, confidence, tags, secret, match,
-			path, line, col, entropy, commit_sha, author, email, date, message, still_present, decoded, checksum_failed, parts, first_seen, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			path, line, col, entropy, commit_sha, author, email, date, message, still_present, decoded, checksum_failed, parts, first_seen, last_seen, origin)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(repo, fingerprint) DO UPDATE SET secret_id = excluded.secret_id, rule_id = excluded.rule_id,
 			description = excluded.description, confidence = excluded.confidence, tags = excluded.tags, secret = excluded.secret,
 			match = excluded.match, path = excluded.path, line = excluded.line, col = excluded.col, entropy = excluded.entropy,
 			commit_sha = excluded.commit_sha, author = excluded.author, email = excluded.email, date = excluded.date,
 			message = excluded.message, still_present = excluded.still_present, decoded = excluded.decoded,
-			checksum_failed = excluded.checksum_failed, parts = excluded.parts, last_seen = excluded.last_seen`)
+			checksum_failed = excluded.checksum_failed, parts = excluded.parts, last_seen = excluded.last_seen, origin = excluded.origin`)
 	if err != nil {
 		return nil, err
 	}
@@ -474,8 +515,14 @@ func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 		}
 		if _, err := findingStmt.ExecContext(ctx, r.Key, fp, secretID, f.RuleID, f.Description, f.Confidence, jsonText(f.Tags, "[]"),
 			f.Secret, f.Match, f.Path, f.Line, f.Column, f.Entropy, g.Commit, g.Author, g.Email, g.Date, g.Message, present,
-			jsonText(f.Decoded, "[]"), f.ChecksumFailed, jsonText(f.Related, "{}"), at, at); err != nil {
+			jsonText(f.Decoded, "[]"), f.ChecksumFailed, jsonText(f.Related, "{}"), at, at, originText(&f)); err != nil {
 			return nil, fmt.Errorf("saving a finding of %s: %w", r.Key, err)
+		}
+	}
+	if sc.HostedState != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hosted_state(repo, state) VALUES (?, ?)
+			ON CONFLICT(repo) DO UPDATE SET state = excluded.state`, r.Key, string(sc.HostedState)); err != nil {
+			return nil, fmt.Errorf("saving the scan of %s: %w", r.Key, err)
 		}
 	}
 	var unverified []string
@@ -493,6 +540,34 @@ func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 		return nil, fmt.Errorf("saving the scan of %s: %w", r.Key, err)
 	}
 	return unverified, nil
+}
+
+// storedOrigin is the origin column: a location outside git history.
+type storedOrigin struct {
+	Kind  finding.Kind         `json:"kind"`
+	Image *finding.ImageOrigin `json:"image,omitempty"`
+	Item  *finding.ItemOrigin  `json:"item,omitempty"`
+}
+
+func originText(f *finding.Finding) string {
+	if f.Git != nil || f.Kind == "" || f.Kind == finding.KindGit {
+		return ""
+	}
+	return jsonText(storedOrigin{Kind: f.Kind, Image: f.Image, Item: f.Item}, "")
+}
+
+// HostedState is the hosted.State the last completed scan of a target
+// saved (nil: none).
+func (s *Store) HostedState(ctx context.Context, key string) ([]byte, error) {
+	var st string
+	err := s.db.QueryRowContext(ctx, `SELECT state FROM hosted_state WHERE repo = ?`, key).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the state of %s: %w", key, err)
+	}
+	return []byte(st), nil
 }
 
 func jsonText(v any, empty string) string {
