@@ -3,6 +3,7 @@ package hosted
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 
@@ -119,10 +120,12 @@ func (c ctxReader) Read(p []byte) (int, error) {
 
 // Source turns a producer of items into the searcher's BlobSource: list
 // calls emit for each item as it is read (so that scanning overlaps the
-// API's answers) and gives problems with one item to warn.
+// API's answers) and gives problems with one item to warn. A list that
+// ends with ErrIncomplete has warned about each part it missed: what it
+// read is reported.
 func Source(list func(ctx context.Context, warn func(error), emit func(Item) error) error) scanner.BlobSource {
 	return func(ctx context.Context, warn func(error), yield func(scanner.Blob) error) error {
-		return list(ctx, warn, func(it Item) error {
+		err := list(ctx, warn, func(it Item) error {
 			b := it.Blob()
 			if err := yield(b); err != nil {
 				if b.Done != nil {
@@ -132,5 +135,9 @@ func Source(list func(ctx context.Context, warn func(error), emit func(Item) err
 			}
 			return nil
 		})
+		if errors.Is(err, ErrIncomplete) {
+			return nil
+		}
+		return err
 	}
 }

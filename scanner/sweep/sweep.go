@@ -22,6 +22,7 @@ import (
 
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/finding"
+	"github.com/achilles-sec/achilles/scanner/hosted"
 	"github.com/achilles-sec/achilles/scanner/pipeline"
 	"github.com/achilles-sec/achilles/scanner/sweep/store"
 	"github.com/achilles-sec/achilles/scanner/sweep/targets"
@@ -202,6 +203,9 @@ func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options
 		// does not follow.
 		return fail(errors.New(t.Refused))
 	}
+	if t.Items != nil {
+		return sweepItems(ctx, st, t, o, fail)
+	}
 	dir := filepath.Join(o.CacheDir, cacheName(t.Key))
 	prev, known, err := st.Repo(ctx, t.Key)
 	if err != nil {
@@ -239,11 +243,17 @@ func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options
 		}
 		fs, stats = res.Findings, res.Stats
 	}
-	ids, err := st.SaveScan(ctx, store.Scan{
+	return saveAndVerify(ctx, st, t, o, out, store.Scan{
 		Repo:     store.Repo{Key: t.Key, URL: t.URL, Source: t.Source, Tips: m.tips, Head: m.head, Bytes: stats.Bytes, Commits: stats.Commits},
 		Findings: fs,
 		At:       o.now(),
 	})
+}
+
+// saveAndVerify stores a completed scan and verifies the secrets it found
+// that were never verified.
+func saveAndVerify(ctx context.Context, st *store.Store, t targets.Target, o *Options, out Outcome, sc store.Scan) (Outcome, int, error) {
+	ids, err := st.SaveScan(ctx, sc)
 	if err != nil {
 		if ctx.Err() != nil {
 			out.Result = Interrupted
@@ -251,7 +261,7 @@ func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options
 		}
 		return out, 0, err
 	}
-	out.Result, out.Findings, out.Bytes = Scanned, len(fs), stats.Bytes
+	out.Result, out.Findings, out.Bytes = Scanned, len(sc.Findings), sc.Repo.Bytes
 	if o.Verifier == nil || len(ids) == 0 {
 		return out, 0, nil
 	}
@@ -260,6 +270,36 @@ func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options
 		return out, n, nil
 	}
 	return out, n, err
+}
+
+// sweepItems scans a target of hosted items with the state its last
+// completed scan saved, and saves the findings with this run's state.
+func sweepItems(ctx context.Context, st *store.Store, t targets.Target, o *Options, fail func(error) (Outcome, int, error)) (Outcome, int, error) {
+	out := Outcome{Key: t.Key}
+	saved, err := st.HostedState(ctx, t.Key)
+	if err != nil {
+		return out, 0, err
+	}
+	if err := st.MarkScanning(ctx, t.Key, t.URL, t.Source, o.now()); err != nil {
+		return out, 0, err
+	}
+	state := hosted.NewState(saved)
+	opts := o.Scan
+	opts.Progress = bytesProgress{o.Progress}
+	res, err := scanner.ScanBlobs(ctx, opts, t.Key, t.Items(state))
+	if ctx.Err() != nil {
+		out.Result = Interrupted
+		return out, 0, nil
+	}
+	if err != nil {
+		return fail(fmt.Errorf("scanning: %w", err))
+	}
+	return saveAndVerify(ctx, st, t, o, out, store.Scan{
+		Repo:        store.Repo{Key: t.Key, URL: t.URL, Source: t.Source, Bytes: res.Stats.Bytes},
+		Findings:    res.Findings,
+		At:          o.now(),
+		HostedState: state.Save(),
+	})
 }
 
 // bytesProgress forwards a scan's bytes to the sweep's progress.

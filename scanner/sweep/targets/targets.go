@@ -7,6 +7,7 @@ package targets
 import (
 	"bufio"
 	"fmt"
+	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/hosted"
 	"hash/fnv"
 	"io"
@@ -44,6 +45,12 @@ type Target struct {
 	// answered with a clone URL the sweep will not follow (another host, a
 	// local path, a downgrade to http). The sweep records it as failed.
 	Refused string
+	// Items, when set, makes the target a hosted service's items of a
+	// repository (issues, comments, releases, CI logs: sweep --include)
+	// rather than its git history: the sweep scans the blobs it yields,
+	// given the state the target's last completed scan saved, so that an
+	// unchanged listing costs only conditional requests.
+	Items func(*hosted.State) scanner.BlobSource `json:"-"`
 }
 
 // Normalize turns a clone URL or path into a repository key: scheme, user
