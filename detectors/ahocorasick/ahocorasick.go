@@ -8,19 +8,40 @@
 // in cache.
 package ahocorasick
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Matcher is an immutable compiled keyword set; safe for concurrent use.
+//
+// It starts as a sparse automaton (the trie with failure links), cheap to
+// build and slow per byte, and builds the dense DFA the first time a scan
+// is large or the scans so far add up: a pre-commit hook or a piped
+// snippet never pays for the DFA (most of start-up with a thousand
+// rules), a history scan builds it once within its first megabytes.
 type Matcher struct {
 	classes  [256]uint8
 	nclass   int
-	nstride  uint32    // row length of delta
-	delta    []uint32  // premultiplied next state, with outFlag set on output states
-	outputs  [][]int32 // state number (premultiplied state / nclass) -> keywords ending there
 	anyOut   bool
 	hitPool  sync.Pool // *[4][]Hit, per-part hit buffers of scan4
 	patterns []string
+	sparse   sparse
+
+	denseOnce sync.Once
+	dense     atomic.Bool // the fields below are built
+	scanned   atomic.Int64
+	nstride   uint32    // row length of delta
+	delta     []uint32  // premultiplied next state, with outFlag set on output states
+	outputs   [][]int32 // state number (premultiplied state / nclass) -> keywords ending there
 }
+
+// Inputs from which the dense DFA is built: one scan of denseScan bytes,
+// or scans adding up to denseTotal.
+const (
+	denseScan  = 256 << 10
+	denseTotal = 2 << 20
+)
 
 const outFlag = 1 << 31
 
@@ -47,7 +68,15 @@ func New(keywords []string) *Matcher {
 	for c := 'A'; c <= 'Z'; c++ {
 		m.classes[c] = m.classes[c+('a'-'A')]
 	}
+	for _, k := range m.patterns {
+		m.anyOut = m.anyOut || k != ""
+	}
+	m.buildSparse()
+	return m
+}
 
+// buildDense builds the dense DFA.
+func (m *Matcher) buildDense() {
 	// Trie, in one flat table of nclass entries per node (none: no edge),
 	// which the breadth-first pass completes into the DFA and then turns
 	// into premultiplied states in place: the table is the largest thing
@@ -124,14 +153,8 @@ func New(keywords []string) *Matcher {
 	}
 	m.delta = next
 	m.outputs = outs
-	for _, o := range outs {
-		if len(o) > 0 {
-			m.anyOut = true
-			break
-		}
-	}
 	m.nstride = uint32(nc)
-	return m
+	m.dense.Store(true)
 }
 
 // Patterns returns the lower-cased keywords in the order given to New.
@@ -149,6 +172,13 @@ func (m *Matcher) Patterns() []string { return m.patterns }
 func (m *Matcher) Scan(data []byte, fn func(pattern int, start int)) {
 	if !m.anyOut {
 		return
+	}
+	if !m.dense.Load() {
+		if len(data) < denseScan && m.scanned.Add(int64(len(data))) < denseTotal {
+			m.sparse.scan(m, data, fn)
+			return
+		}
+		m.denseOnce.Do(m.buildDense)
 	}
 	if len(data) < 1<<10 {
 		m.scanPart(data, 0, 0, len(data), len(data), fn)

@@ -53,9 +53,16 @@ func sameAsNaive(t *testing.T, m *Matcher, keywords []string, data []byte, label
 	}
 }
 
+// denseNow is a matcher that has built its dense DFA.
+func denseNow(keywords []string) *Matcher {
+	m := New(keywords)
+	m.denseOnce.Do(m.buildDense)
+	return m
+}
+
 func TestMatchesBruteForce(t *testing.T) {
 	keywords := []string{"he", "she", "his", "hers", "AKIA", "akia", "ghp_", "xoxb-", "a", "aa"}
-	m := New(keywords)
+	m, d := New(keywords), denseNow(keywords)
 	rng := rand.New(rand.NewSource(1))
 	alphabet := []byte("heHErsiAKIakghp_xob-. ")
 	for round := 0; round < 200; round++ {
@@ -64,6 +71,32 @@ func TestMatchesBruteForce(t *testing.T) {
 			data[i] = alphabet[rng.Intn(len(alphabet))]
 		}
 		sameAsNaive(t, m, keywords, data, fmt.Sprintf("round %d", round))
+		sameAsNaive(t, d, keywords, data, fmt.Sprintf("round %d (dense)", round))
+	}
+}
+
+// A matcher switches to the dense DFA on a large input and once its
+// inputs add up, with the same answers before and after.
+func TestSwitchesToDense(t *testing.T) {
+	keywords := []string{"akia", "secret"}
+	m := New(keywords)
+	small := bytes.Repeat([]byte("x akia y secret "), 64)
+	sameAsNaive(t, m, keywords, small, "small")
+	if m.dense.Load() {
+		t.Fatal("a small scan built the DFA")
+	}
+	for total := 0; total < denseTotal; total += len(small) {
+		m.Scan(small, func(int, int) {})
+	}
+	sameAsNaive(t, m, keywords, small, "after the total")
+	if !m.dense.Load() {
+		t.Fatal("scans adding up did not build the DFA")
+	}
+	big := New(keywords)
+	data := bytes.Repeat(small, denseScan/len(small)+1)
+	sameAsNaive(t, big, keywords, data, "large")
+	if !big.dense.Load() {
+		t.Fatal("a large scan did not build the DFA")
 	}
 }
 
@@ -85,7 +118,7 @@ func BenchmarkScan(b *testing.B) {
 
 func TestLargeInputMatchesBruteForce(t *testing.T) {
 	keywords := []string{"akia", "ghp_", "xoxb-", "password", "a", "secret-key"}
-	m := New(keywords)
+	m, d := New(keywords), denseNow(keywords)
 	rng := rand.New(rand.NewSource(2))
 	alphabet := []byte("akiAKIghp_xob-passwordsecrt-y \n")
 	for _, n := range []int{1 << 10, 1<<10 + 1, 1<<10 + 3, 16<<10 + 3, 70001} {
@@ -98,13 +131,14 @@ func TestLargeInputMatchesBruteForce(t *testing.T) {
 			copy(data[k*(n/4)-4:], "secret-key")
 		}
 		sameAsNaive(t, m, keywords, data, fmt.Sprintf("n=%d", n))
+		sameAsNaive(t, d, keywords, data, fmt.Sprintf("n=%d (dense)", n))
 	}
 }
 
 func BenchmarkScanSingleStream(b *testing.B) {
 	keywords := []string{"akia", "ghp_", "xoxb-", "password", "secret", "token", "api_key", "sk_live_", "-----begin"}
 	data := bytes.Repeat([]byte("func main() { fmt.Println(\"hello world\") // some ordinary code here\n"), 16<<10)
-	m := New(keywords)
+	m := denseNow(keywords)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
