@@ -96,7 +96,7 @@ func (r cloneRule) target(cloneURL, name, source, tokenUser, token string) Targe
 		}
 		return Target{Key: r.host + "/" + strings.Trim(name, "/"), URL: StripUserinfo(cloneURL), Source: source, Refused: why}
 	}
-	return Target{Key: Normalize(cloneURL), URL: cloneURL, Source: source, Auth: tokenAuth(cloneURL, tokenUser, token)}
+	return Target{Key: Normalize(cloneURL), URL: cloneURL, Source: source, Name: name, Auth: tokenAuth(cloneURL, tokenUser, token)}
 }
 
 // api is the client of one listing's API, configured as the Lister is.

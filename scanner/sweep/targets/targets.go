@@ -33,7 +33,10 @@ type Target struct {
 	// URL is what is cloned: an https, http, ssh or scp-like URL, or a path.
 	URL string
 	// Source says where the target came from: file, github or gitlab.
-	Source   string
+	Source string
+	// Name is the repository's name at its service (owner/name, a GitLab
+	// project's full path), for targets an API listed.
+	Name     string
 	Fork     bool
 	Archived bool
 	// Auth is the credential sent when cloning; nil for none (SSH then
