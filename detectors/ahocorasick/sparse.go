@@ -42,9 +42,13 @@ func (sp *sparse) step(s uint32, c uint8) uint32 {
 
 func (m *Matcher) buildSparse() {
 	sp := &m.sparse
+	size := 1
+	for _, k := range m.patterns {
+		size += len(k)
+	}
 	sp.root = make([]uint32, m.nclass)
-	sp.kids = [][]edge{nil}
-	sp.outs = [][]int32{nil}
+	sp.kids = make([][]edge, 1, size)
+	sp.outs = make([][]int32, 1, size)
 	for pi, k := range m.patterns {
 		if k == "" {
 			continue
