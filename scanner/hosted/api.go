@@ -362,6 +362,23 @@ func (a *API) Pages(ctx context.Context, what, first string, fn func(body []byte
 	return nil
 }
 
+// Check asks for one answer whose body is not needed (does the target
+// exist, can the token read it): conditional with a State that saw it
+// before, so a rerun over an unchanged target costs a 304.
+func (a *API) Check(ctx context.Context, what, rawURL string) error {
+	mark := a.State.page(rawURL)
+	p, err := a.Get(ctx, what, rawURL, mark.ETag)
+	if err != nil {
+		return err
+	}
+	if p.NotModified {
+		a.State.finishPage(rawURL, mark)
+	} else if etag := p.Header.Get("ETag"); etag != "" {
+		a.State.finishPage(rawURL, PageMark{ETag: etag})
+	}
+	return nil
+}
+
 // resolveNext resolves a next-page link against the page it came from and
 // refuses one to another origin (another host, or http after https): the
 // request would carry the credentials there.

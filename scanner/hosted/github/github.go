@@ -174,7 +174,7 @@ func (s *Source) Repo(owner, name string) List {
 		what := "reading " + owner + "/" + name
 		// The repository itself first: a target that cannot be read at
 		// all is an error, not an empty scan.
-		if _, err := s.API.Get(ctx, what, s.API.URL(repo), ""); err != nil {
+		if err := s.API.Check(ctx, what, s.API.URL(repo)); err != nil {
 			return err
 		}
 		var incomplete bool

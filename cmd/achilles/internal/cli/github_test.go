@@ -186,3 +186,107 @@ func TestGitHubItemsEndToEnd(t *testing.T) {
 		t.Fatalf("plain http API: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// etagged answers GitHub's way: every 200 carries an ETag of its body,
+// and a request whose If-None-Match matches gets 304. It counts the
+// requests for items (everything but the organisation's repository list)
+// (not the organisation's repository list, not git's clone attempt) and
+// how many of them were conditional.
+type etagged struct {
+	next                 http.Handler
+	items, conditional   atomic.Int64
+	notModified, listing atomic.Int64
+}
+
+func (e *etagged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/orgs/"):
+		e.listing.Add(1)
+	case strings.Contains(r.URL.Path, ".git/"): // the clone's attempt
+	default:
+		e.items.Add(1)
+		if r.Header.Get("If-None-Match") != "" {
+			e.conditional.Add(1)
+		}
+	}
+	rec := httptest.NewRecorder()
+	e.next.ServeHTTP(rec, r)
+	if rec.Code == http.StatusOK && !strings.HasSuffix(r.URL.Path, "/logs") {
+		etag := fmt.Sprintf(`W/"%x"`, fnvHash(rec.Body.Bytes()))
+		if r.Header.Get("If-None-Match") == etag {
+			e.notModified.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		rec.Header().Set("ETag", etag)
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+}
+
+func fnvHash(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h
+}
+
+// sweep --include reads every listed repository's items into the
+// database with their locations; a rerun without changes makes only
+// conditional requests for them and keeps every finding.
+func TestSweepIncludeItems(t *testing.T) {
+	keys := []string{"AKIAZ3MSJV4WQPTHKR7A", "AKIAZ3MSJV4WQPTHKR7B", "AKIAZ3MSJV4WQPTHKR7C", "AKIAZ3MSJV4WQPTHKR7D",
+		"AKIAZ3MSJV4WQPTHKR7E", "AKIAZ3MSJV4WQPTHKR7F"}
+	archive := logArchive(t, keys[5])
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(archive) }))
+	defer storage.Close()
+	g := &fakeGitHub{keys: keys, storage: storage.URL}
+	g.limited.Store(true) // no rate limit here
+	mux := http.NewServeMux()
+	mux.HandleFunc("/orgs/acme/repos", func(w http.ResponseWriter, r *http.Request) {
+		// The repository's clone URL is on the API's host, where no git
+		// server answers: its history fails, its items are read.
+		fmt.Fprintf(w, `[{"full_name":"acme/app","clone_url":"http://%s/acme/app.git"}]`, r.Host)
+	})
+	mux.Handle("/", g)
+	e := &etagged{next: mux}
+	api := httptest.NewServer(e)
+	defer api.Close()
+	dir := t.TempDir()
+	env := append(os.Environ(), "ACHILLES_CONFIG=", "GITHUB_TOKEN="+ghTestToken, "HOME="+dir)
+	db := dir + "/sweep.db"
+	args := []string{"sweep", "--github-org", "acme", "--github-api-url", api.URL, "--include", "all", "--db", db,
+		"--cache", dir + "/cache", "--no-progress", "--exit-code", "0"}
+	r := execAchilles(t, dir, env, "", args...)
+	if r.code != 0 {
+		t.Fatalf("sweep: exit %d\n%s", r.code, r.stderr)
+	}
+	rep := execAchilles(t, dir, env, "", "report", "--db", db, "-f", "json", "--no-redact")
+	found := map[string]finding.Finding{}
+	for _, f := range decodeFindings(t, rep) {
+		found[f.Secret] = f
+	}
+	for _, k := range keys {
+		if f, ok := found[k]; !ok || f.Kind != finding.KindItem || f.Item == nil || f.Item.URL == "" {
+			t.Fatalf("%s: stored as %+v (%v)\n%s", k, f, ok, rep.stderr)
+		}
+	}
+	e.items.Store(0)
+	e.conditional.Store(0)
+	e.notModified.Store(0)
+	r = execAchilles(t, dir, env, "", args...)
+	if r.code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", r.code, r.stderr)
+	}
+	if e.items.Load() == 0 || e.conditional.Load() != e.items.Load() || e.notModified.Load() != e.items.Load() {
+		t.Fatalf("no-change rerun: %d item requests, %d conditional, %d not modified", e.items.Load(), e.conditional.Load(), e.notModified.Load())
+	}
+	rep = execAchilles(t, dir, env, "", "report", "--db", db, "-f", "json", "--no-redact")
+	if n := len(decodeFindings(t, rep)); n != len(keys) {
+		t.Fatalf("after the rerun the database holds %d findings, want %d", n, len(keys))
+	}
+}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/scanner"
+	"github.com/achilles-sec/achilles/scanner/hosted"
+	"github.com/achilles-sec/achilles/scanner/hosted/github"
 	"github.com/achilles-sec/achilles/scanner/pipeline"
 	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/achilles-sec/achilles/scanner/sweep"
@@ -35,6 +37,7 @@ type sweepOptions struct {
 	GitLabGroup     string
 	GitHubAPI       string
 	GitLabURL       string
+	Include         string
 	IncludeForks    bool
 	IncludeArchived bool
 	Shard           string
@@ -99,6 +102,7 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 	f.StringVar(&o.GitLabGroup, "gitlab-group", "", "sweep every project of this GitLab group and its subgroups (id or full path)")
 	f.StringVar(&o.GitHubAPI, "github-api-url", targets.GitHubAPI, "GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)")
 	f.StringVar(&o.GitLabURL, "gitlab-url", "https://gitlab.com", "GitLab base URL (self-managed instances)")
+	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+" (comma-separated; all for every kind); see 'achilles github --help'")
 	f.BoolVar(&o.IncludeForks, "include-forks", false, "also sweep forks")
 	f.BoolVar(&o.IncludeArchived, "include-archived", false, "also sweep archived repositories")
 	f.StringVar(&o.Shard, "shard", "", "sweep only slice K of N of the targets (K/N, e.g. 2/8), chosen by a hash of each repository's URL")
@@ -327,10 +331,50 @@ func (o *sweepOptions) targets(ctx context.Context) ([]targets.Target, error) {
 		return nil, usageError{targets.ErrNoTargets}
 	}
 	ts = targets.Dedupe(targets.Filter(ts, o.IncludeForks, o.IncludeArchived))
+	if o.Include != "" {
+		items, err := o.itemTargets(ts, ghToken)
+		if err != nil {
+			return nil, err
+		}
+		ts = targets.Dedupe(append(ts, items...))
+	}
 	if shard.N > 0 {
 		ts = shard.Take(ts)
 	}
 	return ts, nil
+}
+
+// itemTargets adds, for each repository a GitHub listing gave, a target
+// of its hosted items (--include): key "HOST/OWNER/NAME#items", read
+// through the API the listing used, with the same token.
+func (o *sweepOptions) itemTargets(ts []targets.Target, ghToken string) ([]targets.Target, error) {
+	include, err := github.ParseInclude(o.Include)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	base, err := apiBase("--github-api-url", o.GitHubAPI)
+	if err != nil {
+		return nil, err
+	}
+	var out []targets.Target
+	for _, t := range ts {
+		if t.Source != "github" || t.Refused != "" || t.Name == "" {
+			continue
+		}
+		owner, name, ok := strings.Cut(t.Name, "/")
+		if !ok {
+			continue
+		}
+		out = append(out, targets.Target{Key: t.Key + "#items", URL: t.URL, Source: "github-items", Name: t.Name,
+			Items: func(st *hosted.State) scanner.BlobSource {
+				api := github.NewAPI(base, ghToken)
+				api.State = st
+				api.Notify = func(msg string) { fmt.Fprintf(o.IO.ErrOut, "achilles: %s\n", report.Escape(msg)) }
+				src := &github.Source{API: api, Include: include}
+				return hosted.Source(src.Repo(owner, name))
+			}})
+	}
+	return out, nil
 }
 
 // sweepBar is the one progress bar of a sweep: repositories done of all,
