@@ -183,6 +183,7 @@ func newRootCmd(io *IO) *cobra.Command {
 		newGitCmd(io, nil),
 		newDirCmd(io, nil),
 		newImageCmd(io, nil),
+		newGitLabCmd(io, nil),
 		newStdinCmd(io, nil),
 		newRulesCmd(io),
 		newProvidersCmd(io),
