@@ -2,6 +2,7 @@ package gitlab_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -157,5 +158,42 @@ func TestGitLabTargets(t *testing.T) {
 	}
 	if p, err := gitlab.ParseTarget("group/sub/proj"); err != nil || p.Path != "group/sub/proj" || p.Instance != "" {
 		t.Errorf("ParseTarget path: %+v %v", p, err)
+	}
+}
+
+// TestGitLabIncomplete: a 404 on one MR's notes is a warning, the rest is
+// read, the result wraps ErrIncomplete (Target drops it), and the next run
+// reads that MR's page and the MR again while the finished pages stay
+// conditional.
+func TestGitLabIncomplete(t *testing.T) {
+	fake := gitlabtest.New(t)
+	fake.RateLimitOnce = false
+	fake.FailNotes = true
+	st := hosted.NewState(nil)
+	src := newSource(fake, st, &run{})
+	got := collect(t, src.Project(gitlabtest.Project))
+	if !errors.Is(got.err, hosted.ErrIncomplete) || len(got.warns) != 1 || !strings.Contains(got.warns[0].Error(), "notes") {
+		t.Fatalf("err %v, warnings %v", got.err, got.warns)
+	}
+	if len(got.items) != 5 {
+		t.Errorf("%d items, want 5 (all but the note)", len(got.items))
+	}
+	if err := collect(t, src.Target(gitlab.Target{Path: gitlabtest.Project})).err; err != nil {
+		t.Errorf("Target: %v", err)
+	}
+
+	fake.FailNotes = false
+	fake.Unconditional = nil
+	again := collect(t, newSource(fake, hosted.NewState(st.Save()), &run{}).Project(gitlabtest.Project))
+	if again.err != nil || len(again.warns) != 0 {
+		t.Fatalf("second run: err %v warnings %v", again.err, again.warns)
+	}
+	if len(again.items) != 2 {
+		t.Errorf("second run: %d items, want the MR and its note", len(again.items))
+	}
+	for _, p := range fake.Unconditional {
+		if !strings.Contains(p, "merge_requests") {
+			t.Errorf("second run: unconditional request %s", p)
+		}
 	}
 }

@@ -45,6 +45,8 @@ type Server struct {
 	// RateLimitOnce makes the first issues page answer 429 once.
 	RateLimitOnce bool
 	limited       bool
+	// FailNotes makes the MR's notes answer 404.
+	FailNotes bool
 }
 
 // WebURL is a web address of the fake instance.
@@ -110,6 +112,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.json(w, r, s.mr())
 	case path == proj+"/issues/2":
 		s.json(w, r, s.issue(2, "Deploy keys", "Use this:\n\naws_access_key_id = "+IssueKey+"\n", 0))
+	case path == proj+"/merge_requests/3/notes" && s.failNotes():
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"message":"404 Not Found"}`)
 	case path == proj+"/merge_requests/3/notes":
 		s.json(w, r, []map[string]any{
 			{"id": 11, "body": "added 1 commit " + SystemKey, "system": true, "author": map[string]any{"username": "bot"}, "updated_at": "2026-01-03T00:00:00Z"},
@@ -137,6 +142,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"message":"404 Not Found"}`)
 	}
+}
+
+func (s *Server) failNotes() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.FailNotes
 }
 
 func (s *Server) mr() map[string]any {
