@@ -82,7 +82,13 @@ func (s *Source) snippets(ctx context.Context, path string, warn func(error), em
 			}
 			ok := true
 			for _, f := range files {
-				it, err := s.download(ctx, "GitLab snippet "+sn.WebURL+" file "+strconv.Quote(f.path), f.url)
+				what := "GitLab snippet " + sn.WebURL + " file " + strconv.Quote(f.path)
+				it, err := s.download(ctx, what, f.url)
+				if errors.Is(err, hosted.ErrNotFound) && len(sn.Files) == 1 {
+					// An instance without the files endpoint: the older
+					// one of a single-file snippet.
+					it, err = s.download(ctx, what, s.API.URL(base+"/raw"))
+				}
 				if err != nil {
 					if !itemProblem(ctx, err) {
 						return err
