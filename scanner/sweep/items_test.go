@@ -70,10 +70,9 @@ func (a *issueAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // issueItems is a minimal hosted source over issueAPI: issues page by
 // page, each issue's comments unless the state says it was read.
-func issueItems(api *hosted.API) func(*hosted.State) scanner.BlobSource {
+func issueItems(base string, client *http.Client) func(*hosted.State) scanner.BlobSource {
 	return func(st *hosted.State) scanner.BlobSource {
-		a := *api
-		a.State = st
+		a := &hosted.API{Base: base, HTTP: client, State: st}
 		return hosted.Source(func(ctx context.Context, warn func(error), emit func(hosted.Item) error) error {
 			return a.Pages(ctx, "issues", a.URL("/issues"), func(body []byte) error {
 				var issues []struct {
@@ -118,8 +117,7 @@ func TestSweepItemsResumeAndConditional(t *testing.T) {
 	}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
-	client := &hosted.API{Base: srv.URL, HTTP: srv.Client()}
-	ts := []targets.Target{{Key: "example.test/o/r#items", URL: srv.URL, Source: "test", Items: issueItems(client)}}
+	ts := []targets.Target{{Key: "example.test/o/r#items", URL: srv.URL, Source: "test", Items: issueItems(srv.URL, srv.Client())}}
 	dir := t.TempDir()
 	st := openStore(t, dir, "s.db")
 	o := options(t)

@@ -184,6 +184,7 @@ func newRootCmd(io *IO) *cobra.Command {
 		newDirCmd(io, nil),
 		newImageCmd(io, nil),
 		newGitHubCmd(io, nil),
+		newGitLabCmd(io, nil),
 		newStdinCmd(io, nil),
 		newRulesCmd(io),
 		newProvidersCmd(io),
