@@ -11,6 +11,7 @@ import (
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/hosted"
 	"github.com/achilles-sec/achilles/scanner/hosted/gitlab"
+	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/spf13/cobra"
 )
 
@@ -121,7 +122,7 @@ func runGitLab(ctx context.Context, o *gitlabOptions) error {
 		}
 	}
 	api := &hosted.API{Base: base, Header: h, Credentials: []string{"PRIVATE-TOKEN"}, Rate: hosted.GitLabRate,
-		Notify: func(msg string) { fmt.Fprintln(o.IO.ErrOut, "achilles: "+msg) }}
+		Notify: func(msg string) { fmt.Fprintln(o.IO.ErrOut, "achilles: "+report.Escape(msg)) }}
 	src := &gitlab.Source{API: api, Include: include, MaxDownload: o.MaxDownload}
 	what := "GitLab " + t.Path
 	return runScan(ctx, &o.scanOptions, "", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {

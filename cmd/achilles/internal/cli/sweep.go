@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/hosted"
 	"github.com/achilles-sec/achilles/scanner/hosted/github"
+	"github.com/achilles-sec/achilles/scanner/hosted/gitlab"
 	"github.com/achilles-sec/achilles/scanner/pipeline"
 	"github.com/achilles-sec/achilles/scanner/report"
 	"github.com/achilles-sec/achilles/scanner/sweep"
@@ -102,7 +105,7 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 	f.StringVar(&o.GitLabGroup, "gitlab-group", "", "sweep every project of this GitLab group and its subgroups (id or full path)")
 	f.StringVar(&o.GitHubAPI, "github-api-url", targets.GitHubAPI, "GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)")
 	f.StringVar(&o.GitLabURL, "gitlab-url", "https://gitlab.com", "GitLab base URL (self-managed instances)")
-	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+" (comma-separated; all for every kind); see 'achilles github --help'")
+	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+"; GitLab "+strings.Join(gitlab.Kinds, ", ")+" (comma-separated; all for every kind)")
 	f.BoolVar(&o.IncludeForks, "include-forks", false, "also sweep forks")
 	f.BoolVar(&o.IncludeArchived, "include-archived", false, "also sweep archived repositories")
 	f.StringVar(&o.Shard, "shard", "", "sweep only slice K of N of the targets (K/N, e.g. 2/8), chosen by a hash of each repository's URL")
@@ -332,7 +335,7 @@ func (o *sweepOptions) targets(ctx context.Context) ([]targets.Target, error) {
 	}
 	ts = targets.Dedupe(targets.Filter(ts, o.IncludeForks, o.IncludeArchived))
 	if o.Include != "" {
-		items, err := o.itemTargets(ts, ghToken)
+		items, err := o.itemTargets(ts, ghToken, glToken)
 		if err != nil {
 			return nil, err
 		}
@@ -344,35 +347,78 @@ func (o *sweepOptions) targets(ctx context.Context) ([]targets.Target, error) {
 	return ts, nil
 }
 
-// itemTargets adds, for each repository a GitHub listing gave, a target
-// of its hosted items (--include): key "HOST/OWNER/NAME#items", read
-// through the API the listing used, with the same token.
-func (o *sweepOptions) itemTargets(ts []targets.Target, ghToken string) ([]targets.Target, error) {
-	include, err := github.ParseInclude(o.Include)
+// itemTargets adds, for each repository a GitHub or GitLab listing
+// gave, a target of its hosted items (--include): key
+// "HOST/OWNER/NAME#items", read through the API the listing used, with
+// the same token. Each service reads the kinds of the list it knows.
+func (o *sweepOptions) itemTargets(ts []targets.Target, ghToken, glToken string) ([]targets.Target, error) {
+	var ghKinds, glKinds []string
+	for _, k := range strings.Split(o.Include, ",") {
+		k = strings.TrimSpace(k)
+		inGH, inGL := k == "all" || slices.Contains(github.Kinds, k), k == "all" || slices.Contains(gitlab.Kinds, k)
+		if !inGH && !inGL {
+			return nil, usageError{fmt.Errorf("--include: unknown kind %q (GitHub: %s; GitLab: %s; or all)", k,
+				strings.Join(github.Kinds, ", "), strings.Join(gitlab.Kinds, ", "))}
+		}
+		if inGH {
+			ghKinds = append(ghKinds, k)
+		}
+		if inGL {
+			glKinds = append(glKinds, k)
+		}
+	}
+	ghInclude, err := github.ParseInclude(strings.Join(ghKinds, ","))
 	if err != nil {
 		return nil, usageError{err}
 	}
-	base, err := apiBase("--github-api-url", o.GitHubAPI)
+	glInclude := map[string]bool{}
+	if len(glKinds) > 0 {
+		if glInclude, err = gitlab.ParseInclude(glKinds); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	ghBase, err := apiBase("--github-api-url", o.GitHubAPI)
 	if err != nil {
 		return nil, err
 	}
+	glBase, err := apiBase("--gitlab-url", o.GitLabURL)
+	if err != nil {
+		return nil, err
+	}
+	notify := func(msg string) { fmt.Fprintf(o.IO.ErrOut, "achilles: %s\n", report.Escape(msg)) }
 	var out []targets.Target
 	for _, t := range ts {
-		if t.Source != "github" || t.Refused != "" || t.Name == "" {
+		if t.Refused != "" || t.Name == "" {
 			continue
 		}
-		owner, name, ok := strings.Cut(t.Name, "/")
-		if !ok {
+		var items func(*hosted.State) scanner.BlobSource
+		switch {
+		case t.Source == "github" && len(ghInclude) > 0:
+			owner, name, ok := strings.Cut(t.Name, "/")
+			if !ok {
+				continue
+			}
+			items = func(st *hosted.State) scanner.BlobSource {
+				api := github.NewAPI(ghBase, ghToken)
+				api.State, api.Notify = st, notify
+				return hosted.Source((&github.Source{API: api, Include: ghInclude}).Repo(owner, name))
+			}
+		case t.Source == "gitlab" && len(glInclude) > 0:
+			path := t.Name
+			items = func(st *hosted.State) scanner.BlobSource {
+				h := http.Header{}
+				h.Set("User-Agent", "achilles-sweep")
+				if glToken != "" {
+					h.Set("PRIVATE-TOKEN", glToken)
+				}
+				api := &hosted.API{Base: glBase + "/api/v4", Header: h, Credentials: []string{"PRIVATE-TOKEN"}, Rate: hosted.GitLabRate,
+					State: st, Notify: notify}
+				return hosted.Source((&gitlab.Source{API: api, Include: glInclude}).Project(path))
+			}
+		default:
 			continue
 		}
-		out = append(out, targets.Target{Key: t.Key + "#items", URL: t.URL, Source: "github-items", Name: t.Name,
-			Items: func(st *hosted.State) scanner.BlobSource {
-				api := github.NewAPI(base, ghToken)
-				api.State = st
-				api.Notify = func(msg string) { fmt.Fprintf(o.IO.ErrOut, "achilles: %s\n", report.Escape(msg)) }
-				src := &github.Source{API: api, Include: include}
-				return hosted.Source(src.Repo(owner, name))
-			}})
+		out = append(out, targets.Target{Key: t.Key + "#items", URL: t.URL, Source: t.Source + "-items", Name: t.Name, Items: items})
 	}
 	return out, nil
 }
