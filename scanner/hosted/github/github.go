@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,22 +40,13 @@ func ParseInclude(s string) (map[string]bool, error) {
 			for _, k := range Kinds {
 				out[k] = true
 			}
-		case contains(Kinds, k):
+		case slices.Contains(Kinds, k):
 			out[k] = true
 		default:
 			return nil, fmt.Errorf("--include: unknown kind %q (kinds: %s, all)", k, strings.Join(Kinds, ", "))
 		}
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // NewAPI is a client of the GitHub REST API at base with token (may be
@@ -242,15 +234,14 @@ func (s *Source) issue(ctx context.Context, repo string, is issue, include map[s
 		return err
 	}
 	type list struct {
-		on      bool
-		path    string
-		typ     string
-		skipped bool
+		on   bool
+		path string
+		typ  string
 	}
 	lists := []list{
-		{include["comments"] && is.Comments > 0, fmt.Sprintf("%s/issues/%d/comments?per_page=100", repo, is.Number), "issue-comment", false},
-		{pr && include["reviews"], fmt.Sprintf("%s/pulls/%d/comments?per_page=100", repo, is.Number), "review-comment", false},
-		{pr && include["reviews"], fmt.Sprintf("%s/pulls/%d/reviews?per_page=100", repo, is.Number), "review", false},
+		{include["comments"] && is.Comments > 0, fmt.Sprintf("%s/issues/%d/comments?per_page=100", repo, is.Number), "issue-comment"},
+		{pr && include["reviews"], fmt.Sprintf("%s/pulls/%d/comments?per_page=100", repo, is.Number), "review-comment"},
+		{pr && include["reviews"], fmt.Sprintf("%s/pulls/%d/reviews?per_page=100", repo, is.Number), "review"},
 	}
 	incomplete := false
 	for _, l := range lists {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -31,6 +32,18 @@ var (
 	Kinds        = []string{KindIssues, KindMRs, KindNotes, KindSnippets, KindJobs}
 	DefaultKinds = []string{KindIssues, KindMRs, KindNotes, KindSnippets}
 )
+
+// NewAPI is a client of a GitLab instance's REST API at base (ending in
+// /api/v4) with token (may be empty), sent as PRIVATE-TOKEN and never to
+// another origin.
+func NewAPI(base, token string) *hosted.API {
+	h := http.Header{}
+	h.Set("User-Agent", "achilles")
+	if token != "" {
+		h.Set("PRIVATE-TOKEN", token)
+	}
+	return &hosted.API{Base: strings.TrimRight(base, "/"), Header: h, Credentials: []string{"PRIVATE-TOKEN"}, Rate: hosted.GitLabRate}
+}
 
 // ParseInclude reads an --include list ("all" is every kind).
 func ParseInclude(list []string) (map[string]bool, error) {

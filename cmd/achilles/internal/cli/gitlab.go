@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -114,15 +113,12 @@ func runGitLab(ctx context.Context, o *gitlabOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	h := http.Header{}
-	h.Set("User-Agent", "achilles")
+	token := ""
 	if o.TokenEnv != "" {
-		if tok := strings.TrimSpace(os.Getenv(o.TokenEnv)); tok != "" {
-			h.Set("PRIVATE-TOKEN", tok)
-		}
+		token = strings.TrimSpace(os.Getenv(o.TokenEnv))
 	}
-	api := &hosted.API{Base: base, Header: h, Credentials: []string{"PRIVATE-TOKEN"}, Rate: hosted.GitLabRate,
-		Notify: func(msg string) { fmt.Fprintln(o.IO.ErrOut, "achilles: "+report.Escape(msg)) }}
+	api := gitlab.NewAPI(base, token)
+	api.Notify = func(msg string) { fmt.Fprintln(o.IO.ErrOut, "achilles: "+report.Escape(msg)) }
 	src := &gitlab.Source{API: api, Include: include, MaxDownload: o.MaxDownload}
 	what := "GitLab " + t.Path
 	return runScan(ctx, &o.scanOptions, "", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -406,13 +405,8 @@ func (o *sweepOptions) itemTargets(ts []targets.Target, ghToken, glToken string)
 		case t.Source == "gitlab" && len(glInclude) > 0:
 			path := t.Name
 			items = func(st *hosted.State) scanner.BlobSource {
-				h := http.Header{}
-				h.Set("User-Agent", "achilles-sweep")
-				if glToken != "" {
-					h.Set("PRIVATE-TOKEN", glToken)
-				}
-				api := &hosted.API{Base: glBase + "/api/v4", Header: h, Credentials: []string{"PRIVATE-TOKEN"}, Rate: hosted.GitLabRate,
-					State: st, Notify: notify}
+				api := gitlab.NewAPI(glBase+"/api/v4", glToken)
+				api.State, api.Notify = st, notify
 				return hosted.Source((&gitlab.Source{API: api, Include: glInclude}).Project(path))
 			}
 		default:
