@@ -241,12 +241,25 @@ func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *s
 	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	buf := (*bp)[:0]
-	if int64(cap(buf)) < size+1 {
-		buf = make([]byte, 0, size+512)
+	buf := (*bp)[:0] // at least 64 KiB
+	// The first 8000 bytes decide a binary file (git's test), so one that
+	// is not an archive is skipped without reading the rest: a folder's
+	// executables and object files are most of its bytes.
+	n, err := io.ReadFull(f, buf[:8000])
+	buf = buf[:n]
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return out, fmt.Errorf("%s: %w", rel, unwrapPathErr(err))
 	}
-	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
+	if IsBinary(buf) && !opts.isArchive(buf) {
+		c.binary.Add(1)
+		opts.progress(size, 1)
+		return out, nil
+	}
+	if int64(cap(buf)) < size+1 {
+		buf = append(make([]byte, 0, size+512), buf...)
+	}
+	for err == nil {
+		n, err = f.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
 			break

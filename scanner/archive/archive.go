@@ -23,6 +23,7 @@ import (
 	"hash/crc32"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -233,6 +234,8 @@ type walker struct {
 	entries  int
 	problems []error
 	hits     map[[2]string]*LimitError
+	// bufs[depth] is the buffer entries at that depth are read into.
+	bufs [][]byte
 }
 
 // hit records a limit reached. Hits of one limit are counted into one
@@ -291,7 +294,7 @@ func (w *walker) zip(name string, r io.ReaderAt, size int64, depth int) error {
 		if err := w.count(name, entry); err != nil {
 			return err
 		}
-		content, err := w.zipEntry(name, entry, f)
+		content, err := w.zipEntry(name, entry, f, depth)
 		if err != nil {
 			if errors.Is(err, errStop) || w.ctx.Err() != nil {
 				return err
@@ -354,7 +357,7 @@ func (w *walker) zipDirectoryFits(name string, r io.ReaderAt, size int64) bool {
 // zipEntry reads one zip entry. It decompresses the raw data itself, so
 // that the ratio is checked against the compressed bytes actually consumed,
 // not a size the header declares, and checks the CRC at the end.
-func (w *walker) zipEntry(name, entry string, f *zip.File) ([]byte, error) {
+func (w *walker) zipEntry(name, entry string, f *zip.File, depth int) ([]byte, error) {
 	if f.Flags&1 != 0 {
 		err := fmt.Errorf("%s: encrypted entry, not scanned", entry)
 		w.problems = append(w.problems, err)
@@ -397,7 +400,7 @@ func (w *walker) zipEntry(name, entry string, f *zip.File) ([]byte, error) {
 		w.problems = append(w.problems, err)
 		return nil, err
 	}
-	content, err := w.read(name, entry, r, func() int64 { return c.n })
+	content, err := w.read(name, entry, r, func() int64 { return c.n }, depth, int64(min(f.UncompressedSize64, 1<<62)))
 	if err != nil {
 		return nil, err
 	}
@@ -433,7 +436,7 @@ func (w *walker) tar(name string, tr *tar.Reader, c *counter, depth int) error {
 			return err
 		}
 		// Entries share the stream's input: the ratio is the stream's.
-		content, err := w.read(name, entry, tr, func() int64 { return c.n })
+		content, err := w.read(name, entry, tr, func() int64 { return c.n }, depth, hdr.Size)
 		if err != nil {
 			if errors.Is(err, errStop) || w.ctx.Err() != nil {
 				return err
@@ -496,7 +499,7 @@ func (w *walker) stream(name string, k Kind, src io.Reader, depth int) error {
 	if err := w.count(name, entry); err != nil {
 		return err
 	}
-	content, err := w.read(name, entry, br, func() int64 { return c.n })
+	content, err := w.read(name, entry, br, func() int64 { return c.n }, depth, -1)
 	if err != nil {
 		if errors.Is(err, errStop) || w.ctx.Err() != nil {
 			return err
@@ -548,32 +551,46 @@ func (w *walker) count(archive, entry string) error {
 var errLimit = errors.New("entry limit")
 
 // read reads one entry's content, counting every byte against the limits
-// as it comes out; in reports the compressed bytes consumed so far.
-func (w *walker) read(archive, entry string, r io.Reader, in func() int64) ([]byte, error) {
-	var buf bytes.Buffer
-	chunk := make([]byte, 32<<10)
+// as it comes out; in reports the compressed bytes consumed so far and
+// size what the archive says the entry holds (-1: not said). The content
+// is read into the walker's buffer for depth, which the next entry at that
+// depth reuses: fn and nested walks are done with it by then.
+func (w *walker) read(archive, entry string, r io.Reader, in func() int64, depth int, size int64) ([]byte, error) {
+	for len(w.bufs) <= depth {
+		w.bufs = append(w.bufs, nil)
+	}
+	buf := w.bufs[depth][:0]
+	// A declared size only sizes the buffer (it may lie); the limits are
+	// checked on what is read.
+	if size > int64(cap(buf)) && size <= min(w.lim.MaxEntrySize, maxSizeHint) {
+		buf = make([]byte, 0, size+1)
+	}
+	defer func() { w.bufs[depth] = buf[:0] }()
 	for {
 		if err := w.ctx.Err(); err != nil {
 			return nil, err
 		}
-		n, err := r.Read(chunk)
+		if cap(buf)-len(buf) < readChunk {
+			buf = slices.Grow(buf, max(readChunk, len(buf)))
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+readChunk)])
 		if n > 0 {
 			w.total += int64(n)
 			switch {
 			case w.total > w.lim.MaxTotal:
 				w.hit(archive, LimitTotal, entry, w.lim.MaxTotal)
 				return nil, errStop
-			case int64(buf.Len()+n) > w.lim.MaxEntrySize:
+			case int64(len(buf)+n) > w.lim.MaxEntrySize:
 				w.hit(archive, LimitEntrySize, entry, w.lim.MaxEntrySize)
 				return nil, errLimit
-			case overRatio(int64(buf.Len()+n), in(), w.lim.MaxRatio):
+			case overRatio(int64(len(buf)+n), in(), w.lim.MaxRatio):
 				w.hit(archive, LimitRatio, entry, w.lim.MaxRatio)
 				return nil, errLimit
 			}
-			buf.Write(chunk[:n])
+			buf = buf[:len(buf)+n]
 		}
 		if err == io.EOF {
-			return buf.Bytes(), nil
+			return buf, nil
 		}
 		if err != nil {
 			w.problem("%s: %v", entry, err)
@@ -581,6 +598,14 @@ func (w *walker) read(archive, entry string, r io.Reader, in func() int64) ([]by
 		}
 	}
 }
+
+const (
+	// readChunk is the most one read takes before the limits are checked.
+	readChunk = 64 << 10
+	// maxSizeHint is the largest declared size a buffer is made for
+	// before anything is read; past it the buffer grows with the content.
+	maxSizeHint = 8 << 20
+)
 
 // overRatio reports whether out bytes expanded from in compressed bytes
 // break the ratio. The first 4 MiB never do, so that a small file of
