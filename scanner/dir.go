@@ -163,7 +163,7 @@ func ScanPaths(ctx context.Context, opts Options, paths []string) (*Result, erro
 // fileBlob is a file of a folder: its size is read when it is opened.
 func fileBlob(path string) Blob {
 	return Blob{Path: filepath.ToSlash(path), Size: -1, Open: func() (io.ReadCloser, error) {
-		f, err := os.Open(path)
+		f, err := openFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, unwrapPathErr(err))
 		}
@@ -242,15 +242,25 @@ func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *s
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := (*bp)[:0] // at least 64 KiB
-	// The first 8000 bytes decide a binary file (git's test), so one that
-	// is not an archive is skipped without reading the rest: a folder's
-	// executables and object files are most of its bytes.
-	n, err := io.ReadFull(f, buf[:8000])
+	// A large file is decided binary by its first 8000 bytes (git's test)
+	// before the rest is read: a folder's executables and object files
+	// are most of its bytes. A small one is read whole in one call. The
+	// read stops at the size the file had when opened (a file growing
+	// meanwhile is scanned as it was), which saves the call that would
+	// only say end of file.
+	first := cap(buf) - 1
+	switch {
+	case size > int64(first):
+		first = 8000
+	case size >= 0:
+		first = int(size)
+	}
+	n, err := io.ReadFull(f, buf[:first])
 	buf = buf[:n]
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return out, fmt.Errorf("%s: %w", rel, unwrapPathErr(err))
 	}
-	if IsBinary(buf) && !opts.isArchive(buf) {
+	if err == nil && IsBinary(buf) && !opts.isArchive(buf) {
 		c.binary.Add(1)
 		opts.progress(size, 1)
 		return out, nil
@@ -258,7 +268,7 @@ func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *s
 	if int64(cap(buf)) < size+1 {
 		buf = append(make([]byte, 0, size+512), buf...)
 	}
-	for err == nil {
+	for err == nil && int64(len(buf)) != size {
 		n, err = f.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
