@@ -61,48 +61,90 @@ func ScanBlobs(ctx context.Context, opts Options, what string, src BlobSource) (
 	if jobs <= 0 {
 		jobs = runtime.NumCPU()
 	}
-	blobs := make(chan Blob, 256)
+	// Blobs go to the workers in batches when the workers are behind: a
+	// folder of small files would otherwise cost a hand-over (and often a
+	// wake-up) per file. A blob is passed on at once while the queue has
+	// room, so a slow source (an API) is scanned as its items come.
+	blobs := make(chan []Blob, 8)
 	var col collector
 	p := pool.New().WithContext(ctx).WithMaxGoroutines(jobs + 1).WithCancelOnError()
 	p.Go(func(ctx context.Context) error {
 		defer close(blobs)
-		return src(ctx, func(err error) { opts.warn(&c, err) }, func(b Blob) error {
+		var batch []Blob
+		err := src(ctx, func(err error) { opts.warn(&c, err) }, func(b Blob) error {
+			batch = append(batch, b)
+			if len(batch) < blobBatch {
+				select {
+				case blobs <- batch:
+					batch = nil
+				default:
+				}
+				return nil
+			}
 			select {
-			case blobs <- b:
+			case blobs <- batch:
+				batch = nil
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 		})
+		if len(batch) > 0 && err == nil {
+			select {
+			case blobs <- batch:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		for _, b := range batch {
+			if b.Done != nil {
+				b.Done() // never handed over
+			}
+		}
+		return err
 	})
 	var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 	for i := 0; i < jobs; i++ {
 		p.Go(func(ctx context.Context) error {
-			for b := range blobs {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				fs, err := scanBlob(ctx, opts, &c, b, &bufPool)
-				if b.Done != nil {
-					b.Done()
-				}
-				if b.Locate != nil {
-					for i := range fs {
-						b.Locate(&fs[i])
-					}
-				}
-				col.add(fs)
-				if err != nil {
+			for batch := range blobs {
+				for i, b := range batch {
 					if ctx.Err() != nil {
+						for _, b := range batch[i:] {
+							if b.Done != nil {
+								b.Done()
+							}
+						}
 						return ctx.Err()
 					}
-					opts.warn(&c, err)
+					fs, err := scanBlob(ctx, opts, &c, b, &bufPool)
+					if b.Done != nil {
+						b.Done()
+					}
+					if b.Locate != nil {
+						for i := range fs {
+							b.Locate(&fs[i])
+						}
+					}
+					col.add(fs)
+					if err != nil {
+						if ctx.Err() != nil {
+							return ctx.Err()
+						}
+						opts.warn(&c, err)
+					}
 				}
 			}
 			return nil
 		})
 	}
 	err := p.Wait()
+	for batch := range blobs { // left when the scan stopped
+		for _, b := range batch {
+			if b.Done != nil {
+				b.Done()
+			}
+		}
+	}
 	res := &Result{Findings: col.all(), Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
 	res.Stats.What = what
@@ -114,6 +156,9 @@ func ScanBlobs(ctx context.Context, opts Options, what string, src BlobSource) (
 	}
 	return res, err
 }
+
+// blobBatch is the most blobs handed to a worker at once.
+const blobBatch = 64
 
 // ScanPaths scans files and folders. Folders are walked (".git" folders
 // skipped, symlinks not followed); binary files are skipped and counted;
