@@ -370,6 +370,13 @@ func (o *sweepOptions) itemTargets(ts []targets.Target, ghToken, glToken string)
 	if err != nil {
 		return nil, usageError{err}
 	}
+	// A gist belongs to a user, not to a repository: a sweep reads the
+	// kinds each listed repository has, and `achilles github USER` a
+	// user's gists.
+	if slices.Contains(ghKinds, "gists") {
+		fmt.Fprintln(o.IO.ErrOut, "achilles: --include gists: a sweep reads each repository's items; a user's gists are read by `achilles github USER --include gists`")
+	}
+	delete(ghInclude, "gists")
 	glInclude := map[string]bool{}
 	if len(glKinds) > 0 {
 		if glInclude, err = gitlab.ParseInclude(glKinds); err != nil {
