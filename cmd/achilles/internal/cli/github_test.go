@@ -675,4 +675,17 @@ func TestSweepIncludeItems(t *testing.T) {
 	if n := len(decodeFindings(t, rep)); n != len(want) {
 		t.Fatalf("after the rerun the database holds %d findings, want %d", n, len(want))
 	}
+
+	// gists belong to users, not repositories: a sweep says so and reads
+	// the rest.
+	gists := append([]string{}, args...)
+	for i, a := range gists {
+		if a == "all" {
+			gists[i] = "issues,gists"
+		}
+	}
+	r = execAchilles(t, dir, env, "", gists...)
+	if r.code != 0 || !strings.Contains(r.stderr, "--include gists: a sweep reads each repository's items") {
+		t.Fatalf("sweep --include issues,gists: exit %d\n%s", r.code, r.stderr)
+	}
 }
