@@ -104,7 +104,7 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 	f.StringVar(&o.GitLabGroup, "gitlab-group", "", "sweep every project of this GitLab group and its subgroups (id or full path)")
 	f.StringVar(&o.GitHubAPI, "github-api-url", targets.GitHubAPI, "GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)")
 	f.StringVar(&o.GitLabURL, "gitlab-url", "https://gitlab.com", "GitLab base URL (self-managed instances)")
-	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+"; GitLab "+strings.Join(gitlab.Kinds, ", ")+" (comma-separated; all for every kind)")
+	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+" (gists: not in a sweep); GitLab "+strings.Join(gitlab.Kinds, ", ")+" (comma-separated; all for every kind)")
 	f.BoolVar(&o.IncludeForks, "include-forks", false, "also sweep forks")
 	f.BoolVar(&o.IncludeArchived, "include-archived", false, "also sweep archived repositories")
 	f.StringVar(&o.Shard, "shard", "", "sweep only slice K of N of the targets (K/N, e.g. 2/8), chosen by a hash of each repository's URL")
