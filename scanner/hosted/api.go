@@ -9,6 +9,7 @@
 package hosted
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -198,17 +199,36 @@ func (a *API) checkURL(what, raw string) (*url.URL, error) {
 // the request conditional (a 304 is a Page with NotModified). Any other
 // answer than 200 or 304 is a *StatusError.
 func (a *API) Get(ctx context.Context, what, rawURL, etag string) (Page, error) {
+	return a.send(ctx, http.MethodGet, what, rawURL, etag, "", nil)
+}
+
+// Post sends body (of contentType) to the API and reads the answer as Get
+// does: the same origin check, headers, rate-limit waits and retries (the
+// body is sent again). It is for read-only calls that take a body, such as
+// a GraphQL query; any answer but 200 is a *StatusError.
+func (a *API) Post(ctx context.Context, what, rawURL, contentType string, body []byte) (Page, error) {
+	return a.send(ctx, http.MethodPost, what, rawURL, "", contentType, body)
+}
+
+func (a *API) send(ctx context.Context, method, what, rawURL, etag, contentType string, reqBody []byte) (Page, error) {
 	if _, err := a.checkURL(what, rawURL); err != nil {
 		return Page{}, err
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+		var rd io.Reader
+		if reqBody != nil {
+			rd = bytes.NewReader(reqBody)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
 		if err != nil {
 			return Page{}, err
 		}
 		req.Header = a.Header.Clone()
 		if req.Header == nil {
 			req.Header = http.Header{}
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
 		}
 		if etag != "" {
 			req.Header.Set("If-None-Match", etag)
@@ -275,6 +295,31 @@ func (a *API) Download(ctx context.Context, what, rawURL, accept string) (io.Rea
 	if _, err := a.checkURL(what, rawURL); err != nil {
 		return nil, 0, err
 	}
+	return a.download(ctx, what, rawURL, accept, true)
+}
+
+// DownloadPublic opens a file an API answer names on another host (a
+// gist's raw_url on gist.githubusercontent.com) without any credential:
+// the request carries none of the credential headers, nor do its
+// redirects. The URL must be https, or http when the API itself is (a
+// loopback test server). A URL on the API's origin is a Download, with
+// the credentials.
+func (a *API) DownloadPublic(ctx context.Context, what, rawURL, accept string) (io.ReadCloser, int64, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" || u.User != nil {
+		return nil, 0, fmt.Errorf("%s: the API gave a download URL that is not an https URL", what)
+	}
+	if Origin(u) == a.origin() {
+		return a.download(ctx, what, rawURL, accept, true)
+	}
+	base, _ := url.Parse(a.Base)
+	if !strings.EqualFold(u.Scheme, "https") && !(base != nil && strings.EqualFold(base.Scheme, "http") && strings.EqualFold(u.Scheme, "http")) {
+		return nil, 0, fmt.Errorf("%s: refusing %s: not https", what, Origin(u))
+	}
+	return a.download(ctx, what, rawURL, accept, false)
+}
+
+func (a *API) download(ctx context.Context, what, rawURL, accept string, credentials bool) (io.ReadCloser, int64, error) {
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 		if err != nil {
@@ -283,6 +328,9 @@ func (a *API) Download(ctx context.Context, what, rawURL, accept string) (io.Rea
 		req.Header = a.Header.Clone()
 		if req.Header == nil {
 			req.Header = http.Header{}
+		}
+		if !credentials {
+			a.dropCredentials(req.Header)
 		}
 		if accept != "" {
 			req.Header.Set("Accept", accept)
@@ -322,6 +370,18 @@ func (a *API) Download(ctx context.Context, what, rawURL, accept string) (io.Rea
 // warning already given) leaves the page unrecorded and the walk goes on;
 // any other error stops it.
 func (a *API) Pages(ctx context.Context, what, first string, fn func(body []byte) error) error {
+	return a.pages(ctx, what, first, a.State, fn)
+}
+
+// PagesAll walks a listing as Pages does but without the State: every
+// page is read, none recorded. It is for a listing that names what is read
+// next (an owner's repositories): a page unchanged since an earlier run
+// still names repositories whose items changed.
+func (a *API) PagesAll(ctx context.Context, what, first string, fn func(body []byte) error) error {
+	return a.pages(ctx, what, first, nil, fn)
+}
+
+func (a *API) pages(ctx context.Context, what, first string, st *State, fn func(body []byte) error) error {
 	seen := map[string]bool{}
 	incomplete := false
 	for next := first; next != ""; {
@@ -332,14 +392,14 @@ func (a *API) Pages(ctx context.Context, what, first string, fn func(body []byte
 			return fmt.Errorf("%s: more than %d pages", what, maxPages)
 		}
 		seen[next] = true
-		mark := a.State.page(next)
+		mark := st.page(next)
 		p, err := a.Get(ctx, what, next, mark.ETag)
 		if err != nil {
 			return err
 		}
 		current := next
 		if p.NotModified {
-			a.State.finishPage(current, mark)
+			st.finishPage(current, mark)
 			next = mark.Next
 			continue
 		}
@@ -352,7 +412,7 @@ func (a *API) Pages(ctx context.Context, what, first string, fn func(body []byte
 			}
 			incomplete = true
 		} else if etag := p.Header.Get("ETag"); etag != "" {
-			a.State.finishPage(current, PageMark{ETag: etag, Next: p.Next})
+			st.finishPage(current, PageMark{ETag: etag, Next: p.Next})
 		}
 		next = p.Next
 	}

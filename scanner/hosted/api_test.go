@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestNextPageStaysOnTheOrigin(t *testing.T) {
@@ -195,5 +196,110 @@ func TestDownloadDropsCredentialsOnRedirect(t *testing.T) {
 		if strings.Contains(strings.Join(v, ","), "s3cr3t") {
 			t.Fatalf("the storage host got the credential in %s", k)
 		}
+	}
+}
+
+// Post sends its body with the API's headers to the API's origin only, and
+// is retried with the same body after a rate limit.
+func TestPostSendsBodyAndWaitsOutRateLimit(t *testing.T) {
+	var calls atomic.Int64
+	var bodies []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Header.Get("Authorization") != "Bearer s3cr3t" || r.Header.Get("Content-Type") != "application/json" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		io.WriteString(w, `{"data":{}}`)
+	}))
+	defer api.Close()
+	var slept time.Duration
+	a := &API{Base: api.URL, HTTP: api.Client(), Header: http.Header{"Authorization": {"Bearer s3cr3t"}},
+		Sleep: func(ctx context.Context, d time.Duration) error { slept += d; return nil }}
+	p, err := a.Post(context.Background(), "query", api.URL+"/graphql", "application/json", []byte(`{"query":"{x}"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(p.Body) != `{"data":{}}` || slept != 3*time.Second || len(bodies) != 2 || bodies[0] != bodies[1] || bodies[1] != `{"query":"{x}"}` {
+		t.Fatalf("body %q, slept %s, requests %q", p.Body, slept, bodies)
+	}
+	if _, err := a.Post(context.Background(), "query", "https://elsewhere.example/graphql", "application/json", nil); err == nil {
+		t.Fatal("a POST to another origin was sent")
+	}
+}
+
+// DownloadPublic fetches a URL on another host without any credential
+// header, refuses plain http when the API is https, and keeps the
+// credentials for a URL on the API's own origin.
+func TestDownloadPublicSendsNoCredentials(t *testing.T) {
+	var got http.Header
+	raw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		io.WriteString(w, "file text")
+	}))
+	defer raw.Close()
+	var apiAuth string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiAuth = r.Header.Get("Authorization")
+		io.WriteString(w, "own text")
+	}))
+	defer api.Close()
+	a := &API{Base: api.URL, HTTP: api.Client(), Credentials: []string{"X-Api-Key"},
+		Header: http.Header{"Authorization": {"Bearer s3cr3t"}, "X-Api-Key": {"s3cr3t"}, "Accept": {"application/json"}}}
+	read := func(u string) string {
+		t.Helper()
+		body, _, err := a.DownloadPublic(context.Background(), "raw", u, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer body.Close()
+		b, _ := io.ReadAll(body)
+		return string(b)
+	}
+	if s := read(raw.URL + "/user/id/raw/sha/file.txt"); s != "file text" {
+		t.Fatalf("body %q", s)
+	}
+	for k, v := range got {
+		if strings.Contains(strings.Join(v, ","), "s3cr3t") {
+			t.Fatalf("the other host got the credential in %s", k)
+		}
+	}
+	if s := read(api.URL + "/raw/file.txt"); s != "own text" || apiAuth != "Bearer s3cr3t" {
+		t.Fatalf("on the API's origin: body %q, Authorization %q", s, apiAuth)
+	}
+	https := &API{Base: "https://api.example", Header: http.Header{}}
+	if _, _, err := https.DownloadPublic(context.Background(), "raw", raw.URL+"/x", ""); err == nil || !strings.Contains(err.Error(), "not https") {
+		t.Fatalf("plain http from an https API: %v", err)
+	}
+}
+
+// PagesAll reads every page even with a State that finished them.
+func TestPagesAllIgnoresState(t *testing.T) {
+	var conditional atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") != "" {
+			conditional.Add(1)
+		}
+		w.Header().Set("ETag", `"1"`)
+		io.WriteString(w, "[1]")
+	}))
+	defer api.Close()
+	st := NewState(nil)
+	a := &API{Base: api.URL, HTTP: api.Client(), State: st}
+	n := 0
+	for i := 0; i < 2; i++ {
+		a.State = NewState(st.Save())
+		if err := a.PagesAll(context.Background(), "list", api.URL+"/repos", func([]byte) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 2 || conditional.Load() != 0 || len(a.State.Save()) > len(`{}`) {
+		t.Fatalf("read %d pages, %d conditional, state %s", n, conditional.Load(), a.State.Save())
 	}
 }

@@ -1,8 +1,11 @@
 // Package github reads a GitHub repository's items as a hosted source:
 // issues and pull requests with their comments, review comments and
-// reviews, releases' notes, and GitHub Actions run logs. Every request
-// goes through hosted.API (the token stays with the API host; log
-// downloads follow GitHub's redirect to its storage without it).
+// reviews, releases' notes and assets, GitHub Actions run logs and
+// artifacts, and discussions with their comments (GraphQL); an owner's
+// repositories, and a user's gists at every revision. Every request goes
+// through hosted.API (the token stays with the API host; downloads follow
+// GitHub's redirect to its storage without it, and a gist's raw file on
+// its own host is fetched without it).
 package github
 
 import (
@@ -13,10 +16,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/hosted"
 )
 
@@ -25,7 +26,7 @@ const PublicAPI = "https://api.github.com"
 
 // Kinds are what --include selects, and Default those read without it.
 var (
-	Kinds   = []string{"issues", "prs", "comments", "reviews", "releases", "actions"}
+	Kinds   = []string{"issues", "prs", "comments", "reviews", "releases", "actions", "discussions", "gists"}
 	Default = []string{"issues", "prs", "comments", "reviews", "releases"}
 )
 
@@ -69,8 +70,17 @@ func NewAPI(base, token string) *hosted.API {
 type Source struct {
 	API     *hosted.API
 	Include map[string]bool
-	// MaxDownload bounds one log archive (default 512 MiB).
+	// MaxDownload bounds one download: a log archive, a release asset,
+	// an artifact, a gist's truncated file (default 512 MiB). A larger one
+	// is a warning and is not read.
 	MaxDownload int64
+}
+
+func (s *Source) maxDownload() int64 {
+	if s.MaxDownload > 0 {
+		return s.MaxDownload
+	}
+	return 512 << 20
 }
 
 // List is what a source gives hosted.Source.
@@ -100,28 +110,89 @@ type comment struct {
 	SubmittedAt string `json:"submitted_at"`
 }
 
-// Target is what `achilles github` reads: a repository, or one issue or
-// pull request of it (Number > 0).
+// Target is what `achilles github` reads: a repository, one issue or
+// pull request of it (Number > 0), an owner's repositories (Repo empty),
+// or one gist (Gist set).
 type Target struct {
 	Owner, Repo string
 	Number      int
+	Gist        string
 }
 
-// ParseTarget reads OWNER/REPO, https://github.com/OWNER/REPO (any host:
-// GitHub Enterprise) or an issue's or pull request's URL.
+func (t Target) String() string {
+	switch {
+	case t.Gist != "":
+		return "gist " + t.Gist
+	case t.Number > 0:
+		return fmt.Sprintf("%s/%s#%d", t.Owner, t.Repo, t.Number)
+	case t.Repo != "":
+		return t.Owner + "/" + t.Repo
+	}
+	return t.Owner
+}
+
+// validName is an owner's, repository's or gist's name: letters, digits,
+// '-', '_' and '.', and not a path step.
+func validName(s string) bool {
+	if s == "" || s == "." || s == ".." || len(s) > 100 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseTarget reads OWNER/REPO, OWNER, their URLs (https://github.com/OWNER/REPO,
+// https://github.com/OWNER; any host: GitHub Enterprise), an issue's or
+// pull request's URL, or a gist's (https://gist.github.com/USER/ID, or
+// https://HOST/gist/USER/ID on GitHub Enterprise).
 func ParseTarget(s string) (Target, error) {
-	p := strings.Trim(s, "/")
-	if u, err := url.Parse(s); err == nil && u.Host != "" {
+	p := strings.Trim(strings.TrimSpace(s), "/")
+	gistHost := false
+	if strings.Contains(p, "://") {
+		u, err := url.Parse(strings.TrimSpace(s))
+		if err != nil || u.Host == "" {
+			return Target{}, fmt.Errorf("%q: not a URL", s)
+		}
+		if u.User != nil {
+			return Target{}, fmt.Errorf("%s: a target URL carries no credentials (give the token with --token-env)", hosted.RedactURL(s))
+		}
 		p = strings.Trim(u.Path, "/")
+		gistHost = strings.HasPrefix(strings.ToLower(u.Hostname()), "gist.")
+		if rest, ok := strings.CutPrefix(p, "gist/"); ok && !gistHost {
+			p, gistHost = rest, true
+		}
 	}
 	parts := strings.Split(p, "/")
-	bad := fmt.Errorf("%q is not OWNER/REPO, a repository URL or an issue or pull request URL", s)
-	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
-		return Target{}, bad
+	bad := fmt.Errorf("%q is not OWNER/REPO, OWNER, a repository, owner, issue, pull request or gist URL", s)
+	for _, part := range parts {
+		if !validName(part) {
+			return Target{}, bad
+		}
 	}
-	t := Target{Owner: parts[0], Repo: strings.TrimSuffix(parts[1], ".git")}
+	if gistHost {
+		// gist.github.com/USER/ID, or the older gist.github.com/ID.
+		if len(parts) > 2 {
+			return Target{}, fmt.Errorf("%q: want a gist's URL, https://gist.github.com/USER/ID", s)
+		}
+		t := Target{Gist: parts[len(parts)-1]}
+		if len(parts) == 2 {
+			t.Owner = parts[0]
+		}
+		return t, nil
+	}
+	t := Target{Owner: parts[0]}
+	if len(parts) > 1 {
+		t.Repo = strings.TrimSuffix(parts[1], ".git")
+	}
 	switch {
-	case len(parts) == 2:
+	case len(parts) <= 2:
+		if t.Repo == "" && len(parts) == 2 {
+			return Target{}, bad
+		}
 	case len(parts) == 4 && (parts[2] == "issues" || parts[2] == "pull"):
 		if _, err := fmt.Sscanf(parts[3], "%d", &t.Number); err != nil || t.Number <= 0 {
 			return Target{}, bad
@@ -132,15 +203,23 @@ func ParseTarget(s string) (Target, error) {
 	return t, nil
 }
 
-// Target lists the target's items; a repository or item that cannot be
-// read at all is an error.
+// Target lists the target's items; a target that cannot be read at all
+// is an error.
 func (s *Source) Target(t Target) List {
-	if t.Number == 0 {
-		return s.Repo(t.Owner, t.Repo)
+	switch {
+	case t.Gist != "":
+		return s.oneGist(t.Gist)
+	case t.Repo == "":
+		return s.Owner(t.Owner)
+	case t.Number == 0:
+		repo := s.Repo(t.Owner, t.Repo)
+		return func(ctx context.Context, warn func(error), emit func(hosted.Item) error) error {
+			return quiet(repo(ctx, warn, emit))
+		}
 	}
 	return func(ctx context.Context, warn func(error), emit func(hosted.Item) error) error {
-		repo := "/repos/" + url.PathEscape(t.Owner) + "/" + url.PathEscape(t.Repo)
-		what := fmt.Sprintf("reading %s/%s#%d", t.Owner, t.Repo, t.Number)
+		repo := repoPath(t.Owner, t.Repo)
+		what := "reading " + t.String()
 		p, err := s.API.Get(ctx, what, s.API.URL(fmt.Sprintf("%s/issues/%d", repo, t.Number)), "")
 		if err != nil {
 			return err
@@ -150,19 +229,27 @@ func (s *Source) Target(t Target) List {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		all := map[string]bool{"issues": true, "prs": true, "comments": true, "reviews": true}
-		err = s.issue(ctx, repo, is, all, warn, emit)
-		if errors.Is(err, hosted.ErrIncomplete) {
-			return nil
-		}
-		return err
+		return quiet(s.issue(ctx, repo, is, all, warn, emit))
 	}
+}
+
+// quiet drops ErrIncomplete: every problem behind it was a warning.
+func quiet(err error) error {
+	if errors.Is(err, hosted.ErrIncomplete) {
+		return nil
+	}
+	return err
+}
+
+func repoPath(owner, name string) string {
+	return "/repos/" + url.PathEscape(owner) + "/" + url.PathEscape(name)
 }
 
 // Repo lists everything of owner/name that Include selects: the sweep
 // calls it for each repository.
 func (s *Source) Repo(owner, name string) List {
 	return func(ctx context.Context, warn func(error), emit func(hosted.Item) error) error {
-		repo := "/repos/" + url.PathEscape(owner) + "/" + url.PathEscape(name)
+		repo := repoPath(owner, name)
 		what := "reading " + owner + "/" + name
 		// The repository itself first: a target that cannot be read at
 		// all is an error, not an empty scan.
@@ -199,12 +286,20 @@ func (s *Source) Repo(owner, name string) List {
 			}
 		}
 		if s.Include["releases"] {
-			if err := note(s.releases(ctx, repo, what, emit)); err != nil {
+			if err := note(s.releases(ctx, repo, what, warn, emit)); err != nil {
 				return err
 			}
 		}
 		if s.Include["actions"] {
 			if err := note(s.actions(ctx, repo, what, warn, emit)); err != nil {
+				return err
+			}
+			if err := note(s.artifacts(ctx, owner, name, warn, emit)); err != nil {
+				return err
+			}
+		}
+		if s.Include["discussions"] {
+			if err := note(s.discussions(ctx, owner, name, warn, emit)); err != nil {
 				return err
 			}
 		}
@@ -213,173 +308,4 @@ func (s *Source) Repo(owner, name string) List {
 		}
 		return nil
 	}
-}
-
-// issue emits an issue or pull request and, unless an earlier run read
-// it at this version, its comments, review comments and reviews.
-func (s *Source) issue(ctx context.Context, repo string, is issue, include map[string]bool, warn func(error), emit func(hosted.Item) error) error {
-	pr := len(is.PullRequest) > 0 && string(is.PullRequest) != "null"
-	if pr && !include["prs"] || !pr && !include["issues"] {
-		return nil
-	}
-	if s.API.State.Done(is.HTMLURL, is.UpdatedAt) {
-		return nil
-	}
-	typ := "issue"
-	if pr {
-		typ = "pull-request"
-	}
-	if err := emit(hosted.Item{Origin: finding.ItemOrigin{Type: typ, URL: is.HTMLURL, Author: is.User.Login, Date: is.UpdatedAt},
-		Text: []byte(is.Title + "\n" + is.Body)}); err != nil {
-		return err
-	}
-	type list struct {
-		on   bool
-		path string
-		typ  string
-	}
-	lists := []list{
-		{include["comments"] && is.Comments > 0, fmt.Sprintf("%s/issues/%d/comments?per_page=100", repo, is.Number), "issue-comment"},
-		{pr && include["reviews"], fmt.Sprintf("%s/pulls/%d/comments?per_page=100", repo, is.Number), "review-comment"},
-		{pr && include["reviews"], fmt.Sprintf("%s/pulls/%d/reviews?per_page=100", repo, is.Number), "review"},
-	}
-	incomplete := false
-	for _, l := range lists {
-		if !l.on {
-			continue
-		}
-		what := fmt.Sprintf("reading the %ss of %s", l.typ, is.HTMLURL)
-		err := s.API.Pages(ctx, what, s.API.URL(l.path), func(body []byte) error {
-			var cs []comment
-			if err := json.Unmarshal(body, &cs); err != nil {
-				return fmt.Errorf("%s: %w", what, err)
-			}
-			for _, c := range cs {
-				if c.Body == "" {
-					continue
-				}
-				date := c.UpdatedAt
-				if date == "" {
-					date = c.SubmittedAt
-				}
-				u := c.HTMLURL
-				if u == "" {
-					u = is.HTMLURL
-				}
-				if err := emit(hosted.Item{Origin: finding.ItemOrigin{Type: l.typ, URL: u, Author: c.User.Login, Date: date}, Text: []byte(c.Body)}); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			warn(err)
-			incomplete = true
-		}
-	}
-	if incomplete {
-		return hosted.ErrIncomplete
-	}
-	s.API.State.Finish(is.HTMLURL, is.UpdatedAt)
-	return nil
-}
-
-type release struct {
-	Name        string `json:"name"`
-	TagName     string `json:"tag_name"`
-	Body        string `json:"body"`
-	HTMLURL     string `json:"html_url"`
-	Author      user   `json:"author"`
-	PublishedAt string `json:"published_at"`
-	CreatedAt   string `json:"created_at"`
-}
-
-func (s *Source) releases(ctx context.Context, repo, what string, emit func(hosted.Item) error) error {
-	return s.API.Pages(ctx, what+" releases", s.API.URL(repo+"/releases?per_page=100"), func(body []byte) error {
-		var rs []release
-		if err := json.Unmarshal(body, &rs); err != nil {
-			return fmt.Errorf("%s releases: %w", what, err)
-		}
-		for _, r := range rs {
-			date := r.PublishedAt
-			if date == "" {
-				date = r.CreatedAt
-			}
-			if err := emit(hosted.Item{Origin: finding.ItemOrigin{Type: "release", URL: r.HTMLURL, Author: r.Author.Login, Date: date},
-				Text: []byte(r.Name + "\n" + r.TagName + "\n" + r.Body)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-type run struct {
-	ID        int64  `json:"id"`
-	HTMLURL   string `json:"html_url"`
-	Actor     user   `json:"actor"`
-	CreatedAt string `json:"created_at"`
-	UpdatedAt string `json:"updated_at"`
-	Status    string `json:"status"`
-}
-
-// actions emits each finished workflow run's log archive (a zip of the
-// jobs' logs, which the searcher opens), read once per run.
-func (s *Source) actions(ctx context.Context, repo, what string, warn func(error), emit func(hosted.Item) error) error {
-	max := s.MaxDownload
-	if max <= 0 {
-		max = 512 << 20
-	}
-	return s.API.Pages(ctx, what+" workflow runs", s.API.URL(repo+"/actions/runs?per_page=100"), func(body []byte) error {
-		var page struct {
-			Runs []run `json:"workflow_runs"`
-		}
-		if err := json.Unmarshal(body, &page); err != nil {
-			return fmt.Errorf("%s workflow runs: %w", what, err)
-		}
-		sort.Slice(page.Runs, func(i, j int) bool { return page.Runs[i].ID < page.Runs[j].ID })
-		var pageErr error
-		for _, r := range page.Runs {
-			if r.Status != "" && r.Status != "completed" {
-				continue // its log is not final yet
-			}
-			key := fmt.Sprintf("run:%d", r.ID)
-			if s.API.State.Done(key, r.UpdatedAt) {
-				continue
-			}
-			logWhat := fmt.Sprintf("downloading the logs of %s", r.HTMLURL)
-			body, _, err := s.API.Download(ctx, logWhat, s.API.URL(fmt.Sprintf("%s/actions/runs/%d/logs", repo, r.ID)), "")
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				if errors.Is(err, hosted.ErrNotFound) {
-					s.API.State.Finish(key, r.UpdatedAt) // logs expired or deleted
-					continue
-				}
-				warn(err)
-				pageErr = hosted.ErrIncomplete
-				continue
-			}
-			f, n, err := hosted.Spool(ctx, body, max)
-			body.Close()
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				warn(fmt.Errorf("%s: %w", logWhat, err))
-				pageErr = hosted.ErrIncomplete
-				continue
-			}
-			if err := emit(hosted.Item{Origin: finding.ItemOrigin{Type: "actions-log", URL: r.HTMLURL, Author: r.Actor.Login, Date: r.CreatedAt},
-				Path: fmt.Sprintf("%s/actions/runs/%d/logs.zip", strings.TrimPrefix(repo, "/repos/"), r.ID), File: f, Size: n}); err != nil {
-				return err
-			}
-			s.API.State.Finish(key, r.UpdatedAt)
-		}
-		return pageErr
-	})
 }

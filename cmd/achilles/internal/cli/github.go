@@ -27,24 +27,35 @@ type githubOptions struct {
 func newGitHubCmd(io *IO, runF func(*githubOptions) error) *cobra.Command {
 	o := &githubOptions{scanOptions: scanOptions{IO: io}}
 	cmd := &cobra.Command{
-		Use:   "github OWNER/REPO|URL",
-		Short: "Scan a GitHub repository's issues, pull requests, comments, reviews, releases and Actions logs",
-		Long: `Scan what a GitHub repository holds outside its git history: issue and
-pull request bodies, their comments, review comments and reviews, release
-notes, and (with --include actions) the log archives of finished GitHub
-Actions runs. The target is OWNER/REPO, the repository's URL, or the URL of
-one issue or pull request (that item and its comments only).
+		Use:   "github OWNER/REPO|OWNER|URL",
+		Short: "Scan a GitHub repository's or owner's issues, pull requests, comments, reviews, releases, Actions logs, discussions and gists",
+		Long: `Scan what GitHub holds outside git history: issue and pull request
+bodies, their comments, review comments and reviews, release notes and
+release assets, and (with --include) the log archives and artifacts of
+finished GitHub Actions runs, discussions with their comments and replies,
+and gists at every revision with their comments.
+
+The target is OWNER/REPO or the repository's URL; the URL of one issue or
+pull request (that item and its comments only); an organisation or user,
+OWNER or https://github.com/OWNER (each of its repositories, and a user's
+public gists with --include gists); or a gist's URL,
+https://gist.github.com/USER/ID (every revision of that gist and its
+comments, whatever --include says).
 
 --include picks the kinds: ` + strings.Join(github.Kinds, ", ") + `, or all
 (default: ` + strings.Join(github.Default, ",") + `). A finding's location is
-the item: its type, web URL, author and date. Pagination and rate limits are
-followed (a wait longer than an hour is an error). A problem with one item (a
-comment list that fails, an expired log) is a warning and the rest is
-scanned; a repository that cannot be read at all exits 2.
+the item: its type, web URL, author and date. Archives (a log archive, an
+artifact, a release asset such as a .zip or .tar.gz) are opened. Pagination
+and rate limits are followed (a wait longer than an hour is an error). A
+problem with one item (a comment list that fails, an expired log, a download
+over the limit) is a warning and the rest is scanned; a target that cannot be
+read at all exits 2.
 
 The token is read from the environment variable --token-env (default
-GITHUB_TOKEN, then GH_TOKEN) and sent only to the API at --api-url; a log
-archive's download follows GitHub's redirect to its storage without it.`,
+GITHUB_TOKEN, then GH_TOKEN) and sent only to the API at --api-url (REST and
+GraphQL, on the same host); downloads follow GitHub's redirect to its storage
+without it, and a gist's truncated file is fetched from its raw host without
+it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Target = args[0]
@@ -99,10 +110,7 @@ func runGitHub(ctx context.Context, o *githubOptions) error {
 	api := github.NewAPI(base, token)
 	api.Notify = func(msg string) { fmt.Fprintf(o.IO.ErrOut, "achilles: %s\n", report.Escape(msg)) }
 	src := &github.Source{API: api, Include: include}
-	what := "GitHub " + t.Owner + "/" + t.Repo
-	if t.Number > 0 {
-		what += fmt.Sprintf("#%d", t.Number)
-	}
+	what := "GitHub " + t.String()
 	return runScan(ctx, &o.scanOptions, "", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
 		return scanner.ScanBlobs(ctx, opts, what, hosted.Source(src.Target(t)))
 	})

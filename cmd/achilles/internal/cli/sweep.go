@@ -104,7 +104,7 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 	f.StringVar(&o.GitLabGroup, "gitlab-group", "", "sweep every project of this GitLab group and its subgroups (id or full path)")
 	f.StringVar(&o.GitHubAPI, "github-api-url", targets.GitHubAPI, "GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)")
 	f.StringVar(&o.GitLabURL, "gitlab-url", "https://gitlab.com", "GitLab base URL (self-managed instances)")
-	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+"; GitLab "+strings.Join(gitlab.Kinds, ", ")+" (comma-separated; all for every kind)")
+	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+" (gists: not in a sweep); GitLab "+strings.Join(gitlab.Kinds, ", ")+" (comma-separated; all for every kind)")
 	f.BoolVar(&o.IncludeForks, "include-forks", false, "also sweep forks")
 	f.BoolVar(&o.IncludeArchived, "include-archived", false, "also sweep archived repositories")
 	f.StringVar(&o.Shard, "shard", "", "sweep only slice K of N of the targets (K/N, e.g. 2/8), chosen by a hash of each repository's URL")
@@ -370,6 +370,13 @@ func (o *sweepOptions) itemTargets(ts []targets.Target, ghToken, glToken string)
 	if err != nil {
 		return nil, usageError{err}
 	}
+	// A gist belongs to a user, not to a repository: a sweep reads the
+	// kinds each listed repository has, and `achilles github USER` a
+	// user's gists.
+	if slices.Contains(ghKinds, "gists") {
+		fmt.Fprintln(o.IO.ErrOut, "achilles: --include gists: a sweep reads each repository's items; a user's gists are read by `achilles github USER --include gists`")
+	}
+	delete(ghInclude, "gists")
 	glInclude := map[string]bool{}
 	if len(glKinds) > 0 {
 		if glInclude, err = gitlab.ParseInclude(glKinds); err != nil {
