@@ -299,7 +299,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		return usageError{err}
 	}
 	engine := detectors.New(cfg)
-	debug.SetGCPercent(gc)
+	resumeGC(gc)
 	opts := o.scannerOptions(engine, o.Jobs, warn)
 	var bar *progressbar.ProgressBar
 	if !o.NoProgress && isTerminal(errOut) {
@@ -369,9 +369,12 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	// An interrupt during verification leaves answers missing: the report
 	// is as incomplete as one cut short during the scan.
 	incomplete := res.Incomplete || ctx.Err() != nil
-	infos := ruleInfos(cfg)
-	if t.policy != nil {
-		infos = append(infos, report.RuleInfo{ID: configChangeRule, Description: configChangeDescription, Confidence: "high"})
+	var infos []report.RuleInfo
+	if o.Format == "sarif" { // the only format that lists the rules
+		infos = ruleInfos(cfg)
+		if t.policy != nil {
+			infos = append(infos, report.RuleInfo{ID: configChangeRule, Description: configChangeDescription, Confidence: "high"})
+		}
 	}
 	var cat plan.Catalogue
 	if o.Format == "text" || o.Format == "html" {
