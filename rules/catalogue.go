@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Provider is one catalogue entry: what achilles knows of a provider whose
@@ -34,12 +35,13 @@ func (c *Config) Provider(id string) *Provider {
 	return c.providerBy[id]
 }
 
-var providerID = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]*$`)
+// providerID is compiled on first use, not at every start.
+var providerID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]*$`) })
 
 // checkProvider reports what is wrong with a catalogue entry: its id, a
 // missing name, a docs or revoke link that is not an https URL.
 func checkProvider(p rawProvider) error {
-	if !providerID.MatchString(p.ID) {
+	if !providerID().MatchString(p.ID) {
 		return fmt.Errorf("provider id %q: want lower-case letters, digits, '.' and '-'", p.ID)
 	}
 	if p.Name == "" {
