@@ -65,7 +65,7 @@ type compiled struct {
 	// byte whether regexIdx[i] can match in a window at all (nil: none).
 	// Compiling lazily keeps start-up short for a staged scan that meets
 	// a handful of rules.
-	prefilters []func() *dfa.Prog
+	prefilters []lazyProg
 	pool       sync.Pool
 	// keepShadowed keeps matches a more confident rule shadows; rule
 	// example checks judge each rule's own regex.
@@ -92,26 +92,32 @@ func (e *Engine) Overlap() int {
 // key body has to be written unbounded). A match longer than this is cut.
 const maxUnboundedSpan = 64 << 10
 
-// New compiles an engine for the rule set.
+// New compiles an engine for the rule set. It allocates in a few flat
+// slices, sized by a first pass: with the built-in catalogue this is most
+// of what a small scan's start-up faults in.
 func New(cfg *rules.Config) *Engine {
 	e := &Engine{compiled: &compiled{cfg: cfg}}
-	kwIndex := map[string]int{}
-	var keywords []string
+	nregex, nkw := 0, 0
+	for _, r := range cfg.Rules {
+		if r.Pattern != "" {
+			nregex++
+			nkw += len(r.Keywords)
+		}
+	}
+	e.regexIdx = make([]*rules.Rule, 0, nregex)
+	e.prefilters = make([]lazyProg, nregex)
+	kwIndex := make(map[string]int32, nkw)
+	keywords := make([]string, 0, nkw)
+	// Keyword index of each (rule, keyword) pair in rule order, then the
+	// rules of each keyword in one backing array.
+	pairs := make([]int32, 0, nkw)
+	var count []int32
 	for _, r := range cfg.Rules {
 		if r.Pattern == "" {
 			continue
 		}
 		ri := int32(len(e.regexIdx))
 		e.regexIdx = append(e.regexIdx, r)
-		e.prefilters = append(e.prefilters, sync.OnceValue(func() *dfa.Prog {
-			plan := r.Plan()
-			if plan == nil || plan.Prefilter == nil {
-				return nil
-			}
-			// A regex too big for a prefilter just runs without one.
-			p, _ := dfa.Compile(plan.Prefilter)
-			return p
-		}))
 		if len(r.Keywords) == 0 {
 			e.always = append(e.always, ri)
 			continue
@@ -119,17 +125,52 @@ func New(cfg *rules.Config) *Engine {
 		for _, k := range r.Keywords {
 			ki, ok := kwIndex[k]
 			if !ok {
-				ki = len(keywords)
+				ki = int32(len(keywords))
 				kwIndex[k] = ki
 				keywords = append(keywords, k)
-				e.kwRules = append(e.kwRules, nil)
+				count = append(count, 0)
 			}
-			e.kwRules[ki] = append(e.kwRules[ki], ri)
+			pairs = append(pairs, ki)
+			count[ki]++
+		}
+	}
+	backing := make([]int32, len(pairs))
+	e.kwRules = make([][]int32, len(keywords))
+	off := int32(0)
+	for ki, n := range count {
+		e.kwRules[ki] = backing[off : off : off+n]
+		off += n
+	}
+	pi := 0
+	for ri, r := range e.regexIdx {
+		for range r.Keywords {
+			ki := pairs[pi]
+			e.kwRules[ki] = append(e.kwRules[ki], int32(ri))
+			pi++
 		}
 	}
 	e.ac = ahocorasick.New(keywords)
 	e.pool.New = func() any { return &scratch{} }
 	return e
+}
+
+// lazyProg is a regex rule's prefilter DFA, compiled on first use.
+type lazyProg struct {
+	once sync.Once
+	prog *dfa.Prog
+}
+
+// get returns the prefilter DFA of rule r, or nil when it has none.
+func (l *lazyProg) get(r *rules.Rule) *dfa.Prog {
+	l.once.Do(func() {
+		plan := r.Plan()
+		if plan == nil || plan.Prefilter == nil {
+			return
+		}
+		// A regex too big for a prefilter just runs without one.
+		l.prog, _ = dfa.Compile(plan.Prefilter)
+	})
+	return l.prog
 }
 
 // Config returns the rule set the engine was built from.
@@ -199,7 +240,7 @@ func (e *Engine) prefilter(sc *scratch, ri int32) *dfa.Matcher {
 	}
 	m := sc.matchers[ri]
 	if m == nil {
-		p := e.prefilters[ri]()
+		p := e.prefilters[ri].get(e.regexIdx[ri])
 		if p == nil {
 			return nil
 		}

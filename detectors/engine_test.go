@@ -326,7 +326,7 @@ func TestDefaultRulesHavePrefilters(t *testing.T) {
 	}
 	e := New(cfg)
 	for i, r := range e.regexIdx {
-		if e.prefilters[i]() == nil {
+		if e.prefilters[i].get(r) == nil {
 			t.Errorf("%s: no prefilter", r.ID)
 		}
 	}

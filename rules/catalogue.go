@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Provider is one catalogue entry: what achilles knows of a provider whose
@@ -34,27 +35,42 @@ func (c *Config) Provider(id string) *Provider {
 	return c.providerBy[id]
 }
 
-var providerID = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]*$`)
+// providerID is compiled on first use, not at every start.
+var providerID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]*$`) })
 
-func compileProvider(p rawProvider) (*Provider, error) {
-	if !providerID.MatchString(p.ID) {
-		return nil, fmt.Errorf("provider id %q: want lower-case letters, digits, '.' and '-'", p.ID)
+// checkProvider reports what is wrong with a catalogue entry: its id, a
+// missing name, a docs or revoke link that is not an https URL.
+func checkProvider(p rawProvider) error {
+	if !providerID().MatchString(p.ID) {
+		return fmt.Errorf("provider id %q: want lower-case letters, digits, '.' and '-'", p.ID)
 	}
 	if p.Name == "" {
-		return nil, fmt.Errorf("provider %q: name is required", p.ID)
+		return fmt.Errorf("provider %q: name is required", p.ID)
 	}
 	for field, u := range map[string]string{"docs": p.Docs, "revoke": p.Revoke} {
 		if u == "" {
 			continue
 		}
 		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" {
-			return nil, fmt.Errorf("provider %q: %s %q is not an https URL", p.ID, field, u)
+			return fmt.Errorf("provider %q: %s %q is not an https URL", p.ID, field, u)
 		}
 	}
-	return &Provider{
+	return nil
+}
+
+func newProvider(p rawProvider) Provider {
+	return Provider{
 		ID: p.ID, Name: p.Name, Category: p.Category, Docs: p.Docs, Revoke: p.Revoke,
 		Identity: p.Identity, Scopes: p.Scopes, Expiry: p.Expiry, Description: p.Description,
-	}, nil
+	}
+}
+
+// generatedProviders reports whether ps are the providers of the i-th file
+// of the generated catalogue itself (the same data, not a copy under the
+// same name): TestBuiltinProviders checks those, so loading need not.
+func generatedProviders(i int, ps []rawProvider) bool {
+	return i < len(generatedDefaults) && len(ps) > 0 && len(ps) == len(generatedDefaults[i].raw.Providers) &&
+		&ps[0] == &generatedDefaults[i].raw.Providers[0]
 }
 
 // A context rule finds a key that has no prefix of its own by the name it is

@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,13 +86,19 @@ func TestGeneratedCatalogue(t *testing.T) {
 }
 
 // prepare does once, at generation, what compileRule would do on every
-// load: expand a context rule and compute the regex's shape.
+// load: expand a context rule, compute the regex's shape and reduce the
+// keywords to ruleKeywords' form (which loading then keeps as it is).
 func prepare(r *rawRule) error {
 	if r.Secret != "" || len(r.Near) > 0 {
 		if err := expandContextRule(r); err != nil {
 			return err
 		}
 	}
+	kws, err := ruleKeywords(r.Keywords)
+	if err != nil {
+		return err
+	}
+	r.Keywords = kws
 	if r.Regex != "" {
 		parsed, err := syntax.Parse(r.Regex, syntax.Perl)
 		if err != nil {
@@ -105,10 +112,6 @@ func prepare(r *rawRule) error {
 		}
 		sh := shapeOf(parsed)
 		r.MaxLen, r.MaxNL = sh.maxLen, sh.maxNL
-		kws, err := ruleKeywords(r.Keywords)
-		if err != nil {
-			return err
-		}
 		c := deriveChecks(parsed, kws)
 		r.Checks = &c
 	}
@@ -203,4 +206,35 @@ func readDefaultTOML(fsys fs.FS) ([]namedRaw, error) {
 		return nil
 	})
 	return out, err
+}
+
+// TestBuiltinProviders holds the generated catalogue's providers to what
+// loading checks of a user's file (a valid id, a name, https links):
+// loading skips those checks for the catalogue's own data, and only for it.
+func TestBuiltinProviders(t *testing.T) {
+	n := 0
+	for i, nr := range generatedDefaults {
+		if len(nr.raw.Providers) > 0 && !generatedProviders(i, nr.raw.Providers) {
+			t.Errorf("%s: providers not recognised as the generated catalogue's", nr.file)
+		}
+		for _, p := range nr.raw.Providers {
+			n++
+			if err := checkProvider(p); err != nil {
+				t.Errorf("%s: %v", nr.file, err)
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("%d built-in providers, want the whole catalogue", n)
+	}
+	// A copy of the same data under the same name is a user's file.
+	i0 := slices.IndexFunc(generatedDefaults, func(nr namedRaw) bool { return len(nr.raw.Providers) > 0 })
+	copied := slices.Clone(generatedDefaults[i0].raw.Providers)
+	if generatedProviders(i0, copied) {
+		t.Error("a copy of the catalogue's providers is taken for the catalogue")
+	}
+	bad := []namedRaw{{file: generatedDefaults[0].file, raw: rawConfig{Providers: []rawProvider{{ID: "x", Name: "X", Docs: "http://example.com"}}}}}
+	if _, err := build(bad); err == nil || !strings.Contains(err.Error(), "not an https URL") {
+		t.Errorf("a user's provider with an http docs link: %v, want an error", err)
+	}
 }

@@ -276,20 +276,28 @@ func ruleWithUnknownKey(data []byte) string {
 
 // build merges the chain (base first) and compiles it.
 func build(chain []namedRaw) (*Config, error) {
-	cfg := &Config{}
-	byID := map[string]int{}
+	// Sized first: with the built-in catalogue, what build allocates is
+	// most of what a small scan's start-up faults in.
+	nrule, nprov := 0, 0
+	for _, nr := range chain {
+		nrule += len(nr.raw.Rules)
+		nprov += len(nr.raw.Providers)
+	}
+	cfg := &Config{Sources: make([]string, 0, len(chain)), Providers: make([]*Provider, 0, nprov)}
+	byID := make(map[string]int, nrule)
 	// Pointers into the files' rules: a rule is copied only when a later
 	// file changes it (the built-in ones are shared, read-only data).
-	var raws []*rawRule
-	var files []string
+	raws := make([]*rawRule, 0, nrule)
+	files := make([]string, 0, nrule)
 	disabled := map[string]bool{}
 	type globalList struct {
 		file string
 		raw  rawAllowlist
 	}
 	var globals []globalList
-	providers := map[string]*Provider{}
-	for _, nr := range chain {
+	providers := make(map[string]*Provider, nprov)
+	provSlab := make([]Provider, 0, nprov)
+	for ci, nr := range chain {
 		cfg.Sources = append(cfg.Sources, nr.file)
 		if nr.raw.Title != "" {
 			cfg.Title = nr.raw.Title
@@ -316,11 +324,15 @@ func build(chain []namedRaw) (*Config, error) {
 		for _, a := range nr.raw.Allowlists {
 			globals = append(globals, globalList{nr.file, a})
 		}
+		checked := generatedProviders(ci, nr.raw.Providers)
 		for _, p := range nr.raw.Providers {
-			prov, err := compileProvider(p)
-			if err != nil {
-				return nil, &Error{File: nr.file, Err: err}
+			if !checked {
+				if err := checkProvider(p); err != nil {
+					return nil, &Error{File: nr.file, Err: err}
+				}
 			}
+			provSlab = append(provSlab, newProvider(p))
+			prov := &provSlab[len(provSlab)-1]
 			if old, ok := providers[prov.ID]; ok {
 				return nil, &Error{File: nr.file, Err: fmt.Errorf("provider %q is already defined in %s", prov.ID, old.Source)}
 			}
@@ -352,13 +364,14 @@ func build(chain []namedRaw) (*Config, error) {
 			files = append(files, nr.file)
 		}
 	}
-	for i, rp := range raws {
-		r := rp
+	cfg.Rules = make([]*Rule, 0, len(raws))
+	slab := make([]Rule, len(raws))
+	for i, r := range raws {
 		if disabled[r.ID] {
 			continue
 		}
-		rule, err := compileRule(r, isDefault(files[i]))
-		if err != nil {
+		rule := &slab[i]
+		if err := compileRule(rule, r, isDefault(files[i])); err != nil {
 			return nil, &Error{File: files[i], RuleID: r.ID, Err: err}
 		}
 		rule.Source = files[i]
@@ -379,16 +392,14 @@ func build(chain []namedRaw) (*Config, error) {
 		cfg.Rules = append(cfg.Rules, rule)
 	}
 	cfg.providerBy = providers
-	ids := map[string]bool{}
 	for _, r := range cfg.Rules {
-		ids[r.ID] = true
 		if r.Pattern == "" && r.Path != nil && !r.SkipReport {
 			cfg.PathOnly = append(cfg.PathOnly, r)
 		}
 	}
 	for _, r := range cfg.Rules {
 		for _, req := range r.Required {
-			if !ids[req.ID] {
+			if _, ok := byID[req.ID]; !ok || disabled[req.ID] {
 				return nil, &Error{File: files[byID[r.ID]], RuleID: r.ID, Err: fmt.Errorf("required rule %q is not defined", req.ID)}
 			}
 		}
@@ -479,11 +490,11 @@ func mergeRule(base, over rawRule) rawRule {
 	return base
 }
 
-// compileRule builds one rule; builtin (a rule of rules/default, not
-// changed by a user's file) leaves its allowlists' regexes to compile on
-// first use.
-func compileRule(r *rawRule, builtin bool) (*Rule, error) {
-	rule := &Rule{
+// compileRule builds one rule into rule (zero); builtin (a rule of
+// rules/default, not changed by a user's file) leaves its allowlists'
+// regexes to compile on first use.
+func compileRule(rule *Rule, r *rawRule, builtin bool) error {
+	*rule = Rule{
 		ID:               r.ID,
 		Description:      r.Description,
 		SecretGroup:      r.SecretGroup,
@@ -502,7 +513,7 @@ func compileRule(r *rawRule, builtin bool) (*Rule, error) {
 		c := *r // expanding writes to the rule: not to the file's own
 		r = &c
 		if err := expandContextRule(r); err != nil {
-			return nil, err
+			return err
 		}
 		rule.SecretGroup, rule.Entropy, rule.Near = r.SecretGroup, r.Entropy, r.Near
 	}
@@ -512,12 +523,12 @@ func compileRule(r *rawRule, builtin bool) (*Rule, error) {
 	if r.Confidence != "" {
 		c, ok := ParseConfidence(r.Confidence)
 		if !ok {
-			return nil, fmt.Errorf("confidence %q: want low, medium or high", r.Confidence)
+			return fmt.Errorf("confidence %q: want low, medium or high", r.Confidence)
 		}
 		rule.Confidence = c
 	}
 	if r.Regex == "" && r.Path == "" {
-		return nil, errors.New("a rule needs a regex, a path or both")
+		return errors.New("a rule needs a regex, a path or both")
 	}
 	if r.Regex != "" && r.Prepared {
 		rule.Pattern = r.Regex
@@ -525,10 +536,10 @@ func compileRule(r *rawRule, builtin bool) (*Rule, error) {
 	} else if r.Regex != "" {
 		parsed, err := syntax.Parse(r.Regex, syntax.Perl)
 		if err != nil {
-			return nil, fmt.Errorf("regex does not compile: %w", err)
+			return fmt.Errorf("regex does not compile: %w", err)
 		}
 		if r.SecretGroup < 0 || r.SecretGroup > parsed.MaxCap() {
-			return nil, fmt.Errorf("secretGroup %d: the regex has %d groups", r.SecretGroup, parsed.MaxCap())
+			return fmt.Errorf("secretGroup %d: the regex has %d groups", r.SecretGroup, parsed.MaxCap())
 		}
 		rule.Pattern = r.Regex
 		sh := shapeOf(parsed)
@@ -537,16 +548,16 @@ func compileRule(r *rawRule, builtin bool) (*Rule, error) {
 	if r.Path != "" {
 		re, err := regexp.Compile(r.Path)
 		if err != nil {
-			return nil, fmt.Errorf("path regex does not compile: %w", err)
+			return fmt.Errorf("path regex does not compile: %w", err)
 		}
 		rule.Path = re
 	}
 	if r.Entropy < 0 || r.Entropy > 8 {
-		return nil, fmt.Errorf("entropy %v: want a value from 0 to 8", r.Entropy)
+		return fmt.Errorf("entropy %v: want a value from 0 to 8", r.Entropy)
 	}
 	kws, err := ruleKeywords(r.Keywords)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rule.Keywords = kws
 	if r.Prepared && r.Checks != nil {
@@ -554,7 +565,7 @@ func compileRule(r *rawRule, builtin bool) (*Rule, error) {
 	}
 	for _, req := range r.Required {
 		if req.ID == "" {
-			return nil, errors.New("[[rules.required]] needs an id")
+			return errors.New("[[rules.required]] needs an id")
 		}
 		q := Required{ID: req.ID, WithinLines: -1, WithinColumns: -1}
 		if req.WithinLines != nil {
@@ -571,16 +582,16 @@ func compileRule(r *rawRule, builtin bool) (*Rule, error) {
 	}
 	for i, l := range lists {
 		if len(l.TargetRules) > 0 {
-			return nil, fmt.Errorf("allowlist %d: targetRules is only valid in a global allowlist", i+1)
+			return fmt.Errorf("allowlist %d: targetRules is only valid in a global allowlist", i+1)
 		}
 		l.builtin = builtin
 		a, err := compileAllowlist(l)
 		if err != nil {
-			return nil, fmt.Errorf("allowlist %d: %w", i+1, err)
+			return fmt.Errorf("allowlist %d: %w", i+1, err)
 		}
 		rule.Allowlists = append(rule.Allowlists, a)
 	}
-	return rule, nil
+	return nil
 }
 
 // buildPlan compiles a rule's regex and, unless they are given (the
@@ -673,8 +684,15 @@ func compileAllowlist(l rawAllowlist) (*Allowlist, error) {
 	return a, nil
 }
 
-// uniqueStrings keeps the first of each string, in order.
+// uniqueStrings keeps the first of each string, in order; in itself when
+// it has no repeats (most rules have one tag or two).
 func uniqueStrings(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	if len(in) <= 8 && !hasRepeat(in) {
+		return in
+	}
 	seen := make(map[string]bool, len(in))
 	var out []string
 	for _, s := range in {
@@ -688,9 +706,22 @@ func uniqueStrings(in []string) []string {
 
 func intPtr(n int) *int { return &n }
 
+func hasRepeat(in []string) bool {
+	for i, s := range in {
+		if slices.Contains(in[:i], s) {
+			return true
+		}
+	}
+	return false
+}
+
 // ruleKeywords lower-cases a rule's keywords, drops repeats and those that
-// contain another (minimalKeywords).
+// contain another (minimalKeywords). Keywords that are so already (the
+// built-in rules' single keywords) are returned as they are.
 func ruleKeywords(in []string) ([]string, error) {
+	if isMinimal(in) {
+		return in, nil
+	}
 	seen := map[string]bool{}
 	var out []string
 	for _, k := range in {
@@ -706,12 +737,32 @@ func ruleKeywords(in []string) ([]string, error) {
 	return minimalKeywords(out), nil
 }
 
+// isMinimal reports whether ks is what ruleKeywords would make of it:
+// lower-case, sorted, none empty and none containing another (which also
+// rules out repeats).
+func isMinimal(ks []string) bool {
+	for i, k := range ks {
+		if k == "" || strings.ToLower(k) != k || i > 0 && ks[i-1] >= k {
+			return false
+		}
+		for j, other := range ks {
+			if j != i && strings.Contains(k, other) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// keywordLess is minimalKeywords' order: shorter first, then bytewise.
+func keywordLess(a, b string) bool { return len(a) < len(b) || len(a) == len(b) && a < b }
+
 // minimalKeywords drops a keyword that contains another of the same rule
 // ("meraki api key" beside "meraki"): wherever it occurs the shorter one
 // does too, so the rule runs on the same windows with a smaller automaton.
 // The result is sorted.
 func minimalKeywords(ks []string) []string {
-	sort.Slice(ks, func(i, j int) bool { return len(ks[i]) < len(ks[j]) || len(ks[i]) == len(ks[j]) && ks[i] < ks[j] })
+	sort.Slice(ks, func(i, j int) bool { return keywordLess(ks[i], ks[j]) })
 	out := ks[:0]
 	for _, k := range ks {
 		covered := false

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -385,4 +386,36 @@ func TestShapeWithoutSimplify(t *testing.T) {
 // shapeOf on the parsed one must equal.
 func regexShape(re *syntax.Regexp) shape {
 	return shapeOf(re.Simplify())
+}
+
+// ruleKeywords returns keywords that are already minimal as they are, and
+// makes the same of any other list as it always did.
+func TestRuleKeywordsMinimal(t *testing.T) {
+	for _, tc := range []struct {
+		in, want []string
+		same     bool
+	}{
+		{[]string{"ghp_"}, []string{"ghp_"}, true},
+		{[]string{"akia", "asia"}, []string{"akia", "asia"}, true},
+		{[]string{"asia", "akia"}, []string{"akia", "asia"}, false},
+		{[]string{"GHP_"}, []string{"ghp_"}, false},
+		{[]string{"meraki", "meraki api key"}, []string{"meraki"}, false},
+		{[]string{"meraki api key", "meraki"}, []string{"meraki"}, false},
+		{[]string{"b", "ab"}, []string{"b"}, false},
+		{[]string{"x", "x"}, []string{"x"}, false},
+	} {
+		got, err := ruleKeywords(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("ruleKeywords(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if same := len(got) > 0 && &got[0] == &tc.in[0]; same != tc.same {
+			t.Errorf("ruleKeywords(%q) returned its input: %v, want %v", tc.in, same, tc.same)
+		}
+	}
+	if _, err := ruleKeywords([]string{""}); err == nil {
+		t.Error("an empty keyword loaded")
+	}
 }

@@ -70,18 +70,17 @@ func remoteURI(remote string) string {
 // worktree add`), or "" with bare set when dir is a bare repository. Both
 // are zero when git does not recognise dir; the scan then reports why.
 func WorkTreeTop(ctx context.Context, dir string) (top string, bare bool) {
-	out, err := gitCommand(ctx, dir, "rev-parse", "--is-bare-repository").Output()
-	if err != nil {
-		return "", false
-	}
-	if strings.TrimSpace(string(out)) == "true" {
+	// One git run: rev-parse prints each answer in turn, so a bare
+	// repository prints "true" before --show-toplevel fails.
+	out, err := gitCommand(ctx, dir, "rev-parse", "--is-bare-repository", "--show-toplevel").Output()
+	isBare, rest, _ := strings.Cut(string(out), "\n")
+	if isBare == "true" {
 		return "", true
 	}
-	out, err = gitCommand(ctx, dir, "rev-parse", "--show-toplevel").Output()
-	if err != nil {
+	if err != nil || isBare != "false" {
 		return "", false
 	}
-	return strings.TrimSpace(string(out)), false
+	return strings.TrimSpace(rest), false
 }
 
 // ResolveCommit returns the full object name of the commit rev names in

@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 )
 
@@ -39,5 +40,46 @@ func TestRepositoryInfo(t *testing.T) {
 	want := RepoInfo{URI: "https://example.com/o/r.git", Revision: head, Branch: "main"}
 	if info := RepositoryInfo(context.Background(), r.dir); info != want {
 		t.Fatalf("got %+v, want %+v", info, want)
+	}
+}
+
+// WorkTreeTop finds the top of the work tree from a subfolder and from a
+// linked work tree, tells a bare repository, and gives nothing for a
+// repository's git folder or a folder outside any repository.
+func TestWorkTreeTop(t *testing.T) {
+	ctx := context.Background()
+	r := newRepo(t)
+	r.write("sub/f.txt", "x\n")
+	r.commit("one")
+	real := func(p string) string {
+		t.Helper()
+		q, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	for _, dir := range []string{r.dir, filepath.Join(r.dir, "sub")} {
+		if top, bare := WorkTreeTop(ctx, dir); real(top) != real(r.dir) || bare {
+			t.Errorf("%s: top %q bare %v, want %q", dir, top, bare, r.dir)
+		}
+	}
+	linked := filepath.Join(t.TempDir(), "linked")
+	r.git("worktree", "add", "-q", linked)
+	if top, bare := WorkTreeTop(ctx, linked); real(top) != real(linked) || bare {
+		t.Errorf("linked work tree: top %q bare %v, want %q", top, bare, linked)
+	}
+	bareDir := filepath.Join(t.TempDir(), "b.git")
+	r.git("clone", "-q", "--bare", r.dir, bareDir)
+	if top, bare := WorkTreeTop(ctx, bareDir); top != "" || !bare {
+		t.Errorf("bare repository: top %q bare %v", top, bare)
+	}
+	if top, bare := WorkTreeTop(ctx, filepath.Join(r.dir, ".git")); top != "" || bare {
+		t.Errorf("git folder: top %q bare %v", top, bare)
+	}
+	outside := t.TempDir()
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(outside))
+	if top, bare := WorkTreeTop(ctx, outside); top != "" || bare {
+		t.Errorf("no repository: top %q bare %v", top, bare)
 	}
 }

@@ -24,13 +24,59 @@ import (
 // one of its lines is an added line. Binary files and archives have no
 // line-level diff: what they hold is reported in full.
 func ScanStaged(ctx context.Context, opts Options, dir string) (*Result, error) {
+	return ScanStagedList(ctx, opts, dir, ListStaged(ctx, dir))
+}
+
+// StagedList is the staged diff of a repository, read by `git diff
+// --cached` in the background from ListStaged on, so that a command can
+// build its rules meanwhile: the git process's start costs as much as
+// building them, and the two need not wait for each other.
+type StagedList struct {
+	done  chan struct{}
+	files []stagedFile
+	err   error
+}
+
+// ListStaged starts reading the staged diff of the repository at dir.
+// The caller must Wait (or scan the list) before it returns, so that the
+// git process does not outlive it.
+func ListStaged(ctx context.Context, dir string) *StagedList {
+	l := &StagedList{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		l.files, l.err = stagedFiles(ctx, dir)
+	}()
+	return l
+}
+
+// Wait waits for the diff to be read and returns git's error, if any.
+func (l *StagedList) Wait() error {
+	<-l.done
+	return l.err
+}
+
+// Paths lists the paths with staged changes that have content in the
+// index (deletions left out), relative to the repository root.
+func (l *StagedList) Paths() ([]string, error) {
+	if err := l.Wait(); err != nil {
+		return nil, err
+	}
+	out := make([]string, len(l.files))
+	for i, f := range l.files {
+		out[i] = f.path
+	}
+	return out, nil
+}
+
+// ScanStagedList is ScanStaged over a list ListStaged started for dir.
+func ScanStagedList(ctx context.Context, opts Options, dir string, l *StagedList) (*Result, error) {
 	start := time.Now()
 	var c counters
 	opts.countInline(&c)
-	files, err := stagedFiles(ctx, dir)
-	if err != nil {
+	if err := l.Wait(); err != nil {
 		return nil, err
 	}
+	files := l.files
 	cfg := opts.Engine.Config()
 	res := &Result{}
 	byHash := map[string][]stagedFile{}
@@ -53,7 +99,7 @@ func ScanStaged(ctx context.Context, opts Options, dir string) (*Result, error) 
 	src := &namedBlobs{dir: dir, hashes: want, maxSize: opts.MaxFileSize, missing: func(hash string) {
 		opts.warn(&c, fmt.Errorf("%s: staged blob %s (%s) is missing; not scanned", dir, hash, byHash[hash][0].path))
 	}}
-	err = src.blobs(ctx, nil, func(b blob) error {
+	err := src.blobs(ctx, nil, func(b blob) error {
 		c.bytes.Add(int64(len(b.data)))
 		opts.progress(int64(len(b.data)), 1)
 		for _, f := range byHash[b.hash] {
@@ -95,15 +141,7 @@ func ScanStaged(ctx context.Context, opts Options, dir string) (*Result, error) 
 // StagedPaths lists the paths with staged changes that have content in the
 // index (deletions left out), relative to the repository root.
 func StagedPaths(ctx context.Context, dir string) ([]string, error) {
-	files, err := stagedFiles(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(files))
-	for i, f := range files {
-		out[i] = f.path
-	}
-	return out, nil
+	return ListStaged(ctx, dir).Paths()
 }
 
 // stagedFile is one file of the staged diff: its path, its blob in the

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -109,6 +110,38 @@ func TestStagedPartial(t *testing.T) {
 	paths, err := StagedPaths(context.Background(), r.dir)
 	if err != nil || fmt.Sprint(paths) != "[app.conf]" {
 		t.Fatalf("staged paths %q %v", paths, err)
+	}
+
+	// One list read ahead serves the scan and the paths; a change staged
+	// after it was read is not in it.
+	l := ListStaged(context.Background(), r.dir)
+	if err := l.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	r.write("late.conf", "token="+tokB+"\n")
+	r.git("add", "late.conf")
+	res, err := ScanStagedList(context.Background(), testOptions(t, &warnings{}), r.dir, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Path != "app.conf" || res.Findings[0].Secret != tokA {
+		t.Fatalf("scan of the list read ahead: %+v", res.Findings)
+	}
+	if paths, err := l.Paths(); err != nil || fmt.Sprint(paths) != "[app.conf]" {
+		t.Fatalf("paths of the list read ahead %q %v", paths, err)
+	}
+}
+
+// Outside a repository the list's error is the scan's, as before.
+func TestListStagedOutsideRepository(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir))
+	l := ListStaged(context.Background(), dir)
+	if _, err := ScanStagedList(context.Background(), testOptions(t, &warnings{}), dir, l); !errors.Is(err, ErrTarget) || !strings.Contains(err.Error(), "not a git repository") {
+		t.Fatalf("got %v, want a target error naming no repository", err)
+	}
+	if _, err := l.Paths(); !errors.Is(err, ErrTarget) {
+		t.Fatalf("paths: %v", err)
 	}
 }
 

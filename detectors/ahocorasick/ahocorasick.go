@@ -300,6 +300,9 @@ func (m *Matcher) scan4(data []byte, out *[4][]Hit) {
 }
 
 func lower(s string) string {
+	if !hasUpper(s) {
+		return s
+	}
 	b := []byte(s)
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
@@ -307,4 +310,13 @@ func lower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }

@@ -145,3 +145,28 @@ func BenchmarkScanSingleStream(b *testing.B) {
 		m.scanPart(data, 0, 0, len(data), len(data), func(int, int) {})
 	}
 }
+
+// The sparse trie and the dense DFA report the same hits in the same
+// order, repeated keywords (equal once lower-cased) each in turn.
+func TestSparseReportsAsDense(t *testing.T) {
+	keywords := []string{"she", "he", "a", "hers", "A", "e", "a", "ghp_", "GHP_", "h"}
+	m, d := New(keywords), denseNow(keywords)
+	rng := rand.New(rand.NewSource(2))
+	alphabet := []byte("sheraAgGhp_ ")
+	for round := 0; round < 200; round++ {
+		data := make([]byte, rng.Intn(200))
+		for i := range data {
+			data[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		var sp, dn []hit
+		m.Scan(data, func(p, start int) { sp = append(sp, hit{p, start}) })
+		d.Scan(data, func(p, start int) { dn = append(dn, hit{p, start}) })
+		if m.dense.Load() {
+			t.Fatal("a small scan built the DFA")
+		}
+		if fmt.Sprint(sp) != fmt.Sprint(dn) {
+			t.Fatalf("round %d on %q: sparse %v, dense %v", round, data, sp, dn)
+		}
+		sameAsNaive(t, m, keywords, data, fmt.Sprintf("round %d", round))
+	}
+}

@@ -1,17 +1,30 @@
 package ahocorasick
 
 // sparse is the keyword trie with failure links: a full row of edges for
-// the root (where most bytes go) and a short list for every other state.
+// the root (where most bytes go) and a linked list of edges for every
+// other state. It is held in a few flat slices, with outputs as a
+// keyword per state and a link to the next state along the failure chain
+// that has one, so that building it allocates little: a pre-commit run
+// builds it and scans a few kilobytes, and what it allocates is most of
+// what that run faults in.
 type sparse struct {
-	root []uint32 // the root's next state by class (0: stay at the root)
-	kids [][]edge // edges of every other state
-	fail []uint32
-	outs [][]int32 // keywords ending at each state, own then inherited
+	root  []uint32 // the root's next state by class (0: stay at the root)
+	first []uint32 // per state: its first edge in edges, plus one (0: none)
+	edges []edge
+	fail  []uint32
+	// own is the first keyword ending at each state (-1: none); further
+	// keywords equal to it follow in same.
+	own []int32
+	// dict is the nearest state along the failure chain, the state itself
+	// excluded, at which a keyword ends (0: none).
+	dict []uint32
+	same []int32 // per keyword: the next keyword equal to it (-1: none)
 }
 
 type edge struct {
 	class uint8
 	to    uint32
+	next  uint32 // the state's next edge, plus one (0: none)
 }
 
 func (sp *sparse) child(s uint32, c uint8) (uint32, bool) {
@@ -19,8 +32,8 @@ func (sp *sparse) child(s uint32, c uint8) (uint32, bool) {
 		n := sp.root[c]
 		return n, n != 0
 	}
-	for _, e := range sp.kids[s] {
-		if e.class == c {
+	for i := sp.first[s]; i != 0; i = sp.edges[i-1].next {
+		if e := &sp.edges[i-1]; e.class == c {
 			return e.to, true
 		}
 	}
@@ -47,9 +60,13 @@ func (m *Matcher) buildSparse() {
 		size += len(k)
 	}
 	sp.root = make([]uint32, m.nclass)
-	sp.kids = make([][]edge, 1, size)
-	sp.outs = make([][]int32, 1, size)
+	sp.first = make([]uint32, 1, size)
+	sp.own = make([]int32, 1, size)
+	sp.own[0] = -1
+	sp.edges = make([]edge, 0, size)
+	sp.same = make([]int32, len(m.patterns))
 	for pi, k := range m.patterns {
+		sp.same[pi] = -1
 		if k == "" {
 			continue
 		}
@@ -58,50 +75,73 @@ func (m *Matcher) buildSparse() {
 			c := m.classes[k[i]]
 			n, ok := sp.child(s, c)
 			if !ok {
-				n = uint32(len(sp.kids))
-				sp.kids = append(sp.kids, nil)
-				sp.outs = append(sp.outs, nil)
+				n = uint32(len(sp.first))
+				sp.first = append(sp.first, 0)
+				sp.own = append(sp.own, -1)
 				if s == 0 {
 					sp.root[c] = n
 				} else {
-					sp.kids[s] = append(sp.kids[s], edge{c, n})
+					// Prepended: the order of a state's edges does not
+					// change what a step finds.
+					sp.edges = append(sp.edges, edge{c, n, sp.first[s]})
+					sp.first[s] = uint32(len(sp.edges))
 				}
 			}
 			s = n
 		}
-		sp.outs[s] = append(sp.outs[s], int32(pi))
+		if sp.own[s] < 0 {
+			sp.own[s] = int32(pi)
+			continue
+		}
+		// A repeated keyword: chained after the last one, so each is
+		// reported in the order given.
+		p := sp.own[s]
+		for sp.same[p] >= 0 {
+			p = sp.same[p]
+		}
+		sp.same[p] = int32(pi)
 	}
 	// Breadth-first, as for the DFA: a state's failure state is shallower,
-	// so its outputs are complete when the state inherits them.
-	sp.fail = make([]uint32, len(sp.kids))
-	queue := make([]uint32, 0, len(sp.kids))
-	for _, n := range sp.root {
-		if n != 0 {
-			queue = append(queue, n)
-		}
-	}
-	inherit := func(n uint32) {
-		if f := sp.fail[n]; len(sp.outs[f]) > 0 {
-			sp.outs[n] = append(sp.outs[n][:len(sp.outs[n]):len(sp.outs[n])], sp.outs[f]...)
+	// so its dictionary link is set when the state needs it.
+	n := len(sp.first)
+	sp.fail = make([]uint32, n)
+	sp.dict = make([]uint32, n)
+	queue := make([]uint32, 0, n)
+	for _, s := range sp.root {
+		if s != 0 {
+			queue = append(queue, s)
 		}
 	}
 	for qi := 0; qi < len(queue); qi++ {
 		s := queue[qi]
-		inherit(s)
-		for _, e := range sp.kids[s] {
+		if f := sp.fail[s]; sp.own[f] >= 0 {
+			sp.dict[s] = f
+		} else {
+			sp.dict[s] = sp.dict[f]
+		}
+		for i := sp.first[s]; i != 0; i = sp.edges[i-1].next {
+			e := sp.edges[i-1]
 			sp.fail[e.to] = sp.step(sp.fail[s], e.class)
 			queue = append(queue, e.to)
 		}
 	}
 }
 
-// scan reports occurrences as Scan does, in order of end offset.
+// scan reports occurrences as Scan does, in order of end offset; at one
+// offset the longest keyword first, as the dense DFA reports them.
 func (sp *sparse) scan(m *Matcher, data []byte, fn func(pattern int, start int)) {
 	s := uint32(0)
 	for i := 0; i < len(data); i++ {
 		s = sp.step(s, m.classes[data[i]])
-		for _, p := range sp.outs[s] {
-			fn(int(p), i+1-len(m.patterns[p]))
+		t := s
+		if sp.own[t] < 0 {
+			t = sp.dict[t]
+		}
+		for t != 0 {
+			for p := sp.own[t]; p >= 0; p = sp.same[p] {
+				fn(int(p), i+1-len(m.patterns[p]))
+			}
+			t = sp.dict[t]
 		}
 	}
 }

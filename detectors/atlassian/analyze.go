@@ -50,7 +50,7 @@ func (a Analyzer) Analyze(ctx context.Context, c *verify.Client, req verify.Requ
 	if email == "" {
 		return nil, errors.New("an Atlassian API token needs its owner's e-mail; none found nearby")
 	}
-	base, err := c.TenantBase(a.ID(), req.Parts[DomainRule], siteHost)
+	base, err := c.TenantBase(a.ID(), req.Parts[DomainRule], siteHost())
 	if err != nil {
 		return nil, errors.New(verify.Scrub(err.Error(), req))
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"sync"
 
 	"github.com/achilles-sec/achilles/detectors/verify"
 )
@@ -19,7 +20,11 @@ const (
 	DomainRule = "atlassian-domain"
 )
 
-var siteHost = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}\.(?:atlassian\.net|jira\.com)$`)
+// siteHost is compiled on first use (its counted repeat makes it costly
+// to compile, and most runs verify nothing).
+var siteHost = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}\.(?:atlassian\.net|jira\.com)$`)
+})
 
 // Verifier checks Atlassian API tokens.
 type Verifier struct{}
@@ -36,7 +41,7 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	if email == "" {
 		return verify.Result{Status: verify.Unknown, Reason: "an Atlassian API token needs its owner's e-mail; none found nearby"}
 	}
-	base, err := c.TenantBase(v.ID(), req.Parts[DomainRule], siteHost)
+	base, err := c.TenantBase(v.ID(), req.Parts[DomainRule], siteHost())
 	if err != nil {
 		return verify.Unknownf(req, "%v", err)
 	}

@@ -46,7 +46,7 @@ func (a Analyzer) Analyze(ctx context.Context, c *verify.Client, req verify.Requ
 		return a.sas(req)
 	}
 	account := req.Parts[AccountRule]
-	if !accountName.MatchString(account) {
+	if !accountName().MatchString(account) {
 		return nil, errors.New("no valid AccountName found near the key")
 	}
 	key, err := base64.StdEncoding.DecodeString(req.Secret)

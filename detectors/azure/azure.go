@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/achilles-sec/achilles/detectors/verify"
@@ -21,7 +22,8 @@ const AccountRule = "azure-storage-account-name"
 
 const apiVersion = "2021-08-06"
 
-var accountName = regexp.MustCompile(`^[a-z0-9]{3,24}$`)
+// accountName is compiled on first use, not at every start.
+var accountName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]{3,24}$`) })
 
 // Verifier checks storage account keys.
 type Verifier struct {
@@ -39,7 +41,7 @@ func (Verifier) Companions() []string { return []string{AccountRule} }
 // <account>.blob.core.windows.net; the account name must be a valid one.
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
 	account := req.Parts[AccountRule]
-	if !accountName.MatchString(account) {
+	if !accountName().MatchString(account) {
 		return verify.Result{Status: verify.Unknown, Reason: "no valid AccountName found near the key"}
 	}
 	key, err := base64.StdEncoding.DecodeString(req.Secret)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sync"
 
 	"github.com/achilles-sec/achilles/detectors/verify"
 )
@@ -21,15 +22,16 @@ func (WebhookVerifier) ID() string { return "discord-webhook" }
 // Companions implements verify.Verifier.
 func (WebhookVerifier) Companions() []string { return nil }
 
-// webhookPath is the only path sent to: /api[/vN]/webhooks/{id}/{token}.
-var webhookPath = regexp.MustCompile(`^/api(?:/v[0-9]+)?/webhooks/[0-9]+/[A-Za-z0-9_-]+$`)
+// webhookPath is the only path sent to: /api[/vN]/webhooks/{id}/{token};
+// compiled on first use, not at every start.
+var webhookPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/api(?:/v[0-9]+)?/webhooks/[0-9]+/[A-Za-z0-9_-]+$`) })
 
 var officialHosts = map[string]bool{"discord.com": true, "discordapp.com": true, "ptb.discord.com": true, "canary.discord.com": true}
 
 // Verify implements verify.Verifier.
 func (v WebhookVerifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
 	u, err := url.Parse(req.Secret)
-	if err != nil || u.Scheme != "https" || !officialHosts[u.Host] || !webhookPath.MatchString(u.Path) {
+	if err != nil || u.Scheme != "https" || !officialHosts[u.Host] || !webhookPath().MatchString(u.Path) {
 		return verify.Result{Status: verify.Unknown, Reason: "not a discord.com webhook URL"}
 	}
 	base, err := c.BaseURL(v.ID(), "https://discord.com")

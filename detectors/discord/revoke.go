@@ -25,7 +25,7 @@ func (WebhookRevoker) ID() string { return "discord-webhook" }
 // Revoke implements analyze.Revoker.
 func (r WebhookRevoker) Revoke(ctx context.Context, c *verify.Client, req verify.Request) (analyze.Outcome, error) {
 	u, err := url.Parse(req.Secret)
-	if err != nil || u.Scheme != "https" || !officialHosts[u.Host] || !webhookPath.MatchString(u.Path) {
+	if err != nil || u.Scheme != "https" || !officialHosts[u.Host] || !webhookPath().MatchString(u.Path) {
 		return analyze.Outcome{Status: analyze.RevokeFailed, Answer: "not sent: not a discord.com webhook URL"}, nil
 	}
 	resp, fail := c.Send(ctx, req, verify.Call{

@@ -37,7 +37,7 @@ func (Analyzer) ID() string { return "grafana" }
 
 // Analyze implements analyze.Analyzer.
 func (a Analyzer) Analyze(ctx context.Context, c *verify.Client, req verify.Request) (*analyze.Report, error) {
-	base, err := c.TenantBase(a.ID(), req.Parts[URLRule], cloudHost)
+	base, err := c.TenantBase(a.ID(), req.Parts[URLRule], cloudHost())
 	if err != nil {
 		return nil, errors.New(verify.Scrub(err.Error()+" (or set [verify.endpoints] grafana)", req))
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"sync"
 
 	"github.com/achilles-sec/achilles/detectors/verify"
 )
@@ -18,7 +19,9 @@ import (
 // URLRule is the companion: the instance URL matched near the token.
 const URLRule = "grafana-url"
 
-var cloudHost = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}\.grafana\.net$`)
+// cloudHost is compiled on first use (its counted repeat makes it costly
+// to compile, and most runs verify nothing).
+var cloudHost = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}\.grafana\.net$`) })
 
 // Verifier checks Grafana service-account tokens.
 type Verifier struct{}
@@ -31,7 +34,7 @@ func (Verifier) Companions() []string { return []string{URLRule} }
 
 // Verify implements verify.Verifier.
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
-	base, err := c.TenantBase(v.ID(), req.Parts[URLRule], cloudHost)
+	base, err := c.TenantBase(v.ID(), req.Parts[URLRule], cloudHost())
 	if err != nil {
 		return verify.Unknownf(req, "%v (or set [verify.endpoints] grafana)", err)
 	}

@@ -34,7 +34,7 @@ var readOnlyRoles = map[string]bool{"READ_ONLY_ADMIN": true, "REPORT_ADMIN": tru
 
 // Analyze implements analyze.Analyzer.
 func (a Analyzer) Analyze(ctx context.Context, c *verify.Client, req verify.Request) (*analyze.Report, error) {
-	base, err := c.TenantBase(a.ID(), req.Parts[DomainRule], orgHost)
+	base, err := c.TenantBase(a.ID(), req.Parts[DomainRule], orgHost())
 	if err != nil {
 		return nil, errors.New(verify.Scrub(err.Error(), req))
 	}

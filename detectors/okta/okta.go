@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"sync"
 
 	"github.com/achilles-sec/achilles/detectors/verify"
 )
@@ -16,7 +17,11 @@ import (
 // DomainRule is the companion: the Okta org's domain.
 const DomainRule = "okta-domain"
 
-var orgHost = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}\.(?:okta|oktapreview|okta-emea)\.com$`)
+// orgHost is compiled on first use (its counted repeat makes it costly
+// to compile, and most runs verify nothing).
+var orgHost = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}\.(?:okta|oktapreview|okta-emea)\.com$`)
+})
 
 // Verifier checks Okta API tokens.
 type Verifier struct{}
@@ -29,7 +34,7 @@ func (Verifier) Companions() []string { return []string{DomainRule} }
 
 // Verify implements verify.Verifier.
 func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Request) verify.Result {
-	base, err := c.TenantBase(v.ID(), req.Parts[DomainRule], orgHost)
+	base, err := c.TenantBase(v.ID(), req.Parts[DomainRule], orgHost())
 	if err != nil {
 		return verify.Unknownf(req, "%v", err)
 	}

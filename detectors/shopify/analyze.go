@@ -50,7 +50,7 @@ func (a Analyzer) Analyze(ctx context.Context, c *verify.Client, req verify.Requ
 	if strings.HasPrefix(req.Secret, "shpss_") {
 		return nil, errors.New("a Shopify shared secret signs webhooks; it cannot be analyzed with a request")
 	}
-	base, err := c.TenantBase(a.ID(), req.Parts[DomainRule], shopHost)
+	base, err := c.TenantBase(a.ID(), req.Parts[DomainRule], shopHost())
 	if err != nil {
 		return nil, errors.New(verify.Scrub(err.Error(), req))
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/achilles-sec/achilles/detectors/verify"
 )
@@ -17,7 +18,9 @@ import (
 // DomainRule is the companion: the shop's myshopify.com domain.
 const DomainRule = "shopify-domain"
 
-var shopHost = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$`)
+// shopHost is compiled on first use (its counted repeat makes it costly
+// to compile, and most runs verify nothing).
+var shopHost = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$`) })
 
 // Verifier checks Shopify access tokens.
 type Verifier struct{}
@@ -33,7 +36,7 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	if strings.HasPrefix(req.Secret, "shpss_") {
 		return verify.Result{Status: verify.Unknown, Reason: "a shared secret signs webhooks and cannot be checked with a request"}
 	}
-	base, err := c.TenantBase(v.ID(), req.Parts[DomainRule], shopHost)
+	base, err := c.TenantBase(v.ID(), req.Parts[DomainRule], shopHost())
 	if err != nil {
 		return verify.Unknownf(req, "%v", err)
 	}

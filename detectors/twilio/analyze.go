@@ -37,7 +37,7 @@ const (
 // Analyze implements analyze.Analyzer.
 func (a Analyzer) Analyze(ctx context.Context, c *verify.Client, req verify.Request) (*analyze.Report, error) {
 	sid := req.Parts[SIDRule]
-	if !sidPattern.MatchString(sid) {
+	if !sidPattern().MatchString(sid) {
 		return nil, errors.New("no Twilio account SID (AC + 32 hex) found near the auth token")
 	}
 	var acct struct {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"sync"
 
 	"github.com/achilles-sec/achilles/detectors/verify"
 )
@@ -14,7 +15,8 @@ import (
 // SIDRule is the companion rule: the account SID found near the token.
 const SIDRule = "twilio-account-sid"
 
-var sidPattern = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+// sidPattern is compiled on first use, not at every start.
+var sidPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`) })
 
 // Verifier checks Twilio auth tokens.
 type Verifier struct{}
@@ -31,7 +33,7 @@ func (v Verifier) Verify(ctx context.Context, c *verify.Client, req verify.Reque
 	if sid == "" {
 		return verify.Result{Status: verify.Unknown, Reason: "no account SID found near the auth token"}
 	}
-	if !sidPattern.MatchString(sid) {
+	if !sidPattern().MatchString(sid) {
 		return verify.Result{Status: verify.Unknown, Reason: "the account SID found near the token is not one (AC + 32 hex)"}
 	}
 	resp, fail := c.Send(ctx, req, verify.Call{

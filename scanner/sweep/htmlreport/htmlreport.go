@@ -37,7 +37,10 @@ import (
 //go:embed report.html.tmpl
 var pageTemplate string
 
-var page = template.Must(template.New("report").Parse(pageTemplate))
+// page is parsed on first use: a scan that writes no HTML never pays for it.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Parse(pageTemplate))
+})
 
 // Options shape the report.
 type Options struct {
@@ -406,7 +409,7 @@ func Write(w io.Writer, es []store.Exposure, o Options) error {
 	d.Headline = headline(d, o.VerifyHint)
 	d.Plan = responsePlan(es, cfg, o, hide)
 	d.Bars, d.ChartW, d.ChartH, d.MaxCount = chart(months)
-	if err := page.Execute(w, d); err != nil {
+	if err := page().Execute(w, d); err != nil {
 		return fmt.Errorf("writing the HTML report: %w", err)
 	}
 	return nil

@@ -184,8 +184,11 @@ func newPrecommitCmd(io *IO) *cobra.Command {
 		Short: "Scan staged changes, and given files with nothing staged (for the pre-commit framework)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.NoProgress = true
+			// Read while the rules are built.
+			staged := scanner.ListStaged(cmd.Context(), ".")
+			defer staged.Wait()
 			return runScan(cmd.Context(), o, ".", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
-				return scanPrecommit(ctx, opts, args)
+				return scanPrecommit(ctx, opts, staged, args)
 			})
 		},
 	}
@@ -193,25 +196,25 @@ func newPrecommitCmd(io *IO) *cobra.Command {
 	return cmd
 }
 
-func scanPrecommit(ctx context.Context, opts scanner.Options, files []string) (*scanner.Result, error) {
-	res, err := scanner.ScanStaged(ctx, opts, ".")
+func scanPrecommit(ctx context.Context, opts scanner.Options, staged *scanner.StagedList, files []string) (*scanner.Result, error) {
+	res, err := scanner.ScanStagedList(ctx, opts, ".", staged)
 	if err != nil || len(files) == 0 {
 		return res, err
 	}
-	paths, err := scanner.StagedPaths(ctx, ".")
+	paths, err := staged.Paths()
 	if err != nil {
 		return nil, err
 	}
-	staged := map[string]bool{}
+	isStaged := map[string]bool{}
 	for _, p := range paths {
-		staged[p] = true
+		isStaged[p] = true
 	}
 	given := map[string]bool{}
 	var rest []string
 	for _, f := range files {
 		p := filepath.ToSlash(filepath.Clean(f))
 		given[p] = true
-		if !staged[p] {
+		if !isStaged[p] {
 			rest = append(rest, f)
 		}
 	}

@@ -46,3 +46,29 @@ func adjustMemoryLimit() {
 	}
 	debug.SetMemoryLimit(limit)
 }
+
+// resumeGC turns the collector back on at gc percent after the rules and
+// the engine were built with it off. Turned on as is, it would start a
+// cycle at once: no cycle has measured the live heap yet, so the goal is
+// the runtime's 4 MiB floor, which the catalogue's tables already exceed,
+// and a pre-commit run would spend its start-up marking tables that all
+// stay live. Instead the first goal is twice the heap live now (where
+// gc percent would put it after that first cycle), through a higher
+// percent that the end of the first cycle sets back to gc.
+func resumeGC(gc int) {
+	const floor = 4 << 20 // the runtime's heap goal before its first cycle, at GOGC=100
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	if gc <= 0 || sample[0].Value.Kind() != metrics.KindUint64 {
+		debug.SetGCPercent(gc)
+		return
+	}
+	live := sample[0].Value.Uint64()
+	first := int(100 * (live + live*uint64(gc)/100) / floor)
+	if first <= gc {
+		debug.SetGCPercent(gc)
+		return
+	}
+	debug.SetGCPercent(first)
+	runtime.SetFinalizer(&heapSentinel{}, func(*heapSentinel) { debug.SetGCPercent(gc) })
+}

@@ -299,7 +299,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		return usageError{err}
 	}
 	engine := detectors.New(cfg)
-	debug.SetGCPercent(gc)
+	resumeGC(gc)
 	opts := o.scannerOptions(engine, o.Jobs, warn)
 	var bar *progressbar.ProgressBar
 	if !o.NoProgress && isTerminal(errOut) {
@@ -369,13 +369,16 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	// An interrupt during verification leaves answers missing: the report
 	// is as incomplete as one cut short during the scan.
 	incomplete := res.Incomplete || ctx.Err() != nil
-	infos := ruleInfos(cfg)
-	if t.policy != nil {
-		infos = append(infos, report.RuleInfo{ID: configChangeRule, Description: configChangeDescription, Confidence: "high"})
+	var infos []report.RuleInfo
+	if o.Format == "sarif" { // the only format that lists the rules
+		infos = ruleInfos(cfg)
+		if t.policy != nil {
+			infos = append(infos, report.RuleInfo{ID: configChangeRule, Description: configChangeDescription, Confidence: "high"})
+		}
 	}
 	var cat plan.Catalogue
-	if o.Format == "text" || o.Format == "html" {
-		cat = planCatalogue(cfg) // only the formats that print the response plan
+	if (o.Format == "text" || o.Format == "html") && len(fs) > 0 {
+		cat = planCatalogue(cfg) // only the formats that print the response plan, and only for a plan
 	}
 	if err := o.writeReport(fs, incomplete, infos, cat); err != nil {
 		return err
@@ -656,9 +659,15 @@ func runGit(ctx context.Context, o *gitOptions) error {
 				configChangeRule, configChangeDescription)
 		}
 	}
+	var staged *scanner.StagedList
+	if o.Staged {
+		// Read while the rules are built.
+		staged = scanner.ListStaged(ctx, o.Path)
+		defer staged.Wait()
+	}
 	return runScanTarget(ctx, &o.scanOptions, t, func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
 		if o.Staged {
-			return scanner.ScanStaged(ctx, opts, o.Path)
+			return scanner.ScanStagedList(ctx, opts, o.Path, staged)
 		}
 		res, err := scanner.ScanGit(ctx, opts, gopts, o.Path)
 		if res != nil && remote != nil {
