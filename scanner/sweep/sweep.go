@@ -273,7 +273,9 @@ func saveAndVerify(ctx context.Context, st *store.Store, t targets.Target, o *Op
 }
 
 // sweepItems scans a target of hosted items with the state its last
-// completed scan saved, and saves the findings with this run's state.
+// scan saved, and saves the findings with this run's state: as a
+// completed scan, or when interrupted as a partial one (the target stays
+// unfinished) holding what the interrupted run finished.
 func sweepItems(ctx context.Context, st *store.Store, t targets.Target, o *Options, fail func(error) (Outcome, int, error)) (Outcome, int, error) {
 	out := Outcome{Key: t.Key}
 	saved, err := st.HostedState(ctx, t.Key)
@@ -286,10 +288,23 @@ func sweepItems(ctx context.Context, st *store.Store, t targets.Target, o *Optio
 	state := hosted.NewState(saved)
 	opts := o.Scan
 	opts.Progress = bytesProgress{o.Progress}
-	res, err := scanner.ScanBlobs(ctx, opts, t.Key, t.Items(state))
+	res, err := scanner.ScanBlobs(ctx, opts, t.Key, state.Gate(t.Items(state)))
 	if ctx.Err() != nil {
+		// Keep what was finished: the findings so far and the marks of the
+		// items whose blobs were all scanned (Gate). The target stays
+		// marked scanning; the next run goes on from these marks.
 		out.Result = Interrupted
-		return out, 0, nil
+		if res == nil {
+			return out, 0, nil
+		}
+		_, err := st.SaveScan(context.WithoutCancel(ctx), store.Scan{
+			Repo:        store.Repo{Key: t.Key, URL: t.URL, Source: t.Source},
+			Findings:    res.Findings,
+			At:          o.now(),
+			HostedState: state.Save(),
+			Partial:     true,
+		})
+		return out, 0, err
 	}
 	if err != nil {
 		return fail(fmt.Errorf("scanning: %w", err))

@@ -443,12 +443,18 @@ type Scan struct {
 	At       time.Time
 	// HostedState, when set, replaces the target's hosted.State.
 	HostedState []byte
+	// Partial marks an interrupted scan that saves what it finished (the
+	// findings and HostedState so far): the repository stays marked
+	// scanning, its tips and last completed scan unchanged, so the next
+	// run scans it again from that state.
+	Partial bool
 }
 
 // SaveScan stores a completed scan in one transaction: every finding is
 // upserted by (repository, fingerprint), each secret is added once, and the
-// repository is marked done with its ref tips. It returns the ids of the
-// secrets this scan found that were never verified.
+// repository is marked done with its ref tips (or, for a Partial scan,
+// left marked scanning). It returns the ids of the secrets this scan found
+// that were never verified.
 func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -457,7 +463,13 @@ func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 	defer tx.Rollback()
 	at := ts(sc.At)
 	r := sc.Repo
-	if _, err := tx.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, error, tips, head, scanned_at, updated_at, attempts, bytes, commits)
+	if sc.Partial {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, updated_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status, updated_at = excluded.updated_at`,
+			r.Key, scrubURL(r.URL), r.Source, StatusScanning, at); err != nil {
+			return nil, fmt.Errorf("saving the partial scan of %s: %w", r.Key, err)
+		}
+	} else if _, err := tx.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, error, tips, head, scanned_at, updated_at, attempts, bytes, commits)
 		VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 0, ?, ?)
 		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status, error = '',
 			tips = excluded.tips, head = excluded.head, scanned_at = excluded.scanned_at, updated_at = excluded.updated_at,
