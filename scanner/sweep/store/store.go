@@ -40,6 +40,10 @@ const (
 	// StatusFailed: cloning, fetching or scanning failed; Error says why.
 	// It is tried again on the next run.
 	StatusFailed = "failed"
+	// StatusMissing: a wiki whose server answered that there is no such
+	// repository (a wiki enabled but never written); Error says so. Not a
+	// failure: it is asked for again on the next run.
+	StatusMissing = "missing"
 )
 
 // Verification statuses kept per secret (the verifier's live, dead,
@@ -60,7 +64,7 @@ CREATE TABLE IF NOT EXISTS repos (
 	key        TEXT PRIMARY KEY,       -- normalised URL: host/owner/name
 	url        TEXT NOT NULL,          -- clone URL or local path
 	source     TEXT NOT NULL DEFAULT '',
-	status     TEXT NOT NULL,          -- scanning, done, failed
+	status     TEXT NOT NULL,          -- scanning, done, failed, missing
 	error      TEXT NOT NULL DEFAULT '',
 	tips       TEXT NOT NULL DEFAULT '', -- sha256 of the sorted "ref sha" lines last scanned
 	head       TEXT NOT NULL DEFAULT '', -- default branch
@@ -432,6 +436,19 @@ func (s *Store) MarkFailed(ctx context.Context, key, url, source, reason string,
 		key, scrubURL(url), source, StatusFailed, reason, ts(at))
 	if err != nil {
 		return fmt.Errorf("recording the failure of %s: %w", key, err)
+	}
+	return nil
+}
+
+// MarkMissing records that the repository (a wiki) does not exist at its
+// server, with the reason. Findings of earlier scans are kept.
+func (s *Store) MarkMissing(ctx context.Context, key, url, source, reason string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, error, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status,
+			error = excluded.error, updated_at = excluded.updated_at, attempts = 0`,
+		key, scrubURL(url), source, StatusMissing, reason, ts(at))
+	if err != nil {
+		return fmt.Errorf("recording that %s is missing: %w", key, err)
 	}
 	return nil
 }

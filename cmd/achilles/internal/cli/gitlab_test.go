@@ -90,7 +90,7 @@ func TestGitLabCommandErrors(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "plain http") {
 		t.Errorf("plain http: exit %d, stderr %s", r.code, r.stderr)
 	}
-	r = execAchilles(t, dir, gitlabEnv(""), "", "gitlab", "--no-progress", "--include", "wikis", gitlabtest.Project)
+	r = execAchilles(t, dir, gitlabEnv(""), "", "gitlab", "--no-progress", "--include", "pages", gitlabtest.Project)
 	if r.code != 2 || !strings.Contains(r.stderr, "--include") {
 		t.Errorf("bad include: exit %d, stderr %s", r.code, r.stderr)
 	}
