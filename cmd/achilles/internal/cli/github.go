@@ -95,7 +95,7 @@ func runGitHub(ctx context.Context, o *githubOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	kinds, wikis := splitWikis(strings.Split(o.Include, ","))
+	kinds, wikis, named := splitWikis(strings.Split(o.Include, ","))
 	include, err := github.ParseInclude(strings.Join(kinds, ","))
 	if err != nil {
 		return usageError{err}
@@ -116,7 +116,7 @@ func runGitHub(ctx context.Context, o *githubOptions) error {
 		return scanner.ScanBlobs(ctx, opts, what, hosted.Source(src.Target(t)))
 	}
 	if wikis {
-		if scan, err = githubWithWiki(o, t, base, token, len(include) > 0, scan); err != nil {
+		if scan, err = githubWithWiki(o, t, base, token, named, len(include) > 0, scan); err != nil {
 			return err
 		}
 	}

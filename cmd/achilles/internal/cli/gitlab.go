@@ -105,7 +105,7 @@ func runGitLab(ctx context.Context, o *gitlabOptions) error {
 		}
 		t.Group = true
 	}
-	kinds, wikis := splitWikis(o.Include)
+	kinds, wikis, named := splitWikis(o.Include)
 	include := map[string]bool{}
 	if len(kinds) > 0 || !wikis {
 		if include, err = gitlab.ParseInclude(kinds); err != nil {
@@ -128,7 +128,7 @@ func runGitLab(ctx context.Context, o *gitlabOptions) error {
 		return scanner.ScanBlobs(ctx, opts, what, hosted.Source(src.Target(t)))
 	}
 	if wikis {
-		if scan, err = gitlabWithWiki(o, t, base, token, len(include) > 0, scan); err != nil {
+		if scan, err = gitlabWithWiki(o, t, base, token, named, len(include) > 0, scan); err != nil {
 			return err
 		}
 	}

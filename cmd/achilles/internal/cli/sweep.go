@@ -79,6 +79,11 @@ from --repos only. A user:password in a --repos URL is used to fetch and
 never stored: the database, reports and the clone keep the URL without it.
 The database and the clone cache are private (0600 files, 0700 folders).
 
+--include adds each listed repository's hosted items (HOST/OWNER/NAME#items;
+an interrupted one keeps what it finished) and, with wikis or all, its wiki
+(HOST/OWNER/NAME.wiki, cloned from the repository's own clone URL; a wiki
+the server says does not exist is recorded as missing, not failed).
+
 The summary counts what the database holds, not only what this run found
 (a rerun over unchanged repositories finds nothing new), and the exit
 status follows it as the scan commands' does: --exit-code (default 1) when
@@ -338,7 +343,7 @@ func (o *sweepOptions) targets(ctx context.Context) ([]targets.Target, error) {
 	}
 	ts = targets.Dedupe(targets.Filter(ts, o.IncludeForks, o.IncludeArchived))
 	if o.Include != "" {
-		kinds, wikis := splitWikis(strings.Split(o.Include, ","))
+		kinds, wikis, _ := splitWikis(strings.Split(o.Include, ","))
 		var more []targets.Target
 		if len(kinds) > 0 {
 			items, err := o.itemTargets(ts, kinds, ghToken, glToken)

@@ -21,15 +21,15 @@ import (
 const kindWikis = "wikis"
 
 // splitWikis takes the wiki out of an --include list: the other kinds
-// (trimmed; empty ones dropped; "all" kept, the services read it) and
-// whether the wiki is asked for (wikis, or all).
-func splitWikis(list []string) (kinds []string, wikis bool) {
+// (trimmed; empty ones dropped; "all" kept, the services read it),
+// whether the wiki is asked for (wikis, or all), and whether by name.
+func splitWikis(list []string) (kinds []string, wikis, named bool) {
 	for _, k := range list {
 		k = strings.ToLower(strings.TrimSpace(k))
 		switch k {
 		case "":
 		case kindWikis:
-			wikis = true
+			wikis, named = true, true
 		case "all":
 			wikis = true
 			kinds = append(kinds, k)
@@ -37,7 +37,7 @@ func splitWikis(list []string) (kinds []string, wikis bool) {
 			kinds = append(kinds, k)
 		}
 	}
-	return kinds, wikis
+	return kinds, wikis, named
 }
 
 // wikiTargets are the wikis of the listed repositories (targets.WikiOf):
@@ -101,12 +101,27 @@ func wikiTarget(raw string, creds targets.Credentials) targets.Target {
 	return targets.Target{Key: targets.Normalize(raw), URL: raw, Source: "url", Auth: creds.AuthFor(raw), Wiki: true}
 }
 
+// notRepository is what --include wikis says of a target that is not one
+// repository: asked for by name, a usage error; through all, a note, and
+// the rest is scanned.
+func notRepository(o *scanOptions, named bool, what, give string) error {
+	if named {
+		return usageError{fmt.Errorf("--include %s: %s is not a repository; give %s", kindWikis, what, give)}
+	}
+	o.say(fmt.Sprintf("--include all: %s is not a repository, so no wiki is read (give %s for its wiki)", what, give))
+	return nil
+}
+
 // githubWithWiki is `achilles github --include wikis`: scan (the items;
 // left out when no other kind is asked for) with the wiki of a
-// repository target.
-func githubWithWiki(o *githubOptions, t github.Target, base, token string, items bool, scan scanFunc) (scanFunc, error) {
+// repository target. A target that is not a repository gets scan alone
+// (or a usage error, see notRepository).
+func githubWithWiki(o *githubOptions, t github.Target, base, token string, named, items bool, scan scanFunc) (scanFunc, error) {
 	if t.Number > 0 || t.Repo == "" || t.Gist != "" {
-		return nil, usageError{fmt.Errorf("--include %s: the target is not a repository (one issue or pull request, an owner or a gist); give OWNER/REPO", kindWikis)}
+		if err := notRepository(&o.scanOptions, named, "the target "+t.String(), "OWNER/REPO"); err != nil {
+			return nil, err
+		}
+		return scan, nil
 	}
 	w, err := githubWiki(base, t.Owner, t.Repo, token)
 	if err != nil {
@@ -120,9 +135,12 @@ func githubWithWiki(o *githubOptions, t github.Target, base, token string, items
 
 // gitlabWithWiki is `achilles gitlab --include wikis` for a project
 // target.
-func gitlabWithWiki(o *gitlabOptions, t gitlab.Target, base, token string, items bool, scan scanFunc) (scanFunc, error) {
+func gitlabWithWiki(o *gitlabOptions, t gitlab.Target, base, token string, named, items bool, scan scanFunc) (scanFunc, error) {
 	if t.Group || t.Collection != "" {
-		return nil, usageError{fmt.Errorf("--include %s: give a project (for a group's wikis: achilles sweep --gitlab-group G --include %s)", kindWikis, kindWikis)}
+		if err := notRepository(&o.scanOptions, named, "the target "+t.Path, "a project (a group's wikis: achilles sweep --gitlab-group G --include "+kindWikis+")"); err != nil {
+			return nil, err
+		}
+		return scan, nil
 	}
 	w, err := gitlabWiki(base, t.Path, token)
 	if err != nil {

@@ -267,3 +267,15 @@ func TestGitLabIncludeWikis(t *testing.T) {
 		t.Errorf("--include wikis alone asked the API %v", requests)
 	}
 }
+
+// noWiki answers git's requests for a wiki as GitHub does for one never
+// written (404, "Repository not found."), and the rest with next.
+func noWiki(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, ".wiki.git/") {
+			http.Error(w, "Repository not found.", http.StatusNotFound)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
