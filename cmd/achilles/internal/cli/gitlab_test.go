@@ -96,17 +96,19 @@ func TestGitLabCommandErrors(t *testing.T) {
 	}
 }
 
-// sweep --gitlab-group --include reads each listed project's items (and
-// its history, from git http-backend) into the database with their
-// locations; a rerun without changes asks for every item listing only
-// conditionally, and each is answered 304.
+// sweep --gitlab-group --include all reads each listed project's items
+// (and its history and, the listing saying wiki_enabled, its wiki's, from
+// git http-backend) into the database with their locations; a rerun
+// without changes asks for every item listing only conditionally, and
+// each is answered 304.
 func TestSweepIncludeGitLabItems(t *testing.T) {
-	const historyKey = "AKIAZ3MSJV4WQPTHKR7G"
+	const historyKey, wikiKey = "AKIAZ3MSJV4WQPTHKR7G", "AKIAZ3MSJV4WQPTHKR7P"
 	fake := gitlabtest.New(t)
-	fake.RateLimitOnce = false
 	root := t.TempDir()
 	sweepBareRepo(t, root, gitlabtest.Project, historyKey)
-	fake.Git = sweepBackend(t, root)
+	first := wikiBareRepo(t, root, gitlabtest.Project+".wiki", wikiKey)
+	backend := sweepBackend(t, root)
+	fake.Configure(func(s *gitlabtest.Server) { s.RateLimitOnce, s.Git, s.WikiEnabled = false, backend, true })
 	dir := t.TempDir()
 	env := append(os.Environ(), "ACHILLES_CONFIG=", "GITLAB_TOKEN="+gitlabtest.Token, "HOME="+dir)
 	db := dir + "/sweep.db"
@@ -135,8 +137,8 @@ func TestSweepIncludeGitLabItems(t *testing.T) {
 	}
 	check := func(when string) {
 		found := stored()
-		if len(found) != len(want)+1 {
-			t.Errorf("%s: the database holds %d secrets, want %d", when, len(found), len(want)+1)
+		if len(found) != len(want)+2 {
+			t.Errorf("%s: the database holds %d secrets, want %d", when, len(found), len(want)+2)
 		}
 		for k, origin := range want {
 			if f, ok := found[k]; !ok || f.Kind != finding.KindItem || f.Item == nil || *f.Item != origin {
@@ -145,6 +147,10 @@ func TestSweepIncludeGitLabItems(t *testing.T) {
 		}
 		if f, ok := found[historyKey]; !ok || f.Kind != finding.KindGit || f.Path != strings.TrimPrefix(fake.URL, "http://")+"/group/proj/app.env" {
 			t.Errorf("%s: the history's key stored as %+v (%v)", when, f, ok)
+		}
+		if f, ok := found[wikiKey]; !ok || f.Kind != finding.KindGit || f.Git == nil || f.Git.Commit != first ||
+			f.Path != strings.TrimPrefix(fake.URL, "http://")+"/group/proj.wiki/Home.md" {
+			t.Errorf("%s: the wiki's key stored as %+v (%v)", when, f, ok)
 		}
 		if found[gitlabtest.SystemKey].Secret != "" {
 			t.Errorf("%s: a system note's secret was stored", when)

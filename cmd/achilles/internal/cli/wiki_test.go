@@ -249,10 +249,10 @@ func TestGitHubIncludeWikis(t *testing.T) {
 func TestGitLabIncludeWikis(t *testing.T) {
 	const wikiKey = "AKIAZ3MSJV4WQPTHKR7N"
 	fake := gitlabtest.New(t)
-	fake.RateLimitOnce = false
 	root := t.TempDir()
 	first := wikiBareRepo(t, root, gitlabtest.Project+".wiki", wikiKey)
-	fake.Git = sweepBackend(t, root)
+	backend := sweepBackend(t, root)
+	fake.Configure(func(s *gitlabtest.Server) { s.RateLimitOnce, s.Git = false, backend })
 	r := execAchilles(t, t.TempDir(), gitlabEnv(gitlabtest.Token), "", "gitlab", "-f", "json", "--no-progress",
 		"--api-url", fake.URL+"/api/v4", "--token-env", "ACH_GL_TOKEN", "--include", "wikis", gitlabtest.Project)
 	if r.code != ExitFindings {

@@ -59,6 +59,14 @@ type Server struct {
 	WikiEnabled bool
 }
 
+// Configure changes the fake's settings (RateLimitOnce, FailNotes, Git,
+// WikiEnabled) while it may be answering: f runs under the fake's lock.
+func (s *Server) Configure(f func(*Server)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s)
+}
+
 // Reset forgets the requests recorded so far.
 func (s *Server) Reset() {
 	s.mu.Lock()
