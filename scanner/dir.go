@@ -44,7 +44,8 @@ type Blob struct {
 }
 
 // BlobSource enumerates a source's blobs: it calls yield for each (yield
-// returns an error when the scan stops) and returns what stopped it.
+// returns an error when the scan stops; the blob is the searcher's either
+// way, which calls its Done) and returns what stopped it.
 // Problems with one blob are warnings (warn); an error returned means the
 // source could not be read at all.
 type BlobSource func(ctx context.Context, warn func(error), yield func(Blob) error) error

@@ -2,9 +2,13 @@ package scanner
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -144,5 +148,34 @@ func TestChunkedEqualsWhole(t *testing.T) {
 		if a.Start != c.Start || a.Line != c.Line || a.Column != c.Column || a.Secret != c.Secret {
 			t.Fatalf("match %d: whole %d:%d@%d chunked %d:%d@%d", i, a.Line, a.Column, a.Start, c.Line, c.Column, c.Start)
 		}
+	}
+}
+
+// An interrupted ScanBlobs frees every blob it was given, scanned or still
+// queued: each blob's Done runs once (a spooled download is removed).
+func TestScanBlobsInterruptedFreesEveryBlob(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var yielded, done atomic.Int64
+	opts := testOptions(t, &warnings{})
+	_, err := ScanBlobs(ctx, opts, "blobs", func(ctx context.Context, warn func(error), yield func(Blob) error) error {
+		for i := 0; i < 200; i++ {
+			b := Blob{Path: fmt.Sprintf("b%d.txt", i), Size: 5, Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("hello")), nil },
+				Done: func() { done.Add(1) }}
+			yielded.Add(1) // the searcher owns a blob once given, even when yield fails
+			if err := yield(b); err != nil {
+				return err
+			}
+			if i == 100 {
+				cancel()
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		t.Fatal("no error from an interrupted scan")
+	}
+	if done.Load() != yielded.Load() {
+		t.Fatalf("%d blobs yielded, %d freed", yielded.Load(), done.Load())
 	}
 }

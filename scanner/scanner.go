@@ -88,6 +88,25 @@ type Result struct {
 	Incomplete bool
 }
 
+// Merge is one result of two scans of one target (a project's items and
+// its wiki's history): the findings of both in order, the counts added,
+// the names joined, incomplete when either is. Either may be nil.
+func Merge(a, b *Result) *Result {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	out := &Result{Findings: append(append([]finding.Finding{}, a.Findings...), b.Findings...), Incomplete: a.Incomplete || b.Incomplete}
+	finding.Sort(out.Findings)
+	s, t := a.Stats, b.Stats
+	out.Stats = Stats{What: s.What + " and " + t.What, Objects: s.Objects + t.Objects, Commits: s.Commits + t.Commits,
+		Bytes: s.Bytes + t.Bytes, Binary: s.Binary + t.Binary, Skipped: s.Skipped + t.Skipped, Warnings: s.Warnings + t.Warnings,
+		ChunksDeduped: s.ChunksDeduped + t.ChunksDeduped, InlineAllowed: s.InlineAllowed + t.InlineAllowed, Duration: s.Duration + t.Duration}
+	return out
+}
+
 // Summary is the one-line human summary printed on stderr.
 func (s Stats) Summary(findings int) string {
 	unit := Plural(s.Objects, "file", "files")

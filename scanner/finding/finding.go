@@ -127,6 +127,10 @@ type GitOrigin struct {
 	// such refs: it was never merged, but whoever can fetch the
 	// repository has it.
 	HiddenRef string `json:"hidden_ref,omitempty"`
+	// Repository names the repository the commit is in when a report holds
+	// more than the target's own history: a wiki scanned beside a
+	// project's items (its clone URL, without credentials).
+	Repository string `json:"repository,omitempty"`
 }
 
 // Position is one more place a finding's secret occurs in its file.
@@ -151,6 +155,7 @@ func (f *Finding) Origin() []Field {
 		}
 	}
 	if g := f.Git; g != nil {
+		add("repository", g.Repository)
 		add("commit", g.Commit)
 		add("author", g.Author)
 		add("email", g.Email)

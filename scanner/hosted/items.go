@@ -126,14 +126,9 @@ func (c ctxReader) Read(p []byte) (int, error) {
 func Source(list func(ctx context.Context, warn func(error), emit func(Item) error) error) scanner.BlobSource {
 	return func(ctx context.Context, warn func(error), yield func(scanner.Blob) error) error {
 		err := list(ctx, warn, func(it Item) error {
-			b := it.Blob()
-			if err := yield(b); err != nil {
-				if b.Done != nil {
-					b.Done()
-				}
-				return err
-			}
-			return nil
+			// The searcher owns the blob once given: it calls Done, even
+			// when yield fails.
+			return yield(it.Blob())
 		})
 		if errors.Is(err, ErrIncomplete) {
 			return nil

@@ -1,8 +1,11 @@
 package hosted
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
+
+	"github.com/achilles-sec/achilles/scanner"
 )
 
 // State is what a source finished in an earlier run of the same target,
@@ -15,13 +18,35 @@ import (
 //
 // The sweep keeps one State per target in its store and saves it together
 // with the target's findings, so that a mark never outlives the findings
-// it stands for.
+// it stands for. An interrupted sweep saves the findings it has and Save's
+// marks: through Gate, a mark waits until the searcher has scanned every
+// blob yielded before it, so an item read but not yet scanned is read
+// again by the next run.
 type State struct {
 	mu        sync.Mutex
 	prevPages map[string]PageMark
 	prevItems map[string]string
 	pages     map[string]PageMark
 	items     map[string]string
+
+	// With Gate: blobs are numbered as they are yielded; every blob
+	// numbered below low has been scanned (scanned holds those above it),
+	// and a mark made after blob n was yielded waits in pending until low
+	// passes n.
+	gated   bool
+	yielded int64
+	low     int64
+	scanned map[int64]bool
+	pending []pendingMark
+}
+
+// pendingMark is a mark waiting for the scan of the blobs yielded before
+// it: a page (page != "") or an item.
+type pendingMark struct {
+	after         int64
+	page          string
+	mark          PageMark
+	item, version string
 }
 
 // PageMark is a finished listing page: its ETag and the next page's URL
@@ -87,7 +112,79 @@ func (s *State) finishPage(url string, m PageMark) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.pages[url] = m
+	s.mark(pendingMark{page: url, mark: m})
+}
+
+// mark records a finished page or item, or with Gate keeps it pending
+// until the blobs yielded so far are scanned. s.mu is held.
+func (s *State) mark(m pendingMark) {
+	if s.gated && s.low < s.yielded {
+		m.after = s.yielded
+		s.pending = append(s.pending, m)
+		return
+	}
+	s.commit(m)
+}
+
+func (s *State) commit(m pendingMark) {
+	if m.page != "" {
+		s.pages[m.page] = m.mark
+	} else {
+		s.items[m.item] = m.version
+	}
+}
+
+// Gate makes src's marks wait for the searcher: each blob src yields is
+// numbered, and a blob counts as scanned when the searcher is done with it
+// (Blob.Done) before ctx ends. A page or item finished after blob n was
+// yielded reaches Save only once every blob up to n has been scanned, so
+// Save after an interrupted scan holds only what the scan's findings
+// cover. A mark is not Done in this run until then; no source asks twice.
+func (s *State) Gate(src scanner.BlobSource) scanner.BlobSource {
+	if s == nil {
+		return src
+	}
+	s.mu.Lock()
+	s.gated = true
+	if s.scanned == nil {
+		s.scanned = map[int64]bool{}
+	}
+	s.mu.Unlock()
+	return func(ctx context.Context, warn func(error), yield func(scanner.Blob) error) error {
+		return src(ctx, warn, func(b scanner.Blob) error {
+			s.mu.Lock()
+			n := s.yielded
+			s.yielded++
+			s.mu.Unlock()
+			done := b.Done
+			b.Done = func() {
+				if done != nil {
+					done()
+				}
+				if ctx.Err() == nil {
+					s.blobScanned(n)
+				}
+			}
+			return yield(b)
+		})
+	}
+}
+
+// blobScanned records that blob n was scanned and commits the marks
+// whose blobs are now all scanned.
+func (s *State) blobScanned(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scanned[n] = true
+	for s.scanned[s.low] {
+		delete(s.scanned, s.low)
+		s.low++
+	}
+	i := 0
+	for ; i < len(s.pending) && s.pending[i].after <= s.low; i++ {
+		s.commit(s.pending[i])
+	}
+	s.pending = s.pending[i:]
 }
 
 // Done reports whether an earlier run finished the item key at this
@@ -112,5 +209,5 @@ func (s *State) Finish(key, version string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.items[key] = version
+	s.mark(pendingMark{item: key, version: version})
 }

@@ -3,17 +3,21 @@ package sweep
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/achilles-sec/achilles/scanner"
 	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/hosted"
+	"github.com/achilles-sec/achilles/scanner/sweep/store"
 	"github.com/achilles-sec/achilles/scanner/sweep/targets"
 )
 
@@ -23,6 +27,10 @@ type issueAPI struct {
 	keys                          []string // one AWS key id planted per issue comment
 	requests, conditional, notMod atomic.Int64
 	failComments                  atomic.Bool
+	// comments counts the comment requests of each issue; onComments,
+	// when set, is called before issue n's comments are answered.
+	comments   []atomic.Int64
+	onComments func(n int)
 }
 
 func (a *issueAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -62,6 +70,12 @@ func (a *issueAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		var n int
 		fmt.Sscan(strings.TrimPrefix(r.URL.Path, "/comments/"), &n)
+		if n < len(a.comments) {
+			a.comments[n].Add(1)
+		}
+		if a.onComments != nil {
+			a.onComments(n)
+		}
 		json.NewEncoder(w).Encode([]map[string]string{{"body": "aws_access_key_id = " + a.keys[n]}})
 	default:
 		w.WriteHeader(http.StatusNotFound)
@@ -153,5 +167,93 @@ func TestSweepItemsResumeAndConditional(t *testing.T) {
 	}
 	if n := len(keys(t, st)); n != len(api.keys) {
 		t.Fatalf("after the no-change run %d findings, want %d", n, len(api.keys))
+	}
+}
+
+// An interrupted items target keeps what it finished: the run cancelled
+// while the third issue's comments are served saves the findings and the
+// marks of the issues scanned before, leaves the target unfinished, and
+// the next run reads only the issues it did not finish; the findings end
+// as an uninterrupted run's.
+func TestSweepItemsInterruptedResumes(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	api := &issueAPI{comments: make([]atomic.Int64, 6)}
+	for i := 0; i < 6; i++ {
+		api.keys = append(api.keys, awsKeyID(r))
+	}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	ts := []targets.Target{{Key: "example.test/o/r#items", URL: srv.URL, Source: "test", Items: issueItems(srv.URL, srv.Client())}}
+	dir := t.TempDir()
+	o := options(t)
+
+	// The uninterrupted run, into a database of its own.
+	whole := openStore(t, dir, "whole.db")
+	if sum, err := Run(context.Background(), whole, ts, o); err != nil || sum.Scanned != 1 {
+		t.Fatalf("uninterrupted run: %+v %v", sum, err)
+	}
+	want := keys(t, whole)
+	if len(want) != len(api.keys) {
+		t.Fatalf("uninterrupted run: %d findings, want %d", len(want), len(api.keys))
+	}
+
+	st := openStore(t, dir, "s.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api.onComments = func(n int) {
+		if n == 2 {
+			// Give the searcher time to scan the two issues already
+			// emitted (microseconds of work), then interrupt the sweep.
+			time.Sleep(300 * time.Millisecond)
+			cancel()
+		}
+	}
+	sum, err := Run(ctx, st, ts, o)
+	if !errors.Is(err, context.Canceled) || sum.Interrupted != 1 {
+		t.Fatalf("interrupted run: %+v %v", sum, err)
+	}
+	api.onComments = nil
+	repo, known, err := st.Repo(context.Background(), ts[0].Key)
+	if err != nil || !known || repo.Status != store.StatusScanning {
+		t.Fatalf("after the interruption the target is %+v (known %v, %v), want it left scanning", repo, known, err)
+	}
+	saved, err := st.HostedState(context.Background(), ts[0].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marks struct {
+		Items map[string]string `json:"items"`
+	}
+	if err := json.Unmarshal(saved, &marks); err != nil {
+		t.Fatalf("saved state %q: %v", saved, err)
+	}
+	if len(marks.Items) != 2 || marks.Items["issue/0"] == "" || marks.Items["issue/1"] == "" {
+		t.Fatalf("saved marks %v, want issues 0 and 1", marks.Items)
+	}
+	got := keys(t, st)
+	if len(got) != 2 || !slices.Contains(want, got[0]) || !slices.Contains(want, got[1]) {
+		t.Fatalf("after the interruption %d findings %v, want the 2 of issues 0 and 1", len(got), got)
+	}
+
+	for i := range api.comments {
+		api.comments[i].Store(0)
+	}
+	if sum, err := Run(context.Background(), st, ts, o); err != nil || sum.Scanned != 1 {
+		t.Fatalf("resumed run: %+v %v", sum, err)
+	}
+	for i := range api.comments {
+		n, wantN := api.comments[i].Load(), int64(1)
+		if i < 2 {
+			wantN = 0 // finished by the interrupted run
+		}
+		if n != wantN {
+			t.Errorf("resumed run asked for issue %d's comments %d times, want %d", i, n, wantN)
+		}
+	}
+	if repo, _, _ := st.Repo(context.Background(), ts[0].Key); repo.Status != store.StatusDone {
+		t.Errorf("after the resumed run the target is %s, want done", repo.Status)
+	}
+	if got := keys(t, st); !slices.Equal(got, want) {
+		t.Errorf("findings after resuming %v, want the uninterrupted run's %v", got, want)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/achilles-sec/achilles/scanner/pipeline"
 	"github.com/achilles-sec/achilles/scanner/sweep/store"
 	"github.com/achilles-sec/achilles/scanner/sweep/targets"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/sourcegraph/conc/pool"
 )
 
@@ -52,7 +54,7 @@ type Progress interface {
 // Outcome is what happened to one repository.
 type Outcome struct {
 	Key      string
-	Result   string // scanned, skipped, failed or interrupted
+	Result   string // scanned, skipped, missing, failed or interrupted
 	Err      error
 	Findings int
 	Bytes    int64
@@ -64,6 +66,8 @@ const (
 	Skipped     = "skipped"
 	Failed      = "failed"
 	Interrupted = "interrupted"
+	// Missing: a wiki the server says does not exist (see sweepOne).
+	Missing = "missing"
 )
 
 // Options configure a sweep.
@@ -95,6 +99,7 @@ func (o *Options) now() time.Time {
 // Summary counts what a sweep did.
 type Summary struct {
 	Repos, Scanned, Skipped, Failed, Interrupted int
+	Missing                                      int // wikis that do not exist
 	Findings                                     int // found by this run's scans
 	Verified                                     int // secrets verified this run
 	Live                                         int // live secrets in the store at the end
@@ -147,6 +152,8 @@ func Run(ctx context.Context, st *store.Store, ts []targets.Target, o Options) (
 				sum.Failed++
 			case Interrupted:
 				sum.Interrupted++
+			case Missing:
+				sum.Missing++
 			}
 			sum.Findings += out.Findings
 			sum.Bytes += out.Bytes
@@ -162,7 +169,7 @@ func Run(ctx context.Context, st *store.Store, ts []targets.Target, o Options) (
 		})
 	}
 	p.Wait()
-	sum.Interrupted += len(ts) - sum.Scanned - sum.Skipped - sum.Failed - sum.Interrupted
+	sum.Interrupted += len(ts) - sum.Scanned - sum.Skipped - sum.Failed - sum.Interrupted - sum.Missing
 	if fatal != nil {
 		return sum, fatal
 	}
@@ -214,6 +221,17 @@ func sweepOne(ctx context.Context, st *store.Store, t targets.Target, o *Options
 	m, err := mirror(ctx, dir, t, func(tips string) bool {
 		return known && prev.Status == store.StatusDone && prev.Tips == tips
 	})
+	if t.Wiki && ctx.Err() == nil && errors.Is(err, transport.ErrRepositoryNotFound) {
+		// A wiki is a repository of its own that GitHub and GitLab create
+		// with its first page: a server that says, when asked for its
+		// refs, that there is no such repository (404) means there is no
+		// wiki to scan. Only that answer, for a wiki only: any other
+		// failure (credentials refused, a server error, a broken pack)
+		// is a failure.
+		_ = os.RemoveAll(dir)
+		out.Result = Missing
+		return out, 0, st.MarkMissing(ctx, t.Key, t.URL, t.Source, "no wiki: the server has no repository at "+redact(t.URL)+" (a wiki is created with its first page)", o.now())
+	}
 	if perr := privatize(dir); perr != nil && err == nil {
 		err = perr
 	}
@@ -273,7 +291,9 @@ func saveAndVerify(ctx context.Context, st *store.Store, t targets.Target, o *Op
 }
 
 // sweepItems scans a target of hosted items with the state its last
-// completed scan saved, and saves the findings with this run's state.
+// scan saved, and saves the findings with this run's state: as a
+// completed scan, or when interrupted as a partial one (the target stays
+// unfinished) holding what the interrupted run finished.
 func sweepItems(ctx context.Context, st *store.Store, t targets.Target, o *Options, fail func(error) (Outcome, int, error)) (Outcome, int, error) {
 	out := Outcome{Key: t.Key}
 	saved, err := st.HostedState(ctx, t.Key)
@@ -286,10 +306,23 @@ func sweepItems(ctx context.Context, st *store.Store, t targets.Target, o *Optio
 	state := hosted.NewState(saved)
 	opts := o.Scan
 	opts.Progress = bytesProgress{o.Progress}
-	res, err := scanner.ScanBlobs(ctx, opts, t.Key, t.Items(state))
+	res, err := scanner.ScanBlobs(ctx, opts, t.Key, state.Gate(t.Items(state)))
 	if ctx.Err() != nil {
+		// Keep what was finished: the findings so far and the marks of the
+		// items whose blobs were all scanned (Gate). The target stays
+		// marked scanning; the next run goes on from these marks.
 		out.Result = Interrupted
-		return out, 0, nil
+		if res == nil {
+			return out, 0, nil
+		}
+		_, err := st.SaveScan(context.WithoutCancel(ctx), store.Scan{
+			Repo:        store.Repo{Key: t.Key, URL: t.URL, Source: t.Source},
+			Findings:    res.Findings,
+			At:          o.now(),
+			HostedState: state.Save(),
+			Partial:     true,
+		})
+		return out, 0, err
 	}
 	if err != nil {
 		return fail(fmt.Errorf("scanning: %w", err))

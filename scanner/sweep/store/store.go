@@ -40,6 +40,10 @@ const (
 	// StatusFailed: cloning, fetching or scanning failed; Error says why.
 	// It is tried again on the next run.
 	StatusFailed = "failed"
+	// StatusMissing: a wiki whose server answered that there is no such
+	// repository (a wiki enabled but never written); Error says so. Not a
+	// failure: it is asked for again on the next run.
+	StatusMissing = "missing"
 )
 
 // Verification statuses kept per secret (the verifier's live, dead,
@@ -60,7 +64,7 @@ CREATE TABLE IF NOT EXISTS repos (
 	key        TEXT PRIMARY KEY,       -- normalised URL: host/owner/name
 	url        TEXT NOT NULL,          -- clone URL or local path
 	source     TEXT NOT NULL DEFAULT '',
-	status     TEXT NOT NULL,          -- scanning, done, failed
+	status     TEXT NOT NULL,          -- scanning, done, failed, missing
 	error      TEXT NOT NULL DEFAULT '',
 	tips       TEXT NOT NULL DEFAULT '', -- sha256 of the sorted "ref sha" lines last scanned
 	head       TEXT NOT NULL DEFAULT '', -- default branch
@@ -436,6 +440,19 @@ func (s *Store) MarkFailed(ctx context.Context, key, url, source, reason string,
 	return nil
 }
 
+// MarkMissing records that the repository (a wiki) does not exist at its
+// server, with the reason. Findings of earlier scans are kept.
+func (s *Store) MarkMissing(ctx context.Context, key, url, source, reason string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, error, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status,
+			error = excluded.error, updated_at = excluded.updated_at, attempts = 0`,
+		key, scrubURL(url), source, StatusMissing, reason, ts(at))
+	if err != nil {
+		return fmt.Errorf("recording that %s is missing: %w", key, err)
+	}
+	return nil
+}
+
 // Scan is one completed scan of a repository.
 type Scan struct {
 	Repo     Repo // Key, URL, Source, Tips, Head, Bytes, Commits are stored
@@ -443,12 +460,18 @@ type Scan struct {
 	At       time.Time
 	// HostedState, when set, replaces the target's hosted.State.
 	HostedState []byte
+	// Partial marks an interrupted scan that saves what it finished (the
+	// findings and HostedState so far): the repository stays marked
+	// scanning, its tips and last completed scan unchanged, so the next
+	// run scans it again from that state.
+	Partial bool
 }
 
 // SaveScan stores a completed scan in one transaction: every finding is
 // upserted by (repository, fingerprint), each secret is added once, and the
-// repository is marked done with its ref tips. It returns the ids of the
-// secrets this scan found that were never verified.
+// repository is marked done with its ref tips (or, for a Partial scan,
+// left marked scanning). It returns the ids of the secrets this scan found
+// that were never verified.
 func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -457,7 +480,13 @@ func (s *Store) SaveScan(ctx context.Context, sc Scan) ([]string, error) {
 	defer tx.Rollback()
 	at := ts(sc.At)
 	r := sc.Repo
-	if _, err := tx.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, error, tips, head, scanned_at, updated_at, attempts, bytes, commits)
+	if sc.Partial {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, updated_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status, updated_at = excluded.updated_at`,
+			r.Key, scrubURL(r.URL), r.Source, StatusScanning, at); err != nil {
+			return nil, fmt.Errorf("saving the partial scan of %s: %w", r.Key, err)
+		}
+	} else if _, err := tx.ExecContext(ctx, `INSERT INTO repos(key, url, source, status, error, tips, head, scanned_at, updated_at, attempts, bytes, commits)
 		VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 0, ?, ?)
 		ON CONFLICT(key) DO UPDATE SET url = excluded.url, source = excluded.source, status = excluded.status, error = '',
 			tips = excluded.tips, head = excluded.head, scanned_at = excluded.scanned_at, updated_at = excluded.updated_at,

@@ -113,6 +113,7 @@ type githubRepo struct {
 	CloneURL string `json:"clone_url"`
 	Fork     bool   `json:"fork"`
 	Archived bool   `json:"archived"`
+	HasWiki  *bool  `json:"has_wiki"`
 }
 
 // GitHub lists the repositories of an organisation (kind "org": GET
@@ -153,7 +154,7 @@ func (l *Lister) GitHub(ctx context.Context, apiURL, token, kind, name string) (
 				continue
 			}
 			t := rule.target(r.CloneURL, r.FullName, "github", "x-access-token", token)
-			t.Fork, t.Archived = r.Fork, r.Archived
+			t.Fork, t.Archived, t.HasWiki = r.Fork, r.Archived, r.HasWiki
 			out = append(out, t)
 		}
 		return nil
@@ -169,6 +170,7 @@ type gitlabProject struct {
 	HTTPURL           string          `json:"http_url_to_repo"`
 	Archived          bool            `json:"archived"`
 	ForkedFrom        json.RawMessage `json:"forked_from_project"`
+	WikiEnabled       *bool           `json:"wiki_enabled"`
 }
 
 // GitLab lists the projects of a group and its subgroups (GET
@@ -200,7 +202,7 @@ func (l *Lister) GitLab(ctx context.Context, baseURL, token, group string) ([]Ta
 			}
 			t := rule.target(pr.HTTPURL, pr.PathWithNamespace, "gitlab", "oauth2", token)
 			t.Fork = len(pr.ForkedFrom) > 0 && string(pr.ForkedFrom) != "null"
-			t.Archived = pr.Archived
+			t.Archived, t.HasWiki = pr.Archived, pr.WikiEnabled
 			out = append(out, t)
 		}
 		return nil

@@ -39,6 +39,13 @@ type Target struct {
 	Name     string
 	Fork     bool
 	Archived bool
+	// HasWiki is what the listing says of the repository's wiki (GitHub's
+	// has_wiki, GitLab's wiki_enabled); nil when it did not say.
+	HasWiki *bool
+	// Wiki marks the target as a repository's wiki (WikiOf): a server
+	// answering that it has no such repository means the wiki was never
+	// written, which the sweep records as missing, not as a failure.
+	Wiki bool
 	// Auth is the credential sent when cloning; nil for none (SSH then
 	// uses the agent). A credential written in a listed URL
 	// (https://user:pass@host/...) is moved here and URL keeps no userinfo,

@@ -69,7 +69,7 @@ it.`,
 	f := cmd.Flags()
 	f.StringVar(&o.APIURL, "api-url", github.PublicAPI, "GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)")
 	f.StringVar(&o.TokenEnv, "token-env", "GITHUB_TOKEN", "environment variable holding the token (GH_TOKEN is tried after GITHUB_TOKEN)")
-	f.StringVar(&o.Include, "include", strings.Join(github.Default, ","), "kinds of items to read (comma-separated; all for every kind)")
+	f.StringVar(&o.Include, "include", strings.Join(github.Default, ","), "kinds of items to read (comma-separated; all for every kind), and "+kindWikis+" for the wiki's history")
 	return cmd
 }
 
@@ -95,7 +95,8 @@ func runGitHub(ctx context.Context, o *githubOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	include, err := github.ParseInclude(o.Include)
+	kinds, wikis, named := splitWikis(strings.Split(o.Include, ","))
+	include, err := github.ParseInclude(strings.Join(kinds, ","))
 	if err != nil {
 		return usageError{err}
 	}
@@ -111,7 +112,13 @@ func runGitHub(ctx context.Context, o *githubOptions) error {
 	api.Notify = func(msg string) { fmt.Fprintf(o.IO.ErrOut, "achilles: %s\n", report.Escape(msg)) }
 	src := &github.Source{API: api, Include: include}
 	what := "GitHub " + t.String()
-	return runScan(ctx, &o.scanOptions, "", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
+	var scan scanFunc = func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
 		return scanner.ScanBlobs(ctx, opts, what, hosted.Source(src.Target(t)))
-	})
+	}
+	if wikis {
+		if scan, err = githubWithWiki(o, t, base, token, named, len(include) > 0, scan); err != nil {
+			return err
+		}
+	}
+	return runScan(ctx, &o.scanOptions, "", scan)
 }

@@ -430,7 +430,7 @@ func TestGitHubItemsEndToEnd(t *testing.T) {
 	keys := plantedAWSKeys(nKeys)
 	storage := newGHStorage(t, keys)
 	g := &fakeGitHub{keys: keys, storage: storage.URL}
-	api := httptest.NewServer(g)
+	api := httptest.NewServer(noWiki(g)) // --include all asks for the wiki too
 	defer api.Close()
 	env := append(os.Environ(), "ACHILLES_CONFIG=", "GITHUB_TOKEN="+ghTestToken)
 	r := execAchilles(t, t.TempDir(), env, "", "github", "acme/app", "--api-url", api.URL, "--include", "all", "-f", "json", "--no-progress")

@@ -64,7 +64,7 @@ is refused except to loopback hosts.`,
 	f.StringVar(&o.URL, "url", "https://gitlab.com", "the GitLab instance (for a TARGET that is a path)")
 	f.StringVar(&o.APIURL, "api-url", "", "the API's base URL (default: <instance>/api/v4)")
 	f.StringVar(&o.TokenEnv, "token-env", "GITLAB_TOKEN", "the environment variable holding the access token")
-	f.StringSliceVar(&o.Include, "include", nil, "what to scan: issues, mrs, notes, snippets, jobs or all (default issues,mrs,notes,snippets)")
+	f.StringSliceVar(&o.Include, "include", nil, "what to scan: issues, mrs, notes, snippets, jobs, "+kindWikis+" (the wiki's history) or all (default issues,mrs,notes,snippets)")
 	f.BoolVar(&o.Group, "group", false, "TARGET is a group: scan every project of it and its subgroups")
 	f.Int64Var(&o.MaxDownload, "max-download", 1<<30, "the most bytes read of one snippet file or job log")
 	return cmd
@@ -105,9 +105,12 @@ func runGitLab(ctx context.Context, o *gitlabOptions) error {
 		}
 		t.Group = true
 	}
-	include, err := gitlab.ParseInclude(o.Include)
-	if err != nil {
-		return usageError{err}
+	kinds, wikis, named := splitWikis(o.Include)
+	include := map[string]bool{}
+	if len(kinds) > 0 || !wikis {
+		if include, err = gitlab.ParseInclude(kinds); err != nil {
+			return usageError{err}
+		}
 	}
 	base, err := gitlabAPI(o, t)
 	if err != nil {
@@ -121,7 +124,13 @@ func runGitLab(ctx context.Context, o *gitlabOptions) error {
 	api.Notify = func(msg string) { fmt.Fprintln(o.IO.ErrOut, "achilles: "+report.Escape(msg)) }
 	src := &gitlab.Source{API: api, Include: include, MaxDownload: o.MaxDownload}
 	what := "GitLab " + t.Path
-	return runScan(ctx, &o.scanOptions, "", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
+	var scan scanFunc = func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
 		return scanner.ScanBlobs(ctx, opts, what, hosted.Source(src.Target(t)))
-	})
+	}
+	if wikis {
+		if scan, err = gitlabWithWiki(o, t, base, token, named, len(include) > 0, scan); err != nil {
+			return err
+		}
+	}
+	return runScan(ctx, &o.scanOptions, "", scan)
 }

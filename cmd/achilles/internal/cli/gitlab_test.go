@@ -90,8 +90,94 @@ func TestGitLabCommandErrors(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "plain http") {
 		t.Errorf("plain http: exit %d, stderr %s", r.code, r.stderr)
 	}
-	r = execAchilles(t, dir, gitlabEnv(""), "", "gitlab", "--no-progress", "--include", "wikis", gitlabtest.Project)
+	r = execAchilles(t, dir, gitlabEnv(""), "", "gitlab", "--no-progress", "--include", "pages", gitlabtest.Project)
 	if r.code != 2 || !strings.Contains(r.stderr, "--include") {
 		t.Errorf("bad include: exit %d, stderr %s", r.code, r.stderr)
 	}
+}
+
+// sweep --gitlab-group --include all reads each listed project's items
+// (and its history and, the listing saying wiki_enabled, its wiki's, from
+// git http-backend) into the database with their locations; a rerun
+// without changes asks for every item listing only conditionally, and
+// each is answered 304.
+func TestSweepIncludeGitLabItems(t *testing.T) {
+	const historyKey, wikiKey = "AKIAZ3MSJV4WQPTHKR7G", "AKIAZ3MSJV4WQPTHKR7P"
+	fake := gitlabtest.New(t)
+	root := t.TempDir()
+	sweepBareRepo(t, root, gitlabtest.Project, historyKey)
+	first := wikiBareRepo(t, root, gitlabtest.Project+".wiki", wikiKey)
+	backend := sweepBackend(t, root)
+	fake.Configure(func(s *gitlabtest.Server) { s.RateLimitOnce, s.Git, s.WikiEnabled = false, backend, true })
+	dir := t.TempDir()
+	env := append(os.Environ(), "ACHILLES_CONFIG=", "GITLAB_TOKEN="+gitlabtest.Token, "HOME="+dir)
+	db := dir + "/sweep.db"
+	args := []string{"sweep", "--gitlab-group", "group", "--gitlab-url", fake.URL, "--include", "all", "--db", db,
+		"--cache", dir + "/cache", "--no-progress", "--exit-code", "0"}
+	r := execAchilles(t, dir, env, "", args...)
+	if r.code != 0 || strings.Contains(r.stderr, "will be retried") {
+		t.Fatalf("sweep: exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, gitlabtest.Token) {
+		t.Fatalf("stderr shows the token:\n%s", r.stderr)
+	}
+	want := map[string]finding.ItemOrigin{
+		gitlabtest.IssueKey:   {Type: "issue", URL: fake.WebURL("group/proj/-/issues/2"), Author: "alice", Date: "2026-01-02T00:00:00Z"},
+		gitlabtest.NoteKey:    {Type: "note", URL: fake.WebURL("group/proj/-/merge_requests/3#note_12"), Author: "bob", Date: "2026-01-04T00:00:00Z"},
+		gitlabtest.SnippetKey: {Type: "snippet", URL: fake.WebURL("group/proj/-/snippets/7"), Author: "carol", Date: "2026-01-05T00:00:00Z"},
+		gitlabtest.JobKey:     {Type: "job-log", URL: fake.WebURL("group/proj/-/jobs/42"), Author: "dave", Date: "2026-01-06T00:00:00Z"},
+	}
+	stored := func() map[string]finding.Finding {
+		rep := execAchilles(t, dir, env, "", "report", "--db", db, "-f", "json", "--no-redact")
+		found := map[string]finding.Finding{}
+		for _, f := range decodeFindings(t, rep) {
+			found[f.Secret] = f
+		}
+		return found
+	}
+	check := func(when string) {
+		found := stored()
+		if len(found) != len(want)+2 {
+			t.Errorf("%s: the database holds %d secrets, want %d", when, len(found), len(want)+2)
+		}
+		for k, origin := range want {
+			if f, ok := found[k]; !ok || f.Kind != finding.KindItem || f.Item == nil || *f.Item != origin {
+				t.Errorf("%s: %s stored as %+v (%v), want item %+v", when, origin.Type, f.Item, ok, origin)
+			}
+		}
+		if f, ok := found[historyKey]; !ok || f.Kind != finding.KindGit || f.Path != strings.TrimPrefix(fake.URL, "http://")+"/group/proj/app.env" {
+			t.Errorf("%s: the history's key stored as %+v (%v)", when, f, ok)
+		}
+		if f, ok := found[wikiKey]; !ok || f.Kind != finding.KindGit || f.Git == nil || f.Git.Commit != first ||
+			f.Path != strings.TrimPrefix(fake.URL, "http://")+"/group/proj.wiki/Home.md" {
+			t.Errorf("%s: the wiki's key stored as %+v (%v)", when, f, ok)
+		}
+		if found[gitlabtest.SystemKey].Secret != "" {
+			t.Errorf("%s: a system note's secret was stored", when)
+		}
+	}
+	check("first run")
+
+	fake.Reset()
+	r = execAchilles(t, dir, env, "", args...)
+	if r.code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", r.code, r.stderr)
+	}
+	requests, unconditional, notModified := fake.Recorded()
+	items := 0
+	for _, q := range requests {
+		if !strings.HasPrefix(q, "/api/v4/groups/") { // the listing itself is not an item
+			items++
+		}
+	}
+	var unconditionalItems []string
+	for _, p := range unconditional {
+		if !strings.HasPrefix(p, "/api/v4/groups/") {
+			unconditionalItems = append(unconditionalItems, p)
+		}
+	}
+	if items == 0 || len(unconditionalItems) != 0 || len(notModified) != items {
+		t.Fatalf("no-change rerun: %d item requests, unconditional %v, %d answered 304\nall: %v", items, unconditionalItems, len(notModified), requests)
+	}
+	check("after the rerun")
 }

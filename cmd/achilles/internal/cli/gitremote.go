@@ -55,8 +55,24 @@ func cloneRemote(ctx context.Context, raw string, say func(string)) (*remoteClon
 		creds := targets.Credentials{GitHubHost: "github.com", GitHubToken: gh, GitLabHost: "gitlab.com", GitLabToken: os.Getenv("GITLAB_TOKEN")}
 		t.Auth = creds.AuthFor(t.URL)
 	}
-	shown := targets.StripUserinfo(t.URL)
+	rc, err := cloneTemporary(ctx, t, !plainHTTP, say)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, usageError{fmt.Errorf("%w: cloning %s: %v", scanner.ErrTarget, targets.StripUserinfo(t.URL), err)}
+	}
+	return rc, nil
+}
 
+// cloneTemporary clones t (its URL and Auth already decided) into a new
+// 0700 folder of the system's temporary folder, removed by the clone's
+// remove (and, once ctx is cancelled, shortly before the interrupt
+// watchdog ends the process). With helper, a server that wants
+// credentials t has none of gets what the user's git credential helper
+// gives. The error is the clone's own (errors.Is sees the transport's).
+func cloneTemporary(ctx context.Context, t targets.Target, helper bool, say func(string)) (*remoteClone, error) {
+	shown := targets.StripUserinfo(t.URL)
 	parent, err := os.MkdirTemp("", "achilles-git-*") // mode 0700
 	if err != nil {
 		return nil, fmt.Errorf("making a folder for the clone: %w", err)
@@ -74,7 +90,7 @@ func cloneRemote(ctx context.Context, raw string, say func(string)) (*remoteClon
 
 	say(fmt.Sprintf("cloning %s into a temporary bare clone (removed after the scan)", shown))
 	cl, err := sweep.Clone(ctx, rc.dir, t)
-	if err != nil && t.Auth == nil && !plainHTTP && ctx.Err() == nil && authRequired(err) {
+	if err != nil && t.Auth == nil && helper && ctx.Err() == nil && authRequired(err) {
 		if auth := helperCredential(ctx, parent, t.URL); auth != nil {
 			_ = os.RemoveAll(rc.dir)
 			t.Auth = auth
@@ -83,10 +99,7 @@ func cloneRemote(ctx context.Context, raw string, say func(string)) (*remoteClon
 	}
 	if err != nil {
 		rc.remove()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, usageError{fmt.Errorf("%w: cloning %s: %v", scanner.ErrTarget, shown, err)}
+		return nil, err
 	}
 	rc.empty = cl.Empty
 	return rc, nil

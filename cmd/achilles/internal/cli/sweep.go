@@ -79,6 +79,11 @@ from --repos only. A user:password in a --repos URL is used to fetch and
 never stored: the database, reports and the clone keep the URL without it.
 The database and the clone cache are private (0600 files, 0700 folders).
 
+--include adds each listed repository's hosted items (HOST/OWNER/NAME#items;
+an interrupted one keeps what it finished) and, with wikis or all, its wiki
+(HOST/OWNER/NAME.wiki, cloned from the repository's own clone URL; a wiki
+the server says does not exist is recorded as missing, not failed).
+
 The summary counts what the database holds, not only what this run found
 (a rerun over unchanged repositories finds nothing new), and the exit
 status follows it as the scan commands' does: --exit-code (default 1) when
@@ -104,7 +109,7 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 	f.StringVar(&o.GitLabGroup, "gitlab-group", "", "sweep every project of this GitLab group and its subgroups (id or full path)")
 	f.StringVar(&o.GitHubAPI, "github-api-url", targets.GitHubAPI, "GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)")
 	f.StringVar(&o.GitLabURL, "gitlab-url", "https://gitlab.com", "GitLab base URL (self-managed instances)")
-	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+" (gists: not in a sweep); GitLab "+strings.Join(gitlab.Kinds, ", ")+" (comma-separated; all for every kind)")
+	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+" (gists: not in a sweep); GitLab "+strings.Join(gitlab.Kinds, ", ")+"; both: "+kindWikis+" (its wiki's history) (comma-separated; all for every kind)")
 	f.BoolVar(&o.IncludeForks, "include-forks", false, "also sweep forks")
 	f.BoolVar(&o.IncludeArchived, "include-archived", false, "also sweep archived repositories")
 	f.StringVar(&o.Shard, "shard", "", "sweep only slice K of N of the targets (K/N, e.g. 2/8), chosen by a hash of each repository's URL")
@@ -219,9 +224,13 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 			}
 		}
 	}
-	fmt.Fprintf(errOut, "achilles: swept %s in %s: %d scanned, %d unchanged, %d failed, %d interrupted; this run found %s in %s\n",
+	missing := ""
+	if sum.Missing > 0 {
+		missing = fmt.Sprintf(", %s without a wiki", scanner.Plural(int64(sum.Missing), "repository", "repositories"))
+	}
+	fmt.Fprintf(errOut, "achilles: swept %s in %s: %d scanned, %d unchanged, %d failed, %d interrupted%s; this run found %s in %s\n",
 		scanner.Plural(int64(sum.Repos), "repository", "repositories"), sum.Duration.Round(time.Millisecond), sum.Scanned, sum.Skipped,
-		sum.Failed, sum.Interrupted, scanner.Plural(int64(sum.Findings), "finding", "findings"), scanner.HumanBytes(sum.Bytes))
+		sum.Failed, sum.Interrupted, missing, scanner.Plural(int64(sum.Findings), "finding", "findings"), scanner.HumanBytes(sum.Bytes))
 	return o.exit(ctx, st, err)
 }
 
@@ -334,11 +343,19 @@ func (o *sweepOptions) targets(ctx context.Context) ([]targets.Target, error) {
 	}
 	ts = targets.Dedupe(targets.Filter(ts, o.IncludeForks, o.IncludeArchived))
 	if o.Include != "" {
-		items, err := o.itemTargets(ts, ghToken, glToken)
-		if err != nil {
-			return nil, err
+		kinds, wikis, _ := splitWikis(strings.Split(o.Include, ","))
+		var more []targets.Target
+		if len(kinds) > 0 {
+			items, err := o.itemTargets(ts, kinds, ghToken, glToken)
+			if err != nil {
+				return nil, err
+			}
+			more = append(more, items...)
 		}
-		ts = targets.Dedupe(append(ts, items...))
+		if wikis {
+			more = append(more, wikiTargets(ts)...)
+		}
+		ts = targets.Dedupe(append(ts, more...))
 	}
 	if shard.N > 0 {
 		ts = shard.Take(ts)
@@ -350,14 +367,13 @@ func (o *sweepOptions) targets(ctx context.Context) ([]targets.Target, error) {
 // gave, a target of its hosted items (--include): key
 // "HOST/OWNER/NAME#items", read through the API the listing used, with
 // the same token. Each service reads the kinds of the list it knows.
-func (o *sweepOptions) itemTargets(ts []targets.Target, ghToken, glToken string) ([]targets.Target, error) {
+func (o *sweepOptions) itemTargets(ts []targets.Target, kinds []string, ghToken, glToken string) ([]targets.Target, error) {
 	var ghKinds, glKinds []string
-	for _, k := range strings.Split(o.Include, ",") {
-		k = strings.TrimSpace(k)
+	for _, k := range kinds {
 		inGH, inGL := k == "all" || slices.Contains(github.Kinds, k), k == "all" || slices.Contains(gitlab.Kinds, k)
 		if !inGH && !inGL {
-			return nil, usageError{fmt.Errorf("--include: unknown kind %q (GitHub: %s; GitLab: %s; or all)", k,
-				strings.Join(github.Kinds, ", "), strings.Join(gitlab.Kinds, ", "))}
+			return nil, usageError{fmt.Errorf("--include: unknown kind %q (GitHub: %s; GitLab: %s; both: %s; or all)", k,
+				strings.Join(github.Kinds, ", "), strings.Join(gitlab.Kinds, ", "), kindWikis)}
 		}
 		if inGH {
 			ghKinds = append(ghKinds, k)

@@ -1,8 +1,11 @@
 // Package gitlabtest is a fake GitLab API on loopback for the tests of the
-// GitLab source and of `achilles gitlab`: one project, group/proj, with two
-// pages of issues, a merge request with notes, a snippet and a CI job whose
-// trace redirects to a second (storage) server. Secrets are planted in an
-// issue's description, an MR note, the snippet's file and the job's log.
+// GitLab source, of `achilles gitlab` and of `achilles sweep
+// --gitlab-group`: one project, group/proj, listed in group "group", with
+// two pages of issues, a merge request with notes, a snippet and a CI job
+// whose trace redirects to a second (storage) server. Secrets are planted
+// in an issue's description, an MR note, the snippet's file and the job's
+// log. Git (clones of group/proj.git, group/proj.wiki.git) is served by
+// the handler set in Git.
 package gitlabtest
 
 import (
@@ -47,6 +50,35 @@ type Server struct {
 	limited       bool
 	// FailNotes makes the MR's notes answer 404.
 	FailNotes bool
+	// NotModified are the API requests answered 304, by escaped path.
+	NotModified []string
+	// Git, when set, serves every request outside /api/ (git's smart HTTP
+	// for the clone URLs the group listing gives); they are not recorded.
+	Git http.Handler
+	// WikiEnabled is the listing's wiki_enabled for group/proj.
+	WikiEnabled bool
+}
+
+// Configure changes the fake's settings (RateLimitOnce, FailNotes, Git,
+// WikiEnabled) while it may be answering: f runs under the fake's lock.
+func (s *Server) Configure(f func(*Server)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s)
+}
+
+// Reset forgets the requests recorded so far.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Requests, s.Unconditional, s.NotModified = nil, nil, nil
+}
+
+// Recorded returns copies of Requests, Unconditional and NotModified.
+func (s *Server) Recorded() (requests, unconditional, notModified []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.Requests...), append([]string(nil), s.Unconditional...), append([]string(nil), s.NotModified...)
 }
 
 // WebURL is a web address of the fake instance.
@@ -75,6 +107,17 @@ func New(t testing.TB) *Server {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
 	s.mu.Lock()
+	git, wiki := s.Git, s.WikiEnabled
+	s.mu.Unlock()
+	if !strings.HasPrefix(path, "/api/") {
+		if git != nil {
+			git.ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
 	s.Requests = append(s.Requests, path+"?"+r.URL.RawQuery)
 	if r.Header.Get("If-None-Match") == "" {
 		s.Unconditional = append(s.Unconditional, path)
@@ -91,7 +134,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case path == proj:
 		s.json(w, r, map[string]any{"id": 1, "path_with_namespace": Project, "web_url": s.WebURL(Project)})
 	case path == "/api/v4/groups/group/projects":
-		s.json(w, r, []map[string]any{{"id": 1, "path_with_namespace": Project}})
+		s.json(w, r, []map[string]any{{"id": 1, "path_with_namespace": Project, "web_url": s.WebURL(Project),
+			"http_url_to_repo": s.WebURL(Project + ".git"), "wiki_enabled": wiki, "archived": false}})
 	case path == proj+"/issues" && (page == "" || page == "1"):
 		s.mu.Lock()
 		limit := s.RateLimitOnce && !s.limited
@@ -171,6 +215,9 @@ func (s *Server) json(w http.ResponseWriter, r *http.Request, v any) {
 	sum := sha256.Sum256(b)
 	etag := `W/"` + hex.EncodeToString(sum[:8]) + `"`
 	if r.Header.Get("If-None-Match") == etag {
+		s.mu.Lock()
+		s.NotModified = append(s.NotModified, r.URL.EscapedPath())
+		s.mu.Unlock()
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
