@@ -308,10 +308,7 @@ func readLayer(ctx context.Context, l v1.Layer, lf *layerFiles, spool string, ma
 		}
 		b.Path = p
 		if err := yield(b); err != nil {
-			if b.Done != nil {
-				b.Done()
-			}
-			return yieldError{err}
+			return yieldError{err} // the blob is the searcher's: it frees it
 		}
 	}
 }

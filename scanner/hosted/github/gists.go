@@ -64,6 +64,24 @@ func (s *Source) gists(ctx context.Context, user string, warn func(error), emit 
 	})
 }
 
+// Gists lists every public gist of user at every revision, with its
+// comments: the sweep's target of a user's gists.
+func (s *Source) Gists(user string) List {
+	return func(ctx context.Context, warn func(error), emit func(hosted.Item) error) error {
+		return quiet(s.gists(ctx, user, warn, emit))
+	}
+}
+
+// GistsURL is the web page of user's gists (https://gist.github.com/USER;
+// GitHub Enterprise: https://HOST/gist/USER).
+func (s *Source) GistsURL(user string) string {
+	web := s.webBase()
+	if web == "https://github.com" {
+		return "https://gist.github.com/" + url.PathEscape(user)
+	}
+	return web + "/gist/" + url.PathEscape(user)
+}
+
 // oneGist reads the gist a target names; a gist that cannot be read is
 // the target's error.
 func (s *Source) oneGist(id string) List {

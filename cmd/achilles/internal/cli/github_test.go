@@ -685,7 +685,73 @@ func TestSweepIncludeItems(t *testing.T) {
 		}
 	}
 	r = execAchilles(t, dir, env, "", gists...)
-	if r.code != 0 || !strings.Contains(r.stderr, "--include gists: a sweep reads each repository's items") {
+	if r.code != 0 || !strings.Contains(r.stderr, "--include gists: gists belong to users") {
 		t.Fatalf("sweep --include issues,gists: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// sweep --github-user --include gists reads the user's gists at every
+// revision into the database; a rerun without changes asks for them only
+// conditionally and downloads nothing again.
+func TestSweepUserGists(t *testing.T) {
+	keys := plantedAWSKeys(nKeys)
+	storage := newGHStorage(t, keys)
+	g := &fakeGitHub{keys: keys, storage: storage.URL}
+	g.limited.Store(true)
+	var gistRequests, gistConditional atomic.Int64
+	e := &etagged{next: g}
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/gists/") || strings.HasSuffix(r.URL.Path, "/gists") {
+			gistRequests.Add(1)
+			if r.Header.Get("If-None-Match") != "" {
+				gistConditional.Add(1)
+			}
+		}
+		e.ServeHTTP(w, r)
+	}))
+	defer api.Close()
+	dir := t.TempDir()
+	env := append(os.Environ(), "ACHILLES_CONFIG=", "GITHUB_TOKEN="+ghTestToken, "HOME="+dir)
+	db := dir + "/sweep.db"
+	args := []string{"sweep", "--github-user", "acme", "--github-api-url", api.URL, "--include", "gists", "--db", db,
+		"--cache", dir + "/cache", "--no-progress", "--exit-code", "0"}
+	r := execAchilles(t, dir, env, "", args...)
+	if r.code != 0 {
+		t.Fatalf("sweep: exit %d\n%s", r.code, r.stderr)
+	}
+	if storage.sawToken.Load() {
+		t.Fatal("the storage host saw the token")
+	}
+	stored := func() map[string]finding.Finding {
+		rep := execAchilles(t, dir, env, "", "report", "--db", db, "-f", "json", "--no-redact")
+		found := map[string]finding.Finding{}
+		for _, f := range decodeFindings(t, rep) {
+			if f.Kind == finding.KindItem {
+				found[f.Secret] = f
+			}
+		}
+		return found
+	}
+	want := gistItems(keys)
+	found := stored()
+	for k, origin := range want {
+		if f, ok := found[k]; !ok || f.Item == nil || *f.Item != origin {
+			t.Fatalf("%s: stored as %+v (%v), want %+v\n%s", k, f.Item, ok, origin, r.stderr)
+		}
+	}
+	if len(found) != len(want) {
+		t.Fatalf("the database holds %d item secrets, want %d", len(found), len(want))
+	}
+	gistRequests.Store(0)
+	gistConditional.Store(0)
+	storage.requests.Store(0)
+	if r = execAchilles(t, dir, env, "", args...); r.code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", r.code, r.stderr)
+	}
+	if gistRequests.Load() == 0 || gistConditional.Load() != gistRequests.Load() || storage.requests.Load() != 0 {
+		t.Fatalf("no-change rerun: %d gist requests, %d conditional, %d downloads", gistRequests.Load(), gistConditional.Load(), storage.requests.Load())
+	}
+	if n := len(stored()); n != len(want) {
+		t.Fatalf("after the rerun the database holds %d item secrets, want %d", n, len(want))
 	}
 }

@@ -109,7 +109,7 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 	f.StringVar(&o.GitLabGroup, "gitlab-group", "", "sweep every project of this GitLab group and its subgroups (id or full path)")
 	f.StringVar(&o.GitHubAPI, "github-api-url", targets.GitHubAPI, "GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)")
 	f.StringVar(&o.GitLabURL, "gitlab-url", "https://gitlab.com", "GitLab base URL (self-managed instances)")
-	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+" (gists: not in a sweep); GitLab "+strings.Join(gitlab.Kinds, ", ")+"; both: "+kindWikis+" (its wiki's history) (comma-separated; all for every kind)")
+	f.StringVar(&o.Include, "include", "", "also sweep each listed repository's hosted items: GitHub "+strings.Join(github.Kinds, ", ")+" (gists: the --github-user's); GitLab "+strings.Join(gitlab.Kinds, ", ")+"; both: "+kindWikis+" (its wiki's history) (comma-separated; all for every kind)")
 	f.BoolVar(&o.IncludeForks, "include-forks", false, "also sweep forks")
 	f.BoolVar(&o.IncludeArchived, "include-archived", false, "also sweep archived repositories")
 	f.StringVar(&o.Shard, "shard", "", "sweep only slice K of N of the targets (K/N, e.g. 2/8), chosen by a hash of each repository's URL")
@@ -386,11 +386,12 @@ func (o *sweepOptions) itemTargets(ts []targets.Target, kinds []string, ghToken,
 	if err != nil {
 		return nil, usageError{err}
 	}
-	// A gist belongs to a user, not to a repository: a sweep reads the
-	// kinds each listed repository has, and `achilles github USER` a
-	// user's gists.
-	if slices.Contains(ghKinds, "gists") {
-		fmt.Fprintln(o.IO.ErrOut, "achilles: --include gists: a sweep reads each repository's items; a user's gists are read by `achilles github USER --include gists`")
+	// A gist belongs to a user, not to a repository: the user a sweep
+	// lists (--github-user) gets a target of their gists; an
+	// organisation has none.
+	gists := ghInclude["gists"]
+	if gists && o.GitHubUser == "" && slices.Contains(ghKinds, "gists") {
+		fmt.Fprintln(o.IO.ErrOut, "achilles: --include gists: gists belong to users: they are swept with --github-user (or read by `achilles github USER --include gists`)")
 	}
 	delete(ghInclude, "gists")
 	glInclude := map[string]bool{}
@@ -436,6 +437,17 @@ func (o *sweepOptions) itemTargets(ts []targets.Target, kinds []string, ghToken,
 			continue
 		}
 		out = append(out, targets.Target{Key: t.Key + "#items", URL: t.URL, Source: t.Source + "-items", Name: t.Name, Items: items})
+	}
+	if gists && o.GitHubUser != "" {
+		user := o.GitHubUser
+		host := targets.CloneHost(o.GitHubAPI, "github.com")
+		src := func(st *hosted.State) *github.Source {
+			api := github.NewAPI(ghBase, ghToken)
+			api.State, api.Notify = st, notify
+			return &github.Source{API: api, Include: map[string]bool{"gists": true}}
+		}
+		out = append(out, targets.Target{Key: host + "/" + user + "#gists", URL: src(nil).GistsURL(user), Source: "github-gists", Name: user,
+			Items: func(st *hosted.State) scanner.BlobSource { return hosted.Source(src(st).Gists(user)) }})
 	}
 	return out, nil
 }
