@@ -83,6 +83,8 @@ func generatedProviders(i int, ps []rawProvider) bool {
 //	{"linodeToken": "…"}      linode.token = '…'          $linode_key = "…";
 //	os.Setenv("LINODE_TOKEN", "…")  --linode-token …      ENV LINODE_TOKEN …
 //	?linode_key=…             X-Linode-Key: Bearer …      LinodeToken => "…"
+//	LINODE_TOKEN ?= …         $linodeKey .= "…";          linode_token ::= "…"
+//	<linodeToken>…</linodeToken>, or with the value on the next line
 //
 // or in a block that names the provider within the three lines above the
 // key, as YAML, TOML sections, JSON objects and Terraform providers do:
@@ -98,7 +100,7 @@ func generatedProviders(i int, ps []rawProvider) bool {
 const (
 	contextBlock  = `[^\n]{0,40}\n(?:[^\n]{0,100}\n){0,3}?[ \t]*["']?[\w.\-]{0,24}(?i:key|token|secret|password|passwd|pwd|auth|credential)[\w.\-]{0,24}["']?[ \t]{0,4}(?:=>|:=|=|:)[ \t]{0,4}["'\x60]?`
 	contextName   = `[\w.\-]{0,32}(?: [\w.\-]{1,20}){0,3}`
-	contextAssign = `["'\x60\]]?[ \t]{0,4}(?:=>|:=|==|=|:|,|\(|[ \t])[ \t]{0,4}(?:[@$]?["'\x60]|\(["'\x60]?|\[["'\x60]?)?[ \t]{0,2}`
+	contextAssign = `["'\x60\]]?[ \t]{0,4}(?:=>|:{1,3}=|[?.+]=|==|=|:|,|\(|>[ \t]*\r?\n?[ \t]*|[ \t])[ \t]{0,4}(?:[@$]?["'\x60]|\(["'\x60]?|\[["'\x60]?)?[ \t]{0,2}`
 	contextScheme = `(?:(?i:bearer|token|basic|apikey|key)[ \t]+)?`
 	contextEnd    = `(?:[^A-Za-z0-9_\-+/]|$)`
 )
