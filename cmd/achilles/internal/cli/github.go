@@ -75,17 +75,20 @@ it.`,
 
 // apiBase checks a hosted service's API base URL: https, or http to a
 // loopback host only (a test server), so a token never crosses the
-// network in clear.
+// network in clear; a credential written in the URL is refused, and never
+// printed.
 func apiBase(flag, raw string) (string, error) {
+	shown := hosted.RedactURL(raw)
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User != nil {
-		return "", usageError{fmt.Errorf("%s: %q is not an https URL", flag, raw)}
-	}
 	switch {
+	case err != nil || u.Host == "":
+		return "", usageError{fmt.Errorf("%s: %q is not an https URL", flag, shown)}
+	case u.User != nil:
+		return "", usageError{fmt.Errorf("%s: %q: give the token with --token-env, not in the URL", flag, shown)}
 	case strings.EqualFold(u.Scheme, "https"):
 	case strings.EqualFold(u.Scheme, "http") && loopback(u.Hostname()):
 	default:
-		return "", usageError{fmt.Errorf("%s: %q: only https (or http to a loopback test server)", flag, raw)}
+		return "", usageError{fmt.Errorf("%s: %q: only https; plain http only to a loopback test server", flag, shown)}
 	}
 	return strings.TrimRight(raw, "/"), nil
 }

@@ -495,6 +495,11 @@ func TestGitHubItemsEndToEnd(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "only https") {
 		t.Fatalf("plain http API: exit %d\n%s", r.code, r.stderr)
 	}
+	// A credential written in the API URL is refused and not echoed.
+	r = execAchilles(t, t.TempDir(), env, "", "github", "acme/app", "--api-url", "https://ci:pw-in-url-31337@github.example/api/v3", "--no-progress")
+	if r.code != 2 || !strings.Contains(r.stderr, "--token-env") || strings.Contains(r.stderr, "pw-in-url-31337") {
+		t.Fatalf("credential in the API URL: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // An owner target: acme is no organisation (404), so it is read as a user:

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 
@@ -70,28 +69,17 @@ is refused except to loopback hosts.`,
 	return cmd
 }
 
-// gitlabAPI is the API base for a target, checked: https, or http to a
-// loopback host.
+// gitlabAPI is the API base for a target (--api-url, else the target's
+// instance or --url, with /api/v4), checked as every hosted API's is.
 func gitlabAPI(o *gitlabOptions, t gitlab.Target) (string, error) {
-	base := o.APIURL
-	if base == "" {
-		inst := t.Instance
-		if inst == "" {
-			inst = o.URL
-		}
-		base = strings.TrimRight(inst, "/") + "/api/v4"
+	if o.APIURL != "" {
+		return apiBase("--api-url", o.APIURL)
 	}
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("%s: not an http(s) URL", hosted.RedactURL(base))
+	inst := t.Instance
+	if inst == "" {
+		inst = o.URL
 	}
-	if u.User != nil {
-		return "", fmt.Errorf("%s: give the token with --token-env, not in the URL", hosted.RedactURL(base))
-	}
-	if u.Scheme == "http" && !loopback(u.Hostname()) {
-		return "", fmt.Errorf("%s: refusing plain http to a host that is not loopback; use https", hosted.RedactURL(base))
-	}
-	return strings.TrimRight(base, "/"), nil
+	return apiBase("--url", strings.TrimRight(inst, "/")+"/api/v4")
 }
 
 func runGitLab(ctx context.Context, o *gitlabOptions) error {
@@ -114,7 +102,7 @@ func runGitLab(ctx context.Context, o *gitlabOptions) error {
 	}
 	base, err := gitlabAPI(o, t)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	token := ""
 	if o.TokenEnv != "" {
