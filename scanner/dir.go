@@ -93,6 +93,7 @@ func ScanBlobs(ctx context.Context, opts Options, what string, src BlobSource) (
 		if len(batch) > 0 && err == nil {
 			select {
 			case blobs <- batch:
+				batch = nil
 			case <-ctx.Done():
 				err = ctx.Err()
 			}

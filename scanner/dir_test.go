@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, path, content string, mode os.FileMode) {
@@ -177,5 +179,46 @@ func TestScanBlobsInterruptedFreesEveryBlob(t *testing.T) {
 	}
 	if done.Load() != yielded.Load() {
 		t.Fatalf("%d blobs yielded, %d freed", yielded.Load(), done.Load())
+	}
+}
+
+// A scan that runs to its end frees every blob exactly once and only after
+// it was scanned: the batch a source's last blobs go in is handed over,
+// not freed, so every blob's finding is reported.
+func TestScanBlobsFreesEachBlobOnceAfterScanning(t *testing.T) {
+	const n = 600
+	var mu sync.Mutex
+	freed := make([]int, n)
+	w := &warnings{}
+	opts := testOptions(t, w)
+	res, err := ScanBlobs(context.Background(), opts, "blobs", func(ctx context.Context, warn func(error), yield func(Blob) error) error {
+		for i := 0; i < n; i++ {
+			b := Blob{Path: fmt.Sprintf("b%03d.env", i), Size: -1,
+				Open: func() (io.ReadCloser, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if freed[i] > 0 {
+						return nil, fmt.Errorf("b%03d.env opened after it was freed", i)
+					}
+					time.Sleep(200 * time.Microsecond) // workers behind the source: blobs queue in batches
+					return io.NopCloser(strings.NewReader("token = " + tokA + "\n")), nil
+				},
+				Done: func() { mu.Lock(); freed[i]++; mu.Unlock() }}
+			if err := yield(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range freed {
+		if k != 1 {
+			t.Fatalf("blob %d freed %d times", i, k)
+		}
+	}
+	if len(res.Findings) != n || len(w.msgs) != 0 {
+		t.Fatalf("%d findings of %d blobs; warnings %v", len(res.Findings), n, w.msgs)
 	}
 }
