@@ -158,10 +158,11 @@ func TestInlineAllowedCounted(t *testing.T) {
 	var c counters
 	opts.countInline(&c)
 	pool := sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-	fs, err := scanBlob(context.Background(), opts, &c, fileBlob(path), &pool)
+	l, err := scanBlob(context.Background(), opts, &c, fileBlob(path), &pool)
 	if err != nil {
 		t.Fatal(err)
 	}
+	fs, _ := l.Slice()
 	if len(fs) != 1 || fs[0].Line != 3 {
 		t.Fatalf("findings %+v, want the unmarked key id on line 3", fs)
 	}
@@ -179,8 +180,8 @@ func TestInlineAllowedCounted(t *testing.T) {
 	// Without countInline nothing is counted and scanning is the same.
 	var c2 counters
 	plain := Options{Engine: detectors.New(cfg)}
-	if fs2, err := scanBlob(context.Background(), plain, &c2, fileBlob(path), &pool); err != nil || len(fs2) != 1 {
-		t.Fatalf("uncounted scan: %v, %d findings", err, len(fs2))
+	if fs2, err := scanBlob(context.Background(), plain, &c2, fileBlob(path), &pool); err != nil || fs2.Len() != 1 {
+		t.Fatalf("uncounted scan: %v, %d findings", err, fs2.Len())
 	}
 	if n := c2.inline.Load(); n != 0 {
 		t.Errorf("an engine not counting added %d", n)

@@ -122,9 +122,15 @@ func ScanBlobs(ctx context.Context, opts Options, what string, src BlobSource) (
 					if b.Done != nil {
 						b.Done()
 					}
-					if b.Locate != nil {
-						for i := range fs {
-							b.Locate(&fs[i])
+					if b.Locate != nil && fs.Len() > 0 {
+						located, lerr := fs.Filter(func(_ int, f *finding.Finding) bool { b.Locate(f); return true })
+						fs.Close()
+						fs = located
+						if lerr != nil {
+							fs = finding.ListOf(nil)
+							if err == nil {
+								err = lerr
+							}
 						}
 					}
 					col.add(fs)
@@ -147,12 +153,17 @@ func ScanBlobs(ctx context.Context, opts Options, what string, src BlobSource) (
 			}
 		}
 	}
-	res := &Result{Findings: col.all(), Incomplete: ctx.Err() != nil}
+	all, cerr := col.all()
+	res := &Result{Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
 	res.Stats.What = what
 	res.Stats.Duration = time.Since(start)
-	finding.Sort(res.Findings)
-	res.Findings = finding.Group(res.Findings)
+	if gerr := res.setList(all); gerr != nil && err == nil && cerr == nil {
+		cerr = gerr
+	}
+	if cerr != nil && err == nil {
+		err = cerr
+	}
 	if err != nil && !res.Incomplete && !errors.Is(err, ErrTarget) {
 		err = fmt.Errorf("%w: %w", ErrTarget, err)
 	}
@@ -236,10 +247,32 @@ func unwrapPathErr(err error) error {
 // sizer is a reader that can tell its size (an *os.File).
 type sizer interface{ Stat() (fs.FileInfo, error) }
 
-func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *sync.Pool) ([]finding.Finding, error) {
+// scanBlob makes the findings of one blob: a list, which spills when a
+// content holds very many.
+func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *sync.Pool) (*finding.List, error) {
+	fs, err := scanBlobFindings(ctx, opts, c, b, bufPool)
+	if fs.l == nil {
+		return finding.ListOf(fs.fs), err
+	}
+	l, jerr := joinList(fs.fs, fs.l)
+	if err == nil && jerr != nil {
+		err = fmt.Errorf("%s: %w", b.Path, jerr)
+	}
+	return l, err
+}
+
+// blobFindings are the findings of a blob: those of its path (and an
+// archive's entries) and those of its content.
+type blobFindings struct {
+	fs []finding.Finding
+	l  *finding.List
+}
+
+func scanBlobFindings(ctx context.Context, opts Options, c *counters, b Blob, bufPool *sync.Pool) (blobFindings, error) {
 	cfg := opts.Engine.Config()
 	rel := b.Path
-	out := pathFindings(cfg, place{path: rel})
+	var out blobFindings
+	out.fs = pathFindings(cfg, place{path: rel})
 	if pathIgnored(cfg, rel) {
 		c.skipped.Add(1)
 		return out, nil
@@ -269,7 +302,8 @@ func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *s
 		if ra, ok := f.(io.ReaderAt); ok && size > 0 {
 			if fs, ok := opts.archiveFindings(ctx, c, rel, head, ra, size); ok {
 				opts.progress(size, 1)
-				return append(out, fs...), nil
+				out.fs = append(out.fs, fs...)
+				return out, nil
 			}
 		} else if opts.isArchive(head) {
 			opts.warn(c, fmt.Errorf("%s: an archive larger than --max-file-size read as a stream is scanned as it is, not opened", rel))
@@ -279,12 +313,13 @@ func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *s
 			opts.progress(max64(size, 0), 1)
 			return out, nil
 		}
-		fs, err := streamFindings(ctx, opts, c, io.MultiReader(bytes.NewReader(head), f), place{path: rel}, max64(size, 0))
+		l, err := streamFindings(ctx, opts, c, io.MultiReader(bytes.NewReader(head), f), place{path: rel}, max64(size, 0), finding.NewList())
 		opts.progress(0, 1)
+		out.l = l
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", rel, unwrapPathErr(err))
 		}
-		return joinFindings(out, fs), nil
+		return out, nil
 	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
@@ -335,13 +370,18 @@ func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *s
 	c.bytes.Add(int64(len(buf)))
 	opts.progress(int64(len(buf)), 1)
 	if fs, ok := opts.archiveFindings(ctx, c, rel, buf, bytes.NewReader(buf), int64(len(buf))); ok {
-		return append(out, fs...), nil
+		out.fs = append(out.fs, fs...)
+		return out, nil
 	}
 	if IsBinary(buf) {
 		c.binary.Add(1)
 		return out, nil
 	}
-	return joinFindings(out, toFindings(cfg, opts.bufScanner().Scan(buf), place{path: rel})), nil
+	out.l, err = listFindings(cfg, opts.bufScanner().Scan(buf), place{path: rel})
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", rel, err)
+	}
+	return out, nil
 }
 
 func max64(a, b int64) int64 {
@@ -351,20 +391,35 @@ func max64(a, b int64) int64 {
 	return b
 }
 
-// joinFindings appends b to a without copying b when a is empty: b can
-// hold a million findings.
-func joinFindings(a, b []finding.Finding) []finding.Finding {
+// joinList is a's findings, then l's, without copying l when a is empty:
+// l can hold a million findings.
+func joinList(a []finding.Finding, l *finding.List) (*finding.List, error) {
 	if len(a) == 0 {
-		return b
+		return l, nil
 	}
-	return append(a, b...)
+	defer l.Close()
+	out := finding.NewList()
+	var err error
+	for i := range a {
+		if err == nil {
+			err = out.Append(&a[i])
+		}
+	}
+	if err == nil {
+		err = out.Concat(l)
+	}
+	if err != nil {
+		out.Close()
+		return finding.ListOf(nil), err
+	}
+	return out, nil
 }
 
 // streamFindings scans r (about size bytes; 0: unknown) in stream windows
 // and makes each window's findings as soon as it is scanned, so that the
 // matches of the whole stream are never held at once.
-func streamFindings(ctx context.Context, opts Options, c *counters, r io.Reader, at place, size int64) ([]finding.Finding, error) {
-	fm := newFindingMaker(opts.Engine.Config(), at)
+func streamFindings(ctx context.Context, opts Options, c *counters, r io.Reader, at place, size int64, out *finding.List) (*finding.List, error) {
+	fm := newFindingMaker(opts.Engine.Config(), at, out)
 	err := scanStreamWindows(ctx, opts.bufScanner(), r, streamChunk, streamOverlap, func(n int) {
 		c.bytes.Add(int64(n))
 		opts.progress(int64(n), 0)
@@ -381,7 +436,11 @@ func streamFindings(ctx context.Context, opts Options, c *counters, r io.Reader,
 		}
 		fm.add(ms, estimate)
 	})
-	return fm.finish(), err
+	l, ferr := fm.finish()
+	if err == nil {
+		err = ferr
+	}
+	return l, err
 }
 
 // ScanReader scans one stream (stdin) in overlapping chunks.
@@ -389,13 +448,14 @@ func ScanReader(ctx context.Context, opts Options, r io.Reader, name string) (*R
 	start := time.Now()
 	var c counters
 	opts.countInline(&c)
-	fs, err := streamFindings(ctx, opts, &c, r, place{path: name, kind: finding.KindStdin}, 0)
+	fs, err := streamFindings(ctx, opts, &c, r, place{path: name, kind: finding.KindStdin}, 0, finding.NewList())
 	c.objects.Add(1)
-	res := &Result{Findings: fs, Incomplete: ctx.Err() != nil}
+	res := &Result{Incomplete: ctx.Err() != nil}
 	c.fill(&res.Stats)
 	res.Stats.What = name
 	res.Stats.Duration = time.Since(start)
-	finding.Sort(res.Findings)
-	res.Findings = finding.Group(res.Findings)
+	if gerr := res.setList(fs); err == nil {
+		err = gerr
+	}
 	return res, err
 }

@@ -11,7 +11,10 @@ func TestMerge(t *testing.T) {
 		Stats: Stats{What: "wiki history of W", Objects: 2, Commits: 2, Bytes: 10}}
 	items := &Result{Findings: []finding.Finding{{Path: "https://example.test/issues/1", Kind: finding.KindItem}},
 		Stats: Stats{What: "GitHub acme/app", Objects: 3, Bytes: 5, Warnings: 1}, Incomplete: true}
-	m := Merge(wiki, items)
+	m, err := Merge(wiki, items)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(m.Findings) != 2 || m.Findings[0].Path != "Home.md" || m.Findings[1].Kind != finding.KindItem {
 		t.Fatalf("findings %+v", m.Findings)
 	}
@@ -22,7 +25,10 @@ func TestMerge(t *testing.T) {
 	if len(wiki.Findings) != 1 {
 		t.Fatal("Merge changed its input")
 	}
-	if Merge(nil, items) != items || Merge(wiki, nil) != wiki {
+	if a, _ := Merge(nil, items); a != items {
+		t.Error("Merge(nil, b) is not b")
+	}
+	if b, _ := Merge(wiki, nil); b != wiki {
 		t.Fatal("a nil side is not the other side")
 	}
 }

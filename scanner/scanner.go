@@ -82,29 +82,108 @@ type Stats struct {
 
 // Result is what a source produces. A source that is interrupted returns
 // what it found so far with Incomplete set, and the context's error.
+//
+// A scan of very many findings (ScanPaths, ScanBlobs, ScanReader: a file
+// holding a million keys) keeps them in a finding.List that has spilled
+// to a spool file instead of Findings: List reads either, and Close
+// removes the spool.
 type Result struct {
 	Findings   []finding.Finding
 	Stats      Stats
 	Incomplete bool
+	// list holds the findings, sorted and grouped, when they spilled.
+	list *finding.List
+}
+
+// setList sorts and groups l (finding.Group) and makes it the result's
+// findings: Findings when it is in memory.
+func (r *Result) setList(l *finding.List) error {
+	err := l.Sort()
+	if err == nil {
+		err = l.Group()
+	}
+	if err != nil {
+		l.Close()
+		return err
+	}
+	if !l.Spilled() {
+		r.Findings, err = l.Slice()
+		return err
+	}
+	r.list = l
+	return nil
+}
+
+// List is the findings as a list (Findings, or the spilled list); closing
+// it is Close.
+func (r *Result) List() *finding.List {
+	if r.list != nil {
+		return r.list
+	}
+	return finding.ListOf(r.Findings)
+}
+
+// Len is the number of findings.
+func (r *Result) Len() int {
+	if r.list != nil {
+		return r.list.Len()
+	}
+	return len(r.Findings)
+}
+
+// All is every finding in one slice: Findings, or the spilled list read
+// back (for consumers that need them all at once, such as the sweep's
+// store; a scan's report reads List).
+func (r *Result) All() ([]finding.Finding, error) {
+	if r.list != nil {
+		return r.list.Slice()
+	}
+	return r.Findings, nil
+}
+
+// SetFindings makes fs the result's findings in place of what it held
+// (a spilled list is closed).
+func (r *Result) SetFindings(fs []finding.Finding) {
+	r.Close()
+	r.list = nil
+	r.Findings = fs
+}
+
+// Close removes the spool of spilled findings, if any.
+func (r *Result) Close() error {
+	if r == nil || r.list == nil {
+		return nil
+	}
+	return r.list.Close()
 }
 
 // Merge is one result of two scans of one target (a project's items and
 // its wiki's history): the findings of both in order, the counts added,
 // the names joined, incomplete when either is. Either may be nil.
-func Merge(a, b *Result) *Result {
+func Merge(a, b *Result) (*Result, error) {
 	if a == nil {
-		return b
+		return b, nil
 	}
 	if b == nil {
-		return a
+		return a, nil
 	}
-	out := &Result{Findings: append(append([]finding.Finding{}, a.Findings...), b.Findings...), Incomplete: a.Incomplete || b.Incomplete}
+	af, err := a.All()
+	if err != nil {
+		return nil, err
+	}
+	bf, err := b.All()
+	if err != nil {
+		return nil, err
+	}
+	a.Close()
+	b.Close()
+	out := &Result{Findings: append(append([]finding.Finding{}, af...), bf...), Incomplete: a.Incomplete || b.Incomplete}
 	finding.Sort(out.Findings)
 	s, t := a.Stats, b.Stats
 	out.Stats = Stats{What: s.What + " and " + t.What, Objects: s.Objects + t.Objects, Commits: s.Commits + t.Commits,
 		Bytes: s.Bytes + t.Bytes, Binary: s.Binary + t.Binary, Skipped: s.Skipped + t.Skipped, Warnings: s.Warnings + t.Warnings,
 		ChunksDeduped: s.ChunksDeduped + t.ChunksDeduped, InlineAllowed: s.InlineAllowed + t.InlineAllowed, Duration: s.Duration + t.Duration}
-	return out
+	return out, nil
 }
 
 // Summary is the one-line human summary printed on stderr.
@@ -222,7 +301,17 @@ func (at place) locate(f *finding.Finding) {
 // toFindings filters engine matches by the rules' path restrictions and the
 // allowlists that need a path or commit, and makes findings.
 func toFindings(cfg *rules.Config, ms []detectors.Match, at place) []finding.Finding {
-	fm := newFindingMaker(cfg, at)
+	fm := newFindingMaker(cfg, at, finding.ListOf(nil)) // in memory: no spool to fail
+	fm.add(ms, nil)
+	l, _ := fm.finish()
+	fs, _ := l.Slice()
+	return fs
+}
+
+// listFindings is toFindings for a content whose findings may be many:
+// they spill (finding.List) beyond a threshold.
+func listFindings(cfg *rules.Config, ms []detectors.Match, at place) (*finding.List, error) {
+	fm := newFindingMaker(cfg, at, finding.NewList())
 	fm.add(ms, nil)
 	return fm.finish()
 }
@@ -231,6 +320,8 @@ func toFindings(cfg *rules.Config, ms []detectors.Match, at place) []finding.Fin
 // over all at once or window by window (a streamed file): a window's
 // matches can be dropped once added, since the companion lookup
 // (Finding.Related) keeps of each match only its rule, line and secret.
+// The findings go to a finding.List, which spills a million of them to
+// its spool as they are made.
 type findingMaker struct {
 	cfg *rules.Config
 	at  place
@@ -238,13 +329,14 @@ type findingMaker struct {
 	// rule, not once per match.
 	reports map[*rules.Rule]bool
 	near    nearest
-	out     []finding.Finding
-	// match[k] is the number, in near, of the match of out[k].
+	out     *finding.List
+	// match[k] is the number, in near, of the match of finding k.
 	match []int32
+	err   error
 }
 
-func newFindingMaker(cfg *rules.Config, at place) *findingMaker {
-	return &findingMaker{cfg: cfg, at: at, reports: map[*rules.Rule]bool{}}
+func newFindingMaker(cfg *rules.Config, at place, out *finding.List) *findingMaker {
+	return &findingMaker{cfg: cfg, at: at, reports: map[*rules.Rule]bool{}, out: out}
 }
 
 // add makes the findings of ms. The findings are counted before they are
@@ -266,38 +358,41 @@ func (fm *findingMaker) add(ms []detectors.Match, estimate func(have int) int) {
 		}
 	}
 	fm.near.grow(len(ms))
-	if need := len(fm.out) + n; n > 0 && need > cap(fm.out) {
+	if need := len(fm.match) + n; n > 0 && need > cap(fm.match) {
 		want := need
 		if estimate != nil {
 			want = max(want, estimate(need))
 		}
-		fm.out = slices.Grow(fm.out, want-len(fm.out))
+		fm.out.Grow(want - len(fm.match))
 		fm.match = slices.Grow(fm.match, want-len(fm.match))
 	}
 	for i := range ms {
 		m := &ms[i]
 		number := int32(len(fm.near.rule))
 		fm.near.add(m.Rule.ID, m.Line, m.Secret)
-		if !fm.reports[m.Rule] {
+		if !fm.reports[m.Rule] || fm.err != nil {
 			continue
 		}
 		if f, ok := makeFinding(fm.cfg, m, fm.at); ok {
-			fm.out = append(fm.out, f)
+			if err := fm.out.Append(&f); err != nil {
+				fm.err = err
+				continue
+			}
 			fm.match = append(fm.match, number)
 		}
 	}
 }
 
-// finish sets each finding's companions and returns the findings (nil for
-// none).
-func (fm *findingMaker) finish() []finding.Finding {
-	if len(fm.out) == 0 {
-		return nil
+// finish sets each finding's companions and returns the findings.
+func (fm *findingMaker) finish() (*finding.List, error) {
+	if fm.err != nil {
+		fm.out.Close()
+		return finding.ListOf(nil), fm.err
 	}
-	for k := range fm.out {
-		fm.out[k].Related = fm.near.related(int(fm.match[k]))
+	for k := range fm.match {
+		fm.out.SetRelated(k, fm.near.related(int(fm.match[k])))
 	}
-	return fm.out
+	return fm.out, nil
 }
 
 // makeFinding makes the finding of a match of a rule that reports at the
@@ -379,41 +474,54 @@ func pathIgnored(cfg *rules.Config, path string) bool {
 }
 
 // collector gathers findings from concurrent workers. It keeps each
-// worker's slice as handed over and joins them once, at the end, into one
-// slice of the right size: appending a file's million findings to a
-// growing slice would copy them, and a scan of one file needs no copy.
+// worker's list as handed over and joins them once, at the end: a scan of
+// one file with a million findings (spilled to its list's spool) needs no
+// copy.
 type collector struct {
 	mu  sync.Mutex
-	fss [][]finding.Finding
-	n   int
+	ls  []*finding.List
+	err error
 }
 
-func (c *collector) add(fs []finding.Finding) {
-	if len(fs) == 0 {
+func (c *collector) add(l *finding.List) {
+	if l.Len() == 0 {
+		l.Close()
 		return
 	}
 	c.mu.Lock()
-	c.fss = append(c.fss, fs)
-	c.n += len(fs)
+	c.ls = append(c.ls, l)
 	c.mu.Unlock()
 }
 
-// all returns every finding added (nil for none); the collector must not
-// be added to afterwards.
-func (c *collector) all() []finding.Finding {
+// all returns every finding added; the collector must not be added to
+// afterwards.
+func (c *collector) all() (*finding.List, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch len(c.fss) {
+	switch len(c.ls) {
 	case 0:
-		return nil
+		return finding.NewList(), nil
 	case 1:
-		return c.fss[0]
+		return c.ls[0], nil
 	}
-	out := make([]finding.Finding, 0, c.n)
-	for i, fs := range c.fss {
-		out = append(out, fs...)
-		c.fss[i] = nil
+	n := 0
+	for _, l := range c.ls {
+		n += l.Len()
 	}
-	c.fss = nil
-	return out
+	out := finding.NewList()
+	out.Grow(n)
+	var err error
+	for i, l := range c.ls {
+		if err == nil {
+			err = out.Concat(l)
+		}
+		l.Close()
+		c.ls[i] = nil
+	}
+	c.ls = nil
+	if err != nil {
+		out.Close()
+		return finding.NewList(), err
+	}
+	return out, nil
 }

@@ -113,8 +113,9 @@ func ScanStagedList(ctx context.Context, opts Options, dir string, l *StagedList
 			c.binary.Add(1)
 			return nil
 		}
-		fs, err := streamFindings(ctx, opts, &c, br, place{path: byHash[b.hash][0].path}, b.size)
+		l, err := streamFindings(ctx, opts, &c, br, place{path: byHash[b.hash][0].path}, b.size, finding.ListOf(nil))
 		opts.progress(0, 1)
+		fs, _ := l.Slice() // in memory: ListOf never spills
 		for _, f := range byHash[b.hash] {
 			for _, x := range fs {
 				if x.Path != f.path {

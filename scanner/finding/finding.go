@@ -3,6 +3,7 @@
 package finding
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -376,28 +377,30 @@ func MakeFingerprint(ruleID, secret, path string) string {
 	return b.String()
 }
 
-// Sort orders findings deterministically: path, line, column, rule, secret,
-// commit.
+// Sort orders findings deterministically: Compare's order, stable.
 func Sort(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := &fs[i], &fs[j]
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Column != b.Column {
-			return a.Column < b.Column
-		}
-		if a.RuleID != b.RuleID {
-			return a.RuleID < b.RuleID
-		}
-		if a.Secret != b.Secret {
-			return a.Secret < b.Secret
-		}
-		return a.OriginID() < b.OriginID()
-	})
+	sort.SliceStable(fs, func(i, j int) bool { return Compare(&fs[i], &fs[j]) < 0 })
+}
+
+// Compare orders findings by path, line, column, rule, secret, commit (the
+// origin's id).
+func Compare(a, b *Finding) int {
+	if c := strings.Compare(a.Path, b.Path); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Line, b.Line); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Column, b.Column); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Secret, b.Secret); c != 0 {
+		return c
+	}
+	return strings.Compare(a.OriginID(), b.OriginID())
 }
 
 // Redact replaces the secret in s (and in the match) with a short prefix and

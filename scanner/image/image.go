@@ -176,7 +176,11 @@ func Scan(ctx context.Context, opts scanner.Options, refs []string, o Options) (
 	if res == nil {
 		return nil, err
 	}
-	res.Findings = perImage(res.Findings, images, files, units)
+	all, aerr := res.All()
+	if err == nil {
+		err = aerr
+	}
+	res.SetFindings(perImage(all, images, files, units))
 	return res, err
 }
 

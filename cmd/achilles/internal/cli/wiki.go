@@ -166,7 +166,11 @@ func withWiki(w targets.Target, items scanFunc, say func(string)) scanFunc {
 			return res, err
 		}
 		more, err := items(ctx, opts)
-		return scanner.Merge(res, more), err
+		merged, merr := scanner.Merge(res, more)
+		if merr != nil {
+			return nil, merr
+		}
+		return merged, err
 	}
 }
 
