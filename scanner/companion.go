@@ -3,8 +3,8 @@ package scanner
 import (
 	"cmp"
 	"encoding/binary"
+	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/achilles-sec/achilles/detectors"
@@ -26,17 +26,21 @@ import (
 // key ids and one secret key), so equal answers share one map: a million
 // findings need not hold a million maps.
 type nearest struct {
-	// rule[i], line[i] and secret[i] are those of match i; rule is the
-	// index in ids of its rule id.
-	rule   []int32
-	line   []int
-	secret []string
-	ids    []string
-	index  map[string]int32
+	// rule[i], line[i] and secret(i) are those of match i; rule is the
+	// index in ids of its rule id. The secrets are copied into one arena
+	// (secret i ends at ends[i]): a match's secret is part of its line's
+	// string, which would otherwise stay pinned, a million times.
+	// Lines past 2^31 count as that line.
+	rule  []int32
+	line  []int32
+	arena []byte
+	ends  []int
+	ids   []string
+	index map[string]int32
 	// order[k] holds the indices of the matches of ids[k] by line, then by
-	// index; lines[k] their lines.
+	// index; lines[k] their lines. sort makes them, each of its size.
 	order  [][]int32
-	lines  [][]int
+	lines  [][]int32
 	sorted bool
 	// answers interns the maps handed out, keyed by the asking rule and the
 	// chosen match of each other rule.
@@ -59,7 +63,10 @@ func newNearest(ms []detectors.Match) *nearest {
 func (n *nearest) grow(k int) {
 	n.rule = slices.Grow(n.rule, k)
 	n.line = slices.Grow(n.line, k)
-	n.secret = slices.Grow(n.secret, k)
+	n.ends = slices.Grow(n.ends, k)
+	if len(n.ends) > 0 { // room for as many secrets as long as those so far
+		n.arena = slices.Grow(n.arena, k*len(n.arena)/len(n.ends))
+	}
 }
 
 // add records the next match.
@@ -72,15 +79,21 @@ func (n *nearest) add(id string, line int, secret string) {
 		k = int32(len(n.ids))
 		n.index[id] = k
 		n.ids = append(n.ids, id)
-		n.order = append(n.order, nil)
-		n.lines = append(n.lines, nil)
 	}
-	n.order[k] = append(n.order[k], int32(len(n.rule)))
-	n.lines[k] = append(n.lines[k], line)
 	n.rule = append(n.rule, k)
-	n.line = append(n.line, line)
-	n.secret = append(n.secret, secret)
+	n.line = append(n.line, int32(min(line, math.MaxInt32)))
+	n.arena = append(n.arena, secret...)
+	n.ends = append(n.ends, len(n.arena))
 	n.sorted = false
+}
+
+// secretBytes is the secret of match i, in the arena.
+func (n *nearest) secretBytes(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = n.ends[i-1]
+	}
+	return n.arena[start:n.ends[i]]
 }
 
 // sort puts each rule's matches in line order (a stable sort keeps the
@@ -92,9 +105,21 @@ func (n *nearest) sort() {
 	}
 	n.sorted = true
 	n.several = make([]bool, len(n.ids))
+	count := make([]int, len(n.ids))
+	for _, k := range n.rule {
+		count[k]++
+	}
+	n.order, n.lines = make([][]int32, len(n.ids)), make([][]int32, len(n.ids))
+	for k, c := range count {
+		n.order[k], n.lines[k] = make([]int32, 0, c), make([]int32, 0, c)
+	}
+	for i, k := range n.rule {
+		n.order[k] = append(n.order[k], int32(i))
+		n.lines[k] = append(n.lines[k], n.line[i])
+	}
 	for k, idx := range n.order {
 		for _, i := range idx[1:] {
-			if n.secret[i] != n.secret[idx[0]] {
+			if string(n.secretBytes(int(i))) != string(n.secretBytes(int(idx[0]))) {
 				n.several[k] = true
 				break
 			}
@@ -143,7 +168,7 @@ func (n *nearest) related(i int) map[string]string {
 		// could call one "\x00ambiguous"): its secret would pass for rule
 		// ids and escape redaction.
 		if int32(k) != own && id != finding.AmbiguousKey {
-			m[id] = n.secret[n.closest(k, line)]
+			m[id] = string(n.secretBytes(int(n.closest(k, line))))
 			if n.several[k] {
 				ambiguous = append(ambiguous, id)
 			}
@@ -158,14 +183,14 @@ func (n *nearest) related(i int) map[string]string {
 
 // closest returns the index of the match of rule k whose line is nearest
 // to line, the first added of equally near ones.
-func (n *nearest) closest(k, line int) int32 {
+func (n *nearest) closest(k int, line int32) int32 {
 	ls, idx := n.lines[k], n.order[k]
-	p := sort.SearchInts(ls, line) // the first at or after line
+	p, _ := slices.BinarySearch(ls, line) // the first at or after line
 	if p == 0 {
 		return idx[0]
 	}
 	// The first match on the nearest line before.
-	q := sort.SearchInts(ls[:p], ls[p-1])
+	q, _ := slices.BinarySearch(ls[:p], ls[p-1])
 	if p == len(ls) {
 		return idx[q]
 	}

@@ -357,7 +357,13 @@ func (fm *findingMaker) add(ms []detectors.Match, estimate func(have int) int) {
 			n++
 		}
 	}
-	fm.near.grow(len(ms))
+	if grow := len(ms); len(fm.near.rule)+grow > cap(fm.near.rule) {
+		if estimate != nil {
+			// The whole content's matches at once, not a series of copies.
+			grow = max(grow, estimate(len(fm.near.rule)+grow)-len(fm.near.rule))
+		}
+		fm.near.grow(grow)
+	}
 	if need := len(fm.match) + n; n > 0 && need > cap(fm.match) {
 		want := need
 		if estimate != nil {

@@ -65,10 +65,10 @@ type enc struct {
 	b []byte
 }
 
-func (e *enc) u(v uint64)     { e.b = binary.AppendUvarint(e.b, v) }
-func (e *enc) i(v int)        { e.b = binary.AppendVarint(e.b, int64(v)) }
-func (e *enc) ref(v string)   { e.u(uint64(e.s.str(v))) }
-func (e *enc) text(v string)  { e.u(uint64(len(v))); e.b = append(e.b, v...) }
+func (e *enc) u(v uint64)    { e.b = binary.AppendUvarint(e.b, v) }
+func (e *enc) i(v int)       { e.b = binary.AppendVarint(e.b, int64(v)) }
+func (e *enc) ref(v string)  { e.u(uint64(e.s.str(v))) }
+func (e *enc) text(v string) { e.u(uint64(len(v))); e.b = append(e.b, v...) }
 func (e *enc) strs(v []string) {
 	if v == nil {
 		e.u(0)

@@ -40,7 +40,9 @@ type Chain struct {
 
 // Outcome is what the chain did.
 type Outcome struct {
+	// Findings are what Run kept; List what RunList kept.
 	Findings []finding.Finding
+	List     *finding.List
 	// Suppressed counts findings the Filter removed.
 	Suppressed int
 	// Requests counts verification (and analysis) requests sent (-1: not
@@ -50,31 +52,106 @@ type Outcome struct {
 	Analyzed int
 }
 
-// Run runs the chain over a scan's findings (it reuses fs's array).
+// Run runs the chain over a scan's findings (it may reuse fs's array).
 func (c *Chain) Run(ctx context.Context, fs []finding.Finding) (Outcome, error) {
-	out := Outcome{Requests: -1}
-	fs = FilterConfidence(fs, c.MinConfidence)
-	if c.Filter != nil {
-		fs, out.Suppressed = c.Filter.Apply(fs)
+	out, err := c.RunList(ctx, finding.ListOf(fs))
+	if err == nil {
+		out.Findings, err = out.List.Slice()
+	}
+	return out, err
+}
+
+// RunList runs the chain over a list of findings, reading it in passes:
+// a list spilled to its spool (a million findings) is never held at once.
+// The list it returns (Outcome.List) may be in itself or a new one that
+// replaced it (in is then closed); the caller closes it.
+func (c *Chain) RunList(ctx context.Context, in *finding.List) (Outcome, error) {
+	out := Outcome{Requests: -1, List: in}
+	filter := c.Filter != nil && c.Filter.Len() > 0
+	drops := func(f *finding.Finding) (drop, suppressed bool) {
+		if cf, ok := rules.ParseConfidence(f.Confidence); ok && cf < c.MinConfidence {
+			return true, false
+		}
+		if filter && c.Filter.Suppressed(*f) {
+			return true, true
+		}
+		return false, false
+	}
+	dropped := 0
+	if err := in.Each(func(_ int, f *finding.Finding) error {
+		if drop, sup := drops(f); drop {
+			dropped++
+			if sup {
+				out.Suppressed++
+			}
+		}
+		return nil
+	}); err != nil {
+		return out, err
+	}
+	l := in
+	if dropped > 0 {
+		kept, err := in.Filter(func(_ int, f *finding.Finding) bool { drop, _ := drops(f); return !drop })
+		if err != nil {
+			return out, err
+		}
+		in.Close()
+		l = kept
+		out.List = l
 	}
 	if c.Policy != nil {
 		more, err := c.Policy(ctx)
 		if err != nil {
 			return out, fmt.Errorf("%w: %w", scanner.ErrTarget, err)
 		}
-		fs = append(fs, more...)
-	}
-	if c.Verify != nil && len(fs) > 0 {
-		c.Verify.Findings(ctx, fs)
-		if c.Analyze != nil {
-			out.Analyzed = c.Analyze.Findings(ctx, fs)
-		}
-		out.Requests = c.Verify.Client.Requests()
-		if c.OnlyLive {
-			fs = OnlyLive(fs)
+		for i := range more {
+			if err := l.Append(&more[i]); err != nil {
+				return out, err
+			}
 		}
 	}
-	out.Findings = fs
+	if c.Verify == nil || l.Len() == 0 {
+		return out, nil
+	}
+	cs := make([]Candidate, 0, l.Len())
+	if err := l.Each(func(_ int, f *finding.Finding) error {
+		cs = append(cs, Candidate{RuleID: f.RuleID, Secret: f.Secret, Related: f.Related, ChecksumFailed: f.ChecksumFailed})
+		return nil
+	}); err != nil {
+		return out, err
+	}
+	res := c.Verify.Verify(ctx, cs)
+	cs = nil
+	// Analysis reads only the live findings: they are few, and held.
+	var live []finding.Finding
+	var at map[int]int
+	if c.Analyze != nil {
+		at = map[int]int{}
+		if err := l.Each(func(i int, f *finding.Finding) error {
+			if v := res[i]; v != nil && v.Status == string(verify.Live) {
+				f.Verification = v
+				at[i] = len(live)
+				live = append(live, *f)
+			}
+			return nil
+		}); err != nil {
+			return out, err
+		}
+		out.Analyzed = c.Analyze.Findings(ctx, live)
+	}
+	out.Requests = c.Verify.Client.Requests()
+	answered, err := l.Filter(func(i int, f *finding.Finding) bool {
+		f.Verification = res[i]
+		if k, ok := at[i]; ok {
+			f.Analysis = live[k].Analysis
+		}
+		return !c.OnlyLive || isLive(f)
+	})
+	if err != nil {
+		return out, err
+	}
+	l.Close()
+	out.List = answered
 	return out, nil
 }
 

@@ -14,12 +14,12 @@ type csvWriter struct{}
 
 var csvHeader = []string{"rule_id", "description", "confidence", "path", "line", "column", "secret", "match", "entropy", "fingerprint", "commit", "author", "email", "date", "message", "still_present", "verification", "identity", "scopes", "expires_at"}
 
-func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
+func (csvWriter) write(w io.Writer, l *finding.List) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
-	for _, f := range fs {
+	err := l.Each(func(_ int, f *finding.Finding) error {
 		present := ""
 		if p, known := f.StillPresent(); known {
 			present = strconv.FormatBool(p)
@@ -35,9 +35,10 @@ func (csvWriter) Write(w io.Writer, fs []finding.Finding) error {
 		row := []string{csvSafe(f.RuleID), csvSafe(f.Description), csvSafe(f.Confidence), csvSafe(f.Path), strconv.Itoa(f.Line), strconv.Itoa(f.Column),
 			csvSafe(f.Secret), csvSafe(f.Match), strconv.FormatFloat(f.Entropy, 'f', 3, 64), csvSafe(f.Fingerprint),
 			csvSafe(g.Commit), csvSafe(g.Author), csvSafe(g.Email), csvSafe(g.Date), csvSafe(g.Message), present, csvSafe(status), csvSafe(identity), csvSafe(scopes), csvSafe(expires)}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
+		return cw.Write(row)
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

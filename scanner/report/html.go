@@ -19,6 +19,10 @@ type htmlWriter struct {
 	now       time.Time
 }
 
-func (h htmlWriter) Write(w io.Writer, fs []finding.Finding) error {
+func (h htmlWriter) write(w io.Writer, l *finding.List) error {
+	fs, err := l.Slice()
+	if err != nil {
+		return err
+	}
 	return htmlreport.WriteFindings(w, fs, htmlreport.Options{Redact: h.redact, Version: h.version, Revocable: h.revocable, Now: h.now})
 }

@@ -15,8 +15,8 @@ type jsonWriter struct{}
 // json.Encoder with SetIndent("", "  ") gives for the whole slice, but
 // encoded one finding at a time: the whole document of a million findings
 // is never held in memory (nor indented in a second buffer).
-func (jsonWriter) Write(w io.Writer, fs []finding.Finding) error {
-	if len(fs) == 0 {
+func (jsonWriter) write(w io.Writer, l *finding.List) error {
+	if l.Len() == 0 {
 		_, err := io.WriteString(w, "[]\n")
 		return err
 	}
@@ -29,9 +29,9 @@ func (jsonWriter) Write(w io.Writer, fs []finding.Finding) error {
 	enc.SetIndent("  ", "  ")
 	enc.SetEscapeHTML(false)
 	sep := "[\n  "
-	for i := range fs {
+	err := l.Each(func(_ int, f *finding.Finding) error {
 		one.Reset()
-		if err := enc.Encode(&fs[i]); err != nil {
+		if err := enc.Encode(f); err != nil {
 			return err
 		}
 		if _, err := io.WriteString(jc, sep); err != nil {
@@ -43,6 +43,10 @@ func (jsonWriter) Write(w io.Writer, fs []finding.Finding) error {
 			return err
 		}
 		sep = ",\n  "
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if _, err := io.WriteString(jc, "\n]\n"); err != nil {
 		return err
@@ -55,15 +59,13 @@ func (jsonWriter) Write(w io.Writer, fs []finding.Finding) error {
 
 type jsonlWriter struct{}
 
-func (jsonlWriter) Write(w io.Writer, fs []finding.Finding) error {
+func (jsonlWriter) write(w io.Writer, l *finding.List) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	jc := &jsonControls{w: bw}
 	enc := json.NewEncoder(jc)
 	enc.SetEscapeHTML(false)
-	for i := range fs {
-		if err := enc.Encode(&fs[i]); err != nil {
-			return err
-		}
+	if err := l.Each(func(_ int, f *finding.Finding) error { return enc.Encode(f) }); err != nil {
+		return err
 	}
 	if err := jc.Flush(); err != nil {
 		return err

@@ -41,7 +41,11 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-func (junitWriter) Write(w io.Writer, fs []finding.Finding) error {
+func (junitWriter) write(w io.Writer, l *finding.List) error {
+	fs, err := l.Slice()
+	if err != nil {
+		return err
+	}
 	suite := junitSuite{Name: "achilles", Tests: len(fs), Failures: len(fs)}
 	for _, f := range fs {
 		text := fmt.Sprintf("%s\nfile: %s:%d:%d\nsecret: %s\nfingerprint: %s\n", f.Description, f.Path, f.Line, f.Column, f.Secret, f.Fingerprint)
@@ -72,7 +76,7 @@ func (junitWriter) Write(w io.Writer, fs []finding.Finding) error {
 	if err := enc.Encode(out); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
+	_, err = io.WriteString(w, "\n")
 	return err
 }
 

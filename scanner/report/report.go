@@ -6,7 +6,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -14,10 +13,26 @@ import (
 	"github.com/achilles-sec/achilles/scanner/plan"
 )
 
-// Writer writes a whole report.
+// Writer writes a whole report, of a slice of findings or of a list
+// (which may have spilled to a spool: the writers read it in passes).
 type Writer interface {
 	Write(w io.Writer, fs []finding.Finding) error
+	WriteList(w io.Writer, fs *finding.List) error
 }
+
+// formatter is one format's writer.
+type formatter interface {
+	write(w io.Writer, fs *finding.List) error
+}
+
+// formatWriter is the Writer of a format.
+type formatWriter struct{ f formatter }
+
+func (x formatWriter) Write(w io.Writer, fs []finding.Finding) error {
+	return x.f.write(w, finding.ListOf(fs))
+}
+
+func (x formatWriter) WriteList(w io.Writer, fs *finding.List) error { return x.f.write(w, fs) }
 
 // Options shape every format.
 type Options struct {
@@ -75,7 +90,7 @@ func RedactsByDefault(format string) bool {
 
 // New returns the writer for a format name.
 func New(format string, opts Options) (Writer, error) {
-	var w Writer
+	var w formatter
 	switch format {
 	case "", "text":
 		w = textWriter{color: opts.Color, incomplete: opts.Incomplete, catalogue: opts.Catalogue, now: opts.now()}
@@ -90,7 +105,7 @@ func New(format string, opts Options) (Writer, error) {
 	case "junit":
 		w = junitWriter{}
 	case "html":
-		return htmlWriter{redact: opts.Redact, version: opts.Version, revocable: opts.Catalogue.Revocable, now: opts.now()}, nil
+		return formatWriter{htmlWriter{redact: opts.Redact, version: opts.Version, revocable: opts.Catalogue.Revocable, now: opts.now()}}, nil
 	default:
 		if path, ok := strings.CutPrefix(format, "template="); ok {
 			tw, err := newTemplateWriter(path)
@@ -105,15 +120,19 @@ func New(format string, opts Options) (Writer, error) {
 	if opts.Redact {
 		w = redacting{w}
 	}
-	return w, nil
+	return formatWriter{w}, nil
 }
 
 // redacting hides secrets before any writer sees them, so no format can
 // forget a field.
-type redacting struct{ inner Writer }
+type redacting struct{ inner formatter }
 
-func (r redacting) Write(w io.Writer, fs []finding.Finding) error {
-	return r.inner.Write(w, RedactAll(fs))
+func (r redacting) write(w io.Writer, l *finding.List) error {
+	red, err := RedactList(l)
+	if err != nil {
+		return err
+	}
+	return r.inner.write(w, red)
 }
 
 // RedactAll returns the findings with every secret of the report hidden in
@@ -121,54 +140,55 @@ func (r redacting) Write(w io.Writer, fs []finding.Finding) error {
 // commit, and a match can hold another rule's secret, so hiding each
 // finding's own secret is not enough.
 func RedactAll(fs []finding.Finding) []finding.Finding {
-	seen := map[string]bool{}
-	var secrets []string
+	red, _ := RedactList(finding.ListOf(fs)) // a list in memory reads without error
+	out, _ := red.Slice()
+	return out
+}
+
+// RedactList is RedactAll for a list: a view of it (read in two passes,
+// the first gathering the secrets) in which every secret is hidden.
+func RedactList(l *finding.List) (*finding.List, error) {
+	secrets := newSecretSet()
 	add := func(s string) {
 		// Shorter strings would mangle text by chance more than they hide.
-		if len(s) >= 4 && !seen[s] {
-			seen[s] = true
-			secrets = append(secrets, s)
+		if len(s) >= 4 {
+			secrets.add(s)
 		}
 	}
-	for _, f := range fs {
+	if err := l.Each(func(_ int, f *finding.Finding) error {
 		add(f.Secret)
 		for rule, s := range f.Related {
 			if rule != finding.AmbiguousKey {
 				add(s)
 			}
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	// Longest first: the replacer tries its pairs in order at each place.
-	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	pairs := make([]string, 0, 2*len(secrets))
-	for _, s := range secrets {
-		pairs = append(pairs, s, finding.Redact(s))
-	}
-	hide := strings.NewReplacer(pairs...)
-	out := make([]finding.Finding, len(fs))
-	for i, f := range fs {
-		f.Match = hide.Replace(f.Match)
+	hide := secrets.replace
+	return l.View(func(f *finding.Finding) {
+		f.Match = hide(f.Match)
 		if f.Git != nil {
 			g := *f.Git
-			g.Message = hide.Replace(g.Message)
+			g.Message = hide(g.Message)
 			f.Git = &g
 		}
 		if f.Image != nil {
 			im := *f.Image
-			im.CreatedBy = hide.Replace(im.CreatedBy)
+			im.CreatedBy = hide(im.CreatedBy)
 			f.Image = &im
 		}
 		if f.Verification != nil {
 			v := *f.Verification
-			v.Reason, v.Identity = hide.Replace(v.Reason), hide.Replace(v.Identity)
+			v.Reason, v.Identity = hide(v.Reason), hide(v.Identity)
 			f.Verification = &v
 		}
 		if f.Analysis != nil {
-			f.Analysis = redactAnalysis(f.Analysis, hide.Replace)
+			f.Analysis = redactAnalysis(f.Analysis, hide)
 		}
-		out[i] = RedactFinding(f)
-	}
-	return out
+		*f = RedactFinding(*f)
+	}), nil
 }
 
 // redactAnalysis hides secrets in every text of an analysis (analyzers

@@ -113,7 +113,11 @@ type sarifRegion struct {
 	Snippet     *sarifText `json:"snippet,omitempty"`
 }
 
-func (s sarifWriter) Write(w io.Writer, fs []finding.Finding) error {
+func (s sarifWriter) write(w io.Writer, l *finding.List) error {
+	fs, err := l.Slice()
+	if err != nil {
+		return err
+	}
 	rules := s.rules
 	known := map[string]bool{}
 	for _, r := range rules {

@@ -74,7 +74,7 @@ func (f TemplateFinding) RuleId() string { return f.RuleID }
 // can build from .Commit and .Path.
 func (f TemplateFinding) Link() string { return "" }
 
-func newTemplateWriter(path string) (Writer, error) {
+func newTemplateWriter(path string) (formatter, error) {
 	text, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--format template=%s: %w", path, err)
@@ -92,7 +92,11 @@ func newTemplateWriter(path string) (Writer, error) {
 	return templateWriter{t}, nil
 }
 
-func (t templateWriter) Write(w io.Writer, fs []finding.Finding) error {
+func (t templateWriter) write(w io.Writer, l *finding.List) error {
+	fs, err := l.Slice()
+	if err != nil {
+		return err
+	}
 	view := make([]TemplateFinding, len(fs))
 	for i := range fs {
 		view[i] = TemplateFinding{fs[i]}

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"iter"
-	"sort"
 	"strings"
 	"time"
 
@@ -41,14 +39,16 @@ func (t textWriter) paint(code, s string) string {
 	return code + s + ansiReset
 }
 
-func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
+func (t textWriter) write(w io.Writer, l *finding.List) error {
 	bw := bufio.NewWriter(w)
 	if t.incomplete {
 		fmt.Fprintln(bw, t.paint(ansiBold+ansiYellow, "INCOMPLETE: the scan was interrupted; findings below are those found before it stopped"))
 		fmt.Fprintln(bw)
 	}
-	t.writePlan(bw, fs)
-	for f := range urgent(fs) {
+	if err := t.writePlan(bw, l); err != nil {
+		return err
+	}
+	err := urgent(l, func(f *finding.Finding) error {
 		head := t.paint(ansiBold+ansiRed, Escape(f.RuleID))
 		if v := f.Verification; v != nil {
 			switch v.Status {
@@ -121,16 +121,30 @@ func (t textWriter) Write(w io.Writer, fs []finding.Finding) error {
 			fmt.Fprintf(bw, "  %-9s %s\n", "verified", line)
 		}
 		fmt.Fprintf(bw, "  %-9s %s\n\n", "id", t.paint(ansiDim, Escape(f.Fingerprint)))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return bw.Flush()
 }
 
 // writePlan opens the report with the response plan: each live key, most
 // harmful first, and what to do about it.
-func (t textWriter) writePlan(bw *bufio.Writer, fs []finding.Finding) {
-	entries := plan.Build(fs, t.catalogue, t.now)
+func (t textWriter) writePlan(bw *bufio.Writer, l *finding.List) error {
+	// The plan is of live keys only: they are few, and held.
+	var live []finding.Finding
+	if err := l.Each(func(_ int, f *finding.Finding) error {
+		if v := f.Verification; v != nil && v.Status == "live" {
+			live = append(live, *f)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	entries := plan.Build(live, t.catalogue, t.now)
 	if len(entries) == 0 {
-		return
+		return nil
 	}
 	fmt.Fprintln(bw, t.paint(ansiBold+ansiRed, fmt.Sprintf("RESPONSE PLAN: %s, most harmful first", plural(len(entries), "live key", "live keys"))))
 	fmt.Fprintln(bw)
@@ -164,6 +178,7 @@ func (t textWriter) writePlan(bw *bufio.Writer, fs []finding.Finding) {
 		}
 		fmt.Fprintln(bw)
 	}
+	return nil
 }
 
 // reach lists up to n resources with their permissions.
@@ -190,13 +205,14 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// urgent yields the findings in the order they need action: live keys,
-// then by confidence (high first), then those still at HEAD before those
-// removed, keeping the given order (path, line) otherwise. It sorts an
-// index, not the findings: a report can hold a million.
-func urgent(fs []finding.Finding) iter.Seq[*finding.Finding] {
-	rank := func(f *finding.Finding) int {
-		r := 0
+// urgent calls fn with the findings in the order they need action: live
+// keys, then by confidence (high first), then those still at HEAD before
+// those removed, keeping the given order (path, line) otherwise. It keeps
+// a byte of rank per finding and reads the list once per rank present: a
+// report can hold a million findings, spilled to a spool.
+func urgent(l *finding.List, fn func(*finding.Finding) error) error {
+	rank := func(f *finding.Finding) uint8 {
+		r := uint8(0)
 		if f.Verification == nil || f.Verification.Status != "live" {
 			r += 100
 		}
@@ -212,18 +228,29 @@ func urgent(fs []finding.Finding) iter.Seq[*finding.Finding] {
 		}
 		return r
 	}
-	order := make([]int32, len(fs))
-	for i := range order {
-		order[i] = int32(i)
+	ranks := make([]uint8, l.Len())
+	var present [256]bool
+	if err := l.Each(func(i int, f *finding.Finding) error {
+		ranks[i] = rank(f)
+		present[ranks[i]] = true
+		return nil
+	}); err != nil {
+		return err
 	}
-	sort.SliceStable(order, func(a, b int) bool { return rank(&fs[order[a]]) < rank(&fs[order[b]]) })
-	return func(yield func(*finding.Finding) bool) {
-		for _, i := range order {
-			if !yield(&fs[i]) {
-				return
+	for r := range present {
+		if !present[r] {
+			continue
+		}
+		if err := l.Each(func(i int, f *finding.Finding) error {
+			if ranks[i] != uint8(r) {
+				return nil
 			}
+			return fn(f)
+		}); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 func short(h string) string {

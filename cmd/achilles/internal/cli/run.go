@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/achilles-sec/achilles/scanner/finding"
 	"github.com/achilles-sec/achilles/scanner/report"
 	"io"
 	"os"
@@ -117,8 +118,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return
 		}
 		fmt.Fprintln(stderr, "achilles: interrupted")
+		finding.RemoveSpools() // spilled findings hold raw secrets
 		os.Exit(ExitInterrupted)
 	}()
+	// Whatever a command left open, no spool of findings outlives it.
+	defer finding.RemoveSpools()
 	return run(ctx, args, &IO{In: stdin, Out: stdout, ErrOut: stderr})
 }
 

@@ -317,6 +317,7 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 	if bar != nil {
 		_ = bar.Finish()
 	}
+	defer res.Close() // a spilled result's spool
 	if err != nil && (res == nil || !res.Incomplete) {
 		if errors.Is(err, scanner.ErrTarget) {
 			return usageError{err}
@@ -352,11 +353,12 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		}
 		chain.Analyze = &pipeline.Analysis{Client: chain.Verify.Client, Analyzers: as}
 	}
-	out, err := chain.Run(ctx, res.Findings)
+	out, err := chain.RunList(ctx, res.List())
 	if err != nil {
 		return err
 	}
-	fs := out.Findings
+	fs := out.List
+	defer fs.Close()
 	if out.Suppressed > 0 {
 		fmt.Fprintf(errOut, "achilles: %s suppressed by ignore files or the baseline\n", scanner.Plural(int64(out.Suppressed), "finding", "findings"))
 	}
@@ -377,62 +379,82 @@ func runScanTarget(ctx context.Context, o *scanOptions, t target, scan scanFunc)
 		}
 	}
 	var cat plan.Catalogue
-	if (o.Format == "text" || o.Format == "html") && len(fs) > 0 {
+	if (o.Format == "text" || o.Format == "html") && fs.Len() > 0 {
 		cat = planCatalogue(cfg) // only the formats that print the response plan, and only for a plan
 	}
 	if err := o.writeReport(fs, incomplete, infos, cat); err != nil {
 		return err
 	}
-	fmt.Fprintln(errOut, "achilles: "+report.Escape(res.Stats.Summary(len(fs))))
-	if len(fs) > 0 {
-		fmt.Fprintln(errOut, "achilles: "+findingsBreakdown(fs))
+	counts, err := countFindings(fs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(errOut, "achilles: "+report.Escape(res.Stats.Summary(fs.Len())))
+	if fs.Len() > 0 {
+		fmt.Fprintln(errOut, "achilles: "+counts.breakdown())
 	}
 	fmt.Fprintln(errOut, "achilles: "+report.Escape(rulesSummary(cfg, t)))
 	if incomplete {
 		fmt.Fprintln(errOut, "achilles: interrupted: the report holds what was found before the scan stopped and is marked incomplete")
 		return exitError{ExitInterrupted}
 	}
-	if code := (pipeline.Exit{Code: o.ExitCode, FailOnLive: o.FailOn == "live"}).Of(fs); code != 0 {
+	if code := (pipeline.Exit{Code: o.ExitCode, FailOnLive: o.FailOn == "live"}).Status(fs.Len(), counts.byStatus["live"]); code != 0 {
 		return exitError{code}
 	}
 	return nil
 }
 
+// findingCounts are what the summary says of the findings, counted in
+// one pass over the list.
+type findingCounts struct {
+	byConf, byStatus map[string]int
+	present          int
+	verified         bool
+}
+
+func countFindings(l *finding.List) (findingCounts, error) {
+	c := findingCounts{byConf: map[string]int{}, byStatus: map[string]int{}}
+	err := l.Each(func(_ int, f *finding.Finding) error {
+		c.byConf[f.Confidence]++
+		if f.Verification != nil {
+			c.verified = true
+			c.byStatus[f.Verification.Status]++
+		}
+		if p, _ := f.StillPresent(); p {
+			c.present++
+		}
+		return nil
+	})
+	return c, err
+}
+
 // findingsBreakdown says what the findings need: how many are live (or
 // were not verified), of which confidence, and still at HEAD.
 func findingsBreakdown(fs []finding.Finding) string {
-	byConf := map[string]int{}
-	byStatus := map[string]int{}
-	present, verified := 0, false
-	for _, f := range fs {
-		byConf[f.Confidence]++
-		if f.Verification != nil {
-			verified = true
-			byStatus[f.Verification.Status]++
-		}
-		if p, _ := f.StillPresent(); p {
-			present++
-		}
-	}
+	c, _ := countFindings(finding.ListOf(fs))
+	return c.breakdown()
+}
+
+func (c findingCounts) breakdown() string {
 	var parts []string
-	if verified {
+	if c.verified {
 		for _, s := range []string{"live", "canary", "unknown", "dead"} {
-			if byStatus[s] > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", byStatus[s], s))
+			if c.byStatus[s] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", c.byStatus[s], s))
 			}
 		}
 	} else {
 		parts = append(parts, "not verified (--verify asks the providers)")
 	}
 	var conf []string
-	for _, c := range []string{"high", "medium", "low"} {
-		if byConf[c] > 0 {
-			conf = append(conf, fmt.Sprintf("%d %s", byConf[c], c))
+	for _, k := range []string{"high", "medium", "low"} {
+		if c.byConf[k] > 0 {
+			conf = append(conf, fmt.Sprintf("%d %s", c.byConf[k], k))
 		}
 	}
 	msg := "findings: " + strings.Join(parts, ", ") + "; confidence " + strings.Join(conf, ", ")
-	if present > 0 {
-		msg += fmt.Sprintf("; %d still at HEAD", present)
+	if c.present > 0 {
+		msg += fmt.Sprintf("; %d still at HEAD", c.present)
 	}
 	return msg
 }
@@ -460,7 +482,7 @@ func planCatalogue(cfg *rules.Config) plan.Catalogue {
 	})
 }
 
-func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool, ruleSet []report.RuleInfo, cat plan.Catalogue) error {
+func (o *scanOptions) writeReport(fs *finding.List, incomplete bool, ruleSet []report.RuleInfo, cat plan.Catalogue) error {
 	color := o.Output == "" && isTerminal(o.IO.Out) && !o.NoColor && os.Getenv("NO_COLOR") == ""
 	w, err := report.New(o.Format, report.Options{Redact: o.redact(), Color: color, Version: reportVersion(), Incomplete: incomplete, Rules: ruleSet,
 		Repository: o.repository, Catalogue: cat})
@@ -468,9 +490,9 @@ func (o *scanOptions) writeReport(fs []finding.Finding, incomplete bool, ruleSet
 		return usageError{err}
 	}
 	if o.Output == "" {
-		return w.Write(o.IO.Out, fs)
+		return w.WriteList(o.IO.Out, fs)
 	}
-	return report.WriteFile(o.Output, func(out io.Writer) error { return w.Write(out, fs) })
+	return report.WriteFile(o.Output, func(out io.Writer) error { return w.WriteList(out, fs) })
 }
 
 // redact tells whether the report hides secrets: --redact, or a format
