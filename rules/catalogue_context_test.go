@@ -15,6 +15,7 @@ func TestContextForms(t *testing.T) {
 		"env":                 "LINODE_TOKEN=" + key,
 		"prose name and dash": "linode token - '" + key + "'",
 		"log line below":      "[INFO] sending request to the linode API\n[DEBUG] Using Key=" + key + "\n",
+		"log line with time":  "2026-11-30 08:12:01,331 [INFO] polling linode\n2026-11-30 08:12:01,402 [DEBUG] Using Key=" + key + "\n",
 		"log line, spaced":    "\t[INFO] calling linode\n\t[DEBUG] using api key = " + key + "\n",
 		"comment below":       "func callLinode() {\n\t// API KEY = " + key + "\n",
 		"xml element below":   "<linode>\n  <apiToken>" + key + "</apiToken>\n</linode>",
