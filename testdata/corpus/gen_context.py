@@ -51,6 +51,27 @@ apiToken | {crs(64, HEX)}
 region | eu-central
 """)
 
+# Rules that were a name-and-assignment regex, now context rules: forms the
+# old regexes did not accept.
+pos("context-forms", "cdn/fastly.tf", f"""provider "fastly" {{
+  api_key = "{crs(32, string.ascii_letters + string.digits + "_-")}"
+}}
+""")
+pos("context-forms", "transcribe/client.go", f"""package transcribe
+
+func newClient() *Client {{
+	deepgramKey := "{crs(40, HEX)}"
+	return &Client{{key: deepgramKey}}
+}}
+""")
+pos("context-forms", "search/settings.xml", f"""<settings>
+  <pinecone>
+    <apiKey>{str(uuid.UUID(int=C.getrandbits(128), version=4))}</apiKey>
+    <index>products</index>
+  </pinecone>
+</settings>
+""")
+
 # Look-alikes: a digest under a log line that names no provider, and URLs of
 # a provider's documentation whose query holds no key.
 neg("logs/ci-cache.log", f"""2026-11-30T08:12:01Z [INFO] restoring build cache
