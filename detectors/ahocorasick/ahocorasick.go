@@ -149,26 +149,41 @@ func (m *Matcher) buildDense() {
 	// States renumbered in breadth-first order, so that the shallow states
 	// a scan spends nearly all its steps in lie together at the start of
 	// the table (a few hundred KiB of it, not rows scattered over
-	// megabytes), then premultiplied.
+	// megabytes), and premultiplied; the rows are moved in place, cycle by
+	// cycle of the permutation, so the table is never held twice.
 	order := make([]uint32, len(outs)) // old state -> new
 	for i, s := range queue {
 		order[s] = uint32(i + 1)
 	}
-	delta := make([]uint32, len(next))
+	for i, n := range next {
+		v := order[n] * uint32(nc)
+		if outs[n] != nil {
+			v |= outFlag
+		}
+		next[i] = v
+	}
 	outputs := make([][]int32, len(outs))
-	for s := range outs {
-		ns := order[s]
-		outputs[ns] = outs[s]
-		row, nrow := next[s*nc:(s+1)*nc], delta[int(ns)*nc:int(ns+1)*nc]
-		for c, n := range row {
-			v := order[n] * uint32(nc)
-			if outs[n] != nil {
-				v |= outFlag
-			}
-			nrow[c] = v
+	for s, o := range outs {
+		outputs[order[s]] = o
+	}
+	moved := make([]bool, len(outs))
+	carry, swap := make([]uint32, nc), make([]uint32, nc)
+	for s := range order {
+		if moved[s] {
+			continue
+		}
+		copy(carry, next[s*nc:(s+1)*nc])
+		for cur := s; !moved[cur]; {
+			moved[cur] = true
+			d := int(order[cur])
+			row := next[d*nc : (d+1)*nc]
+			copy(swap, row)
+			copy(row, carry)
+			carry, swap = swap, carry
+			cur = d
 		}
 	}
-	m.delta = delta
+	m.delta = next
 	m.outputs = outputs
 	m.nstride = uint32(nc)
 	m.dense.Store(true)
