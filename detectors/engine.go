@@ -195,11 +195,18 @@ type window struct {
 	lo, hi int
 }
 
+// lastWindow is a rule's latest window during a scan: its place in
+// scratch.windows (-1: none yet) and its extent.
+type lastWindow struct {
+	at     int32
+	lo, hi int
+}
+
 type scratch struct {
 	windows  []window
 	sorted   []window // windows by rule, then start
 	counts   []int32
-	last     []window
+	last     []lastWindow // per regex rule
 	matchers []*dfa.Matcher // per regex rule, built on first use
 }
 
@@ -290,12 +297,16 @@ func (e *Engine) Scan(data []byte) []Match {
 	defer e.putScratch(sc)
 	sc.windows = sc.windows[:0]
 
-	// last[ri] is rule ri's latest window; a window inside it adds nothing
-	// (hits arrive in order of their end, so windows mostly move forward).
+	// last[ri] is rule ri's latest window. Hits arrive in order of their
+	// end, so windows mostly move forward: one inside it adds nothing, and
+	// one starting inside it widens it in place (the windows of a rule are
+	// merged where they overlap anyway), so a run of hits (a line of
+	// "-----", a run of "aaaa" longer than a keyword of a's) costs one
+	// window, not one per hit.
 	if len(sc.last) < len(e.regexIdx) {
-		sc.last = make([]window, len(e.regexIdx))
+		sc.last = make([]lastWindow, len(e.regexIdx))
 		for i := range sc.last {
-			sc.last[i].rule = -1
+			sc.last[i].at = -1
 		}
 	}
 	last := sc.last
@@ -308,15 +319,19 @@ func (e *Engine) Scan(data []byte) []Match {
 				continue
 			}
 			lo, hi := e.windowFor(r, p, data, start, klen)
-			if p := last[ri]; p.rule >= 0 && p.lo <= lo && hi <= p.hi {
+			if l := &last[ri]; l.at >= 0 && l.lo <= lo && lo <= l.hi {
+				if hi > l.hi {
+					l.hi = hi
+					sc.windows[l.at].hi = hi
+				}
 				continue
 			}
-			last[ri] = window{ri, lo, hi}
-			sc.windows = append(sc.windows, last[ri])
+			last[ri] = lastWindow{int32(len(sc.windows)), lo, hi}
+			sc.windows = append(sc.windows, window{ri, lo, hi})
 		}
 	})
 	for _, w := range sc.windows {
-		last[w.rule].rule = -1
+		last[w.rule].at = -1
 	}
 	for _, ri := range e.always {
 		sc.windows = append(sc.windows, window{ri, 0, len(data)})
