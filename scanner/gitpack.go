@@ -54,9 +54,6 @@ const (
 	// maxMaterialize bounds one object the reader holds in memory (a delta
 	// base or result). Larger ones are reported and not scanned.
 	maxMaterialize = 1 << 30
-	// packBaseBudget bounds the delta bases one worker keeps for children
-	// still to come.
-	packBaseBudget = 24 << 20
 	// deflateRatio bounds how much deflate can expand (about 1032:1).
 	deflateRatio = 1032
 )
@@ -70,8 +67,12 @@ var errNoMmap = errors.New("mmap is not available")
 // only packMapBudget bytes of packs are mapped and the rest is read with
 // ReadAt.
 var (
+	packMmap            = true
 	packMapBudget int64 = 64 << 20
 	packDropEvery int64 = 16 << 20
+	// packBaseBudget bounds the delta bases one worker keeps for children
+	// still to come.
+	packBaseBudget = 24 << 20
 )
 
 // packMaps tracks the mapped packs of a store and how much was read from
@@ -87,7 +88,7 @@ type packMaps struct {
 func (m *packMaps) mapPack(f *os.File, size int64) ([]byte, func() error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !canDropPages && m.mapped+size > packMapBudget {
+	if !packMmap || !canDropPages && m.mapped+size > packMapBudget {
 		return nil, nil
 	}
 	data, unmap, err := mapFile(f, size)
@@ -301,13 +302,14 @@ func checkRepoConfig(path string) error {
 // not read as git would: alternates, .keep packs, other index versions,
 // symbolic links, unreadable files.
 func openPackStore(objDir string) (s *packStore, err error) {
-	s = &packStore{objDir: objDir, maps: &packMaps{}}
+	st := &packStore{objDir: objDir, maps: &packMaps{}}
 	defer func() {
 		if err != nil {
-			s.close()
+			st.close()
 			s = nil
 		}
 	}()
+	s = st
 	if _, err := os.Lstat(filepath.Join(objDir, "info", "alternates")); err == nil {
 		return nil, unsupported("alternates")
 	}
