@@ -314,6 +314,9 @@ func openPackStore(objDir string) (s *packStore, err error) {
 		return nil, unsupported("alternates")
 	}
 	packDir := filepath.Join(objDir, "pack")
+	if st, err := os.Lstat(packDir); err == nil && !st.IsDir() {
+		return nil, unsupported("objects/pack is not a folder")
+	}
 	entries, err := os.ReadDir(packDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, unsupported("%v", err)
