@@ -365,7 +365,7 @@ func openRegular(path string) (*os.File, int64, error) {
 	if !st.Mode().IsRegular() {
 		return nil, 0, unsupported("%s is not a regular file", filepath.Base(path))
 	}
-	f, err := openFile(path)
+	f, err := openStoreFile(path)
 	if err != nil {
 		return nil, 0, unsupported("%v", err)
 	}

@@ -29,6 +29,12 @@ func openFile(path string) (*rawFile, error) {
 	}
 }
 
+// openStoreFile opens a file of a git object store as an *os.File (the
+// pack reader maps it), not following a symbolic link.
+func openStoreFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+}
+
 // rawFile is an open regular file of a folder: a reader, a ReaderAt (a
 // large archive is opened in place) and its size. Whoever opens one closes
 // it; there is no finalizer.
