@@ -206,7 +206,7 @@ type scratch struct {
 	windows  []window
 	sorted   []window // windows by rule, then start
 	counts   []int32
-	last     []lastWindow // per regex rule
+	last     []lastWindow   // per regex rule
 	matchers []*dfa.Matcher // per regex rule, built on first use
 }
 

@@ -1,34 +1,15 @@
 package detectors
 
 import (
-	"bytes"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
+
+	"github.com/achilles-sec/achilles/internal/gotree"
 )
 
 // goTreeFiles is up to limit bytes of the Go tree's own text files, one
 // buffer per file, in walk order: what a folder scan hands the engine.
 func goTreeFiles(b *testing.B, limit int) [][]byte {
-	var files [][]byte
-	total := 0
-	filepath.WalkDir(filepath.Join(runtime.GOROOT(), "src"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || total >= limit {
-			return fs.SkipDir
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil || len(data) > 1<<20 || bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0 {
-			return nil
-		}
-		files = append(files, data)
-		total += len(data)
-		return nil
-	})
+	files, total := gotree.TextFiles(limit)
 	if total == 0 {
 		b.Skip("no Go tree")
 	}

@@ -1,14 +1,10 @@
 package ahocorasick_test
 
 import (
-	"bytes"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/achilles-sec/achilles/detectors/ahocorasick"
+	"github.com/achilles-sec/achilles/internal/gotree"
 	"github.com/achilles-sec/achilles/rules"
 )
 
@@ -29,23 +25,7 @@ func BenchmarkScanDefaultKeywords(b *testing.B) {
 			}
 		}
 	}
-	var files [][]byte
-	total := 0
-	filepath.WalkDir(filepath.Join(runtime.GOROOT(), "src"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || total >= 32<<20 {
-			return fs.SkipDir
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil || len(data) > 1<<20 || bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0 {
-			return nil
-		}
-		files = append(files, data)
-		total += len(data)
-		return nil
-	})
+	files, total := gotree.TextFiles(32 << 20)
 	if total == 0 {
 		b.Skip("no Go tree")
 	}
