@@ -25,6 +25,8 @@ type gitCLI struct {
 	opts    Options
 	c       *counters
 	ncommit atomic.Int64
+	// ahead holds the provenance commands prefetch started (gitprov.go).
+	ahead *ahead
 }
 
 func newGitCLI(dir string, opts Options, c *counters) *gitCLI {
@@ -329,10 +331,14 @@ func endOfObject(r *bufio.Reader) error {
 	return nil
 }
 
-// introductions walks `git log --all --raw`: each raw line names the blob a
+// introductions walks `git log --all --raw` (the run prefetch started, or
+// one started now): each raw line names the blob a
 // commit wrote at a path. Merge commits show (with -c) only what differs
 // from every parent, which is what the merge itself introduced.
 func (g *gitCLI) introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error) {
+	if g.ahead != nil {
+		return g.logIntroductions(ctx, g.ahead.log, want)
+	}
 	cmd, err := startGit(ctx, g.dir, nil, "log", "--all", "--topo-order", "--root", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--raw", "--no-renames", "--no-abbrev", "-c",
 		"--format="+rawLogFormat)
 	if err != nil {
