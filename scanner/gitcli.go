@@ -339,6 +339,11 @@ func (g *gitCLI) introductions(ctx context.Context, want map[string]bool) (map[s
 	if g.ahead != nil {
 		return g.logIntroductions(ctx, g.ahead.log, want)
 	}
+	return g.runIntroductions(ctx, want)
+}
+
+// runIntroductions is introductions by running git log now.
+func (g *gitCLI) runIntroductions(ctx context.Context, want map[string]bool) (map[string][]intro, error) {
 	cmd, err := startGit(ctx, g.dir, nil, "log", "--all", "--topo-order", "--root", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--raw", "--no-renames", "--no-abbrev", "-c",
 		"--format="+rawLogFormat)
 	if err != nil {

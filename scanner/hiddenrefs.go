@@ -119,7 +119,7 @@ func markHidden(intros map[string][]intro, hidden map[string]string) {
 // started, else by running git now.
 func (g *gitCLI) hiddenOnly(ctx context.Context) (map[string]string, error) {
 	if g.ahead != nil {
-		return hiddenFrom(ctx, g.ahead.hidden)
+		return g.hiddenFrom(ctx, g.ahead.hidden)
 	}
 	return g.listHidden(ctx)
 }
