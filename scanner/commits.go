@@ -216,15 +216,9 @@ func parseRawLog(r io.Reader, fn func(hash string, in intro)) (int64, error) {
 			switch {
 			case line[0] == 1:
 				cur = nil // what follows a header it cannot read is not this commit's
-				f := strings.SplitN(line[1:], "\x00", 6)
-				if len(f) == 6 && isHash(f[0]) {
+				if isLogHeader(line[1:]) {
 					n++
-					ts, _ := strconv.ParseInt(f[3], 10, 64)
-					cts, _ := strconv.ParseInt(f[4], 10, 64)
-					// git log --topo-order lists children before parents:
-					// a later line is further back along history.
-					cur = &commitInfo{hash: f[0], author: f[1], email: f[2], when: time.Unix(ts, 0).UTC(), summary: f[5],
-						committed: time.Unix(cts, 0).UTC(), rank: -n}
+					cur = logHeader(line[1:], n)
 				}
 			case line[0] == ':' && cur != nil:
 				if hash, path, parents, ok := rawLine(line); ok {
@@ -239,6 +233,24 @@ func parseRawLog(r io.Reader, fn func(hash string, in intro)) (int64, error) {
 			return n, fmt.Errorf("reading git log: %w", err)
 		}
 	}
+}
+
+// isLogHeader reports whether s (a header line without its \x01) is one
+// parseRawLog reads: six fields, the first a commit name.
+func isLogHeader(s string) bool {
+	f := strings.SplitN(s, "\x00", 6)
+	return len(f) == 6 && isHash(f[0])
+}
+
+// logHeader reads a header isLogHeader accepts, the n-th of the log.
+func logHeader(s string, n int64) *commitInfo {
+	f := strings.SplitN(s, "\x00", 6)
+	ts, _ := strconv.ParseInt(f[3], 10, 64)
+	cts, _ := strconv.ParseInt(f[4], 10, 64)
+	// git log --topo-order lists children before parents: a later line is
+	// further back along history.
+	return &commitInfo{hash: f[0], author: f[1], email: f[2], when: time.Unix(ts, 0).UTC(), summary: f[5],
+		committed: time.Unix(cts, 0).UTC(), rank: -n}
 }
 
 // rawLine reads the new blob, the path and the parents' blobs of a raw

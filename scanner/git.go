@@ -101,6 +101,11 @@ type history interface {
 	introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error)
 	// commits is the number of commits walked, once known.
 	commits() int64
+	// prefetch starts, beside blobs, what introductions and hiddenOnly
+	// will need; stop ends and reaps it (once the scan no longer needs it,
+	// on every return).
+	prefetch(ctx context.Context)
+	stop()
 	// hiddenOnly names, for each commit that only pull or merge request
 	// refs reach, one of those refs (hiddenrefs.go); nil when there are
 	// none. Called after blobs.
@@ -155,6 +160,8 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 		return nil, fmt.Errorf("unknown git backend %q (want auto, git or go-git)", gopts.Backend)
 	}
 
+	h.prefetch(ctx)
+	defer h.stop()
 	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: opts.Engine.Overlap()}
 	scanErr := hs.scanBlobs(ctx, h)
 	if scanErr != nil && ctx.Err() == nil {
@@ -183,6 +190,9 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 			markHidden(intros, hidden)
 		}
 	}
+	// Nothing more is asked of the provenance commands: a log still
+	// running for a scan without matches is stopped here.
+	h.stop()
 	// Interrupted: what was found so far is still returned, with whatever
 	// provenance is known, and marked incomplete.
 	res := &Result{Findings: hs.assemble(intros, headBlobs(repo, opts, &c)), Incomplete: ctx.Err() != nil}

@@ -25,6 +25,8 @@ type gitCLI struct {
 	opts    Options
 	c       *counters
 	ncommit atomic.Int64
+	// ahead holds the provenance commands prefetch started (gitprov.go).
+	ahead *ahead
 }
 
 func newGitCLI(dir string, opts Options, c *counters) *gitCLI {
@@ -163,7 +165,37 @@ func (g *gitCLI) readReachable(out io.Reader, skip func(string) bool) (*reachabl
 }
 
 func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob) error, large func(blob, io.Reader) error) error {
+	// The pack reader opens the object store while git lists the blobs.
+	mode := os.Getenv(GitReaderEnv)
+	switch mode {
+	case "", "auto", "pack", "cat-file":
+	default:
+		return fmt.Errorf("%s=%q: want auto, pack or cat-file", GitReaderEnv, mode)
+	}
+	type opened struct {
+		s   *packStore
+		err error
+	}
+	store := make(chan opened, 1)
+	if mode != "cat-file" {
+		go func() {
+			obj, err := repoObjectDir(ctx, g.dir)
+			if err != nil {
+				store <- opened{err: err}
+				return
+			}
+			s, err := openPackStore(obj)
+			store <- opened{s, err}
+		}()
+	}
 	rs, err := g.list(ctx, skip)
+	var ps opened
+	if mode != "cat-file" {
+		ps = <-store
+		if ps.s != nil {
+			defer ps.s.close()
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -172,6 +204,23 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 	}
 	if t, ok := g.opts.Progress.(ProgressTotal); ok {
 		t.SetTotal(rs.total)
+	}
+	if mode != "cat-file" {
+		if ps.err == nil {
+			ps.err = ps.s.plan(rs)
+		}
+		if ps.err == nil {
+			maxSize := g.opts.MaxFileSize
+			if maxSize <= 0 {
+				maxSize = DefaultMaxFileSize
+			}
+			return ps.s.read(ctx, g.dir, rs, maxSize, func(err error) { g.opts.warn(g.c, err) }, fn, large)
+		}
+		// What the reader does not handle, git cat-file reads; forced,
+		// the scan says why it could not.
+		if mode == "pack" {
+			return fmt.Errorf("%s=pack: %w", GitReaderEnv, ps.err)
+		}
 	}
 	// batchCtx stops git once every listed blob has been read.
 	batchCtx, cancel := context.WithCancel(ctx)
@@ -282,10 +331,19 @@ func endOfObject(r *bufio.Reader) error {
 	return nil
 }
 
-// introductions walks `git log --all --raw`: each raw line names the blob a
+// introductions walks `git log --all --raw` (the run prefetch started, or
+// one started now): each raw line names the blob a
 // commit wrote at a path. Merge commits show (with -c) only what differs
 // from every parent, which is what the merge itself introduced.
 func (g *gitCLI) introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error) {
+	if g.ahead != nil {
+		return g.logIntroductions(ctx, g.ahead.log, want)
+	}
+	return g.runIntroductions(ctx, want)
+}
+
+// runIntroductions is introductions by running git log now.
+func (g *gitCLI) runIntroductions(ctx context.Context, want map[string]bool) (map[string][]intro, error) {
 	cmd, err := startGit(ctx, g.dir, nil, "log", "--all", "--topo-order", "--root", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--raw", "--no-renames", "--no-abbrev", "-c",
 		"--format="+rawLogFormat)
 	if err != nil {

@@ -32,6 +32,11 @@ func newGoGit(repo *git.Repository, opts Options, c *counters) *goGit {
 
 func (g *goGit) commits() int64 { return g.ncommit.Load() }
 
+// prefetch and stop do nothing: go-git's provenance walks the commits its
+// blobs pass collected, so it cannot start before them.
+func (g *goGit) prefetch(context.Context) {}
+func (g *goGit) stop()                    {}
+
 // walkCommits collects every commit reachable from any ref, once.
 func (g *goGit) walkCommits(ctx context.Context) error {
 	refs, err := g.repo.References()

@@ -115,9 +115,18 @@ func markHidden(intros map[string][]intro, hidden map[string]string) {
 }
 
 // hiddenOnly lists, with the git binary, the commits that only hidden refs
-// reach, each named by one of them (nameHidden). A repository without
-// hidden refs costs one for-each-ref.
+// reach, each named by one of them (nameHidden): from the run prefetch
+// started, else by running git now.
 func (g *gitCLI) hiddenOnly(ctx context.Context) (map[string]string, error) {
+	if g.ahead != nil {
+		return g.hiddenFrom(ctx, g.ahead.hidden)
+	}
+	return g.listHidden(ctx)
+}
+
+// listHidden is hiddenOnly's git commands. A repository without hidden
+// refs costs one for-each-ref.
+func (g *gitCLI) listHidden(ctx context.Context) (map[string]string, error) {
 	args := []string{"for-each-ref", "--format=%(objectname)%09%(*objectname)%09%(refname)"}
 	for _, p := range hiddenRefPrefixes {
 		args = append(args, strings.TrimSuffix(p, "/"))
