@@ -66,7 +66,12 @@ type compiled struct {
 	// Compiling lazily keeps start-up short for a staged scan that meets
 	// a handful of rules.
 	prefilters []lazyProg
-	pool       sync.Pool
+	// free holds the scratches not in use. Not a sync.Pool: that empties
+	// at every collection, and a scratch holds what is costly to grow
+	// again (window buffers, per-rule DFA state caches); there are never
+	// more scratches than scans running at once.
+	freeMu sync.Mutex
+	free   []*scratch
 	// keepShadowed keeps matches a more confident rule shadows; rule
 	// example checks judge each rule's own regex.
 	keepShadowed bool
@@ -150,7 +155,6 @@ func New(cfg *rules.Config) *Engine {
 		}
 	}
 	e.ac = ahocorasick.New(keywords)
-	e.pool.New = func() any { return &scratch{} }
 	return e
 }
 
@@ -191,11 +195,18 @@ type window struct {
 	lo, hi int
 }
 
+// lastWindow is a rule's latest window during a scan: its place in
+// scratch.windows (-1: none yet) and its extent.
+type lastWindow struct {
+	at     int32
+	lo, hi int
+}
+
 type scratch struct {
 	windows  []window
 	sorted   []window // windows by rule, then start
 	counts   []int32
-	last     []window
+	last     []lastWindow   // per regex rule
 	matchers []*dfa.Matcher // per regex rule, built on first use
 }
 
@@ -233,6 +244,34 @@ func (sc *scratch) sortWindows(nrules int) []window {
 	return sc.sorted
 }
 
+func (e *Engine) getScratch() *scratch {
+	e.freeMu.Lock()
+	defer e.freeMu.Unlock()
+	if n := len(e.free); n > 0 {
+		sc := e.free[n-1]
+		e.free = e.free[:n-1]
+		return sc
+	}
+	return &scratch{}
+}
+
+// maxKeptWindows bounds the window buffers a scratch keeps between scans
+// (1.5 MiB each): one hostile buffer's million windows are not held for
+// the rest of the run.
+const maxKeptWindows = 64 << 10
+
+func (e *Engine) putScratch(sc *scratch) {
+	if cap(sc.windows) > maxKeptWindows {
+		sc.windows = nil
+	}
+	if cap(sc.sorted) > maxKeptWindows {
+		sc.sorted = nil
+	}
+	e.freeMu.Lock()
+	e.free = append(e.free, sc)
+	e.freeMu.Unlock()
+}
+
 // prefilter returns the scratch's DFA matcher for regex rule ri, or nil.
 func (e *Engine) prefilter(sc *scratch, ri int32) *dfa.Matcher {
 	if sc.matchers == nil {
@@ -254,16 +293,20 @@ func (e *Engine) prefilter(sc *scratch, ri int32) *dfa.Matcher {
 // and content allowlists, sorted by offset then rule id. Allowlists that need
 // a path or a commit are left to the caller (rules.Config.Allowed).
 func (e *Engine) Scan(data []byte) []Match {
-	sc := e.pool.Get().(*scratch)
-	defer e.pool.Put(sc)
+	sc := e.getScratch()
+	defer e.putScratch(sc)
 	sc.windows = sc.windows[:0]
 
-	// last[ri] is rule ri's latest window; a window inside it adds nothing
-	// (hits arrive in order of their end, so windows mostly move forward).
+	// last[ri] is rule ri's latest window. Hits arrive in order of their
+	// end, so windows mostly move forward: one inside it adds nothing, and
+	// one starting inside it widens it in place (the windows of a rule are
+	// merged where they overlap anyway), so a run of hits (a line of
+	// "-----", a run of "aaaa" longer than a keyword of a's) costs one
+	// window, not one per hit.
 	if len(sc.last) < len(e.regexIdx) {
-		sc.last = make([]window, len(e.regexIdx))
+		sc.last = make([]lastWindow, len(e.regexIdx))
 		for i := range sc.last {
-			sc.last[i].rule = -1
+			sc.last[i].at = -1
 		}
 	}
 	last := sc.last
@@ -276,15 +319,19 @@ func (e *Engine) Scan(data []byte) []Match {
 				continue
 			}
 			lo, hi := e.windowFor(r, p, data, start, klen)
-			if p := last[ri]; p.rule >= 0 && p.lo <= lo && hi <= p.hi {
+			if l := &last[ri]; l.at >= 0 && l.lo <= lo && lo <= l.hi {
+				if hi > l.hi {
+					l.hi = hi
+					sc.windows[l.at].hi = hi
+				}
 				continue
 			}
-			last[ri] = window{ri, lo, hi}
-			sc.windows = append(sc.windows, last[ri])
+			last[ri] = lastWindow{int32(len(sc.windows)), lo, hi}
+			sc.windows = append(sc.windows, window{ri, lo, hi})
 		}
 	})
 	for _, w := range sc.windows {
-		last[w.rule].rule = -1
+		last[w.rule].at = -1
 	}
 	for _, ri := range e.always {
 		sc.windows = append(sc.windows, window{ri, 0, len(data)})
@@ -562,24 +609,44 @@ func hasRequired(w []byte, req []rules.RequiredText) bool {
 // hasRuns reports whether w holds each run of bytes a match must contain.
 func hasRuns(w []byte, runs []rules.ByteRun) bool {
 	for i := range runs {
-		r := &runs[i]
-		n := 0
-		found := false
-		for _, c := range w {
-			if !r.Class[c] {
-				n = 0
-				continue
-			}
-			if n++; n >= r.Min {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !hasRun(w, &runs[i].Class, runs[i].Min) {
 			return false
 		}
 	}
 	return true
+}
+
+// hasRun reports whether w holds min bytes of class in a row. Every such
+// run covers one offset in each min, so only the bytes at offsets min-1,
+// 2*min-1, ... are looked at first, and a run is measured only around one
+// of them that is in the class: a window of ordinary text costs about
+// len(w)/min lookups, not len(w).
+func hasRun(w []byte, class *[256]bool, min int) bool {
+	if min <= 1 { // as a run of one: any byte of the class
+		for _, c := range w {
+			if class[c] {
+				return true
+			}
+		}
+		return false
+	}
+	for i := min - 1; i < len(w); i += min {
+		if !class[w[i]] {
+			continue
+		}
+		lo := i
+		for lo > 0 && i-lo+1 < min && class[w[lo-1]] {
+			lo--
+		}
+		hi := i + 1
+		for hi < len(w) && hi-lo < min && class[w[hi]] {
+			hi++
+		}
+		if hi-lo >= min {
+			return true
+		}
+	}
+	return false
 }
 
 // containsFold reports whether w contains the ASCII literal lit, ignoring

@@ -85,13 +85,18 @@ func newProvider(p rawProvider) Provider {
 //	os.Setenv("LINODE_TOKEN", "…")  --linode-token …      ENV LINODE_TOKEN …
 //	?linode_key=…             X-Linode-Key: Bearer …      LinodeToken => "…"
 //	LINODE_TOKEN ?= …         $linodeKey .= "…";          linode_token ::= "…"
+//	linode token - '…'
 //	<linodeToken>…</linodeToken>, or with the value on the next line
 //
-// or in a block that names the provider within the three lines above the
-// key, as YAML, TOML sections, JSON objects and Terraform providers do:
+// or in a URL that names the provider before a path and holds the key in its
+// query (https://api.linode.com/v4/profile?token=…), or in a block that names the
+// provider within the three lines above the key, as YAML, TOML sections, JSON
+// objects, Terraform providers, XML, variable tables and logs do:
 //
 //	linode:                   [linode]             provider "linode" {
 //	  api_token: …            api_key = "…"          token = "…"
+//	<linode>                  linode variables     [INFO] calling linode
+//	  <apiToken>…</apiToken>  apiKey |…            [DEBUG] Using Key=…
 //
 // The name may run on for up to 32 name characters after the word
 // (LINODE_CLI_API_TOKEN), and then up to three more words after a space
@@ -99,16 +104,25 @@ func newProvider(p rawProvider) Provider {
 // must end where a token character cannot follow it, so a longer token of
 // the same alphabet is not cut to size.
 const (
-	contextBlock  = `[^\n]{0,40}\n(?:[^\n]{0,100}\n){0,3}?[ \t]*["']?[\w.\-]{0,24}(?i:key|token|secret|password|passwd|pwd|auth|credential)[\w.\-]{0,24}["']?[ \t]{0,4}(?:=>|:=|=|:)[ \t]{0,4}["'\x60]?`
+	contextBlock = `[^\n]{0,40}\n(?:[^\n]{0,100}\n){0,3}?[ \t]*` + contextLead + `(?:["']?` + contextKeyName + `["']?[ \t]{0,4}(?:=>|:=|=|:|\|)|<` + contextKeyName + `>)[ \t]{0,4}["'\x60]?`
+	// contextLead is what may come before the key's name on its line in a
+	// block: a comment marker, a log line's time stamp and level, and up to
+	// two words ("2026-11-30T08:12:01Z [DEBUG] Using Key=…", "// API KEY = …").
+	contextLead    = `(?:(?://|#|--|;)[ \t]*)?(?:[0-9][0-9:.,TZ/+\-]{5,29}[ \t]+){0,2}(?:\[[A-Za-z]{3,8}\][ \t]*)?(?:[A-Za-z]{2,12}[ \t]+){0,2}`
+	contextKeyName = `[\w.\-]{0,24}(?i:key|token|secret|password|passwd|pwd|auth|credential)[\w.\-]{0,24}`
+	// contextURL is a URL that names the provider before a path (in its
+	// host, or a path segment) and carries the key in its query
+	// (https://api.linode.com/v4/profile?token=…).
+	contextURL    = `[\w.\-]{0,40}(?::[0-9]{1,5})?/[^\s"'<>?#]{0,100}\?(?:[^\s"'<>#]{0,100}&)?[\w.\-]{0,16}(?i:key|token|secret|auth|access)[\w.\-]{0,16}=`
 	contextName   = `[\w.\-]{0,32}(?: [\w.\-]{1,20}){0,3}`
-	contextAssign = `["'\x60\]]?[ \t]{0,4}(?:=>|:{1,3}=|[?.+]=|==|=|:|,|\(|>[ \t]*\r?\n?[ \t]*|[ \t])[ \t]{0,4}(?:[@$]?["'\x60]|\(["'\x60]?|\[["'\x60]?)?[ \t]{0,2}`
+	contextAssign = `["'\x60\]]?[ \t]{0,4}(?:=>|:{1,3}=|[?.+]=|==|=|:|,|\(|>[ \t]*\r?\n?[ \t]*|-[ \t]|[ \t])[ \t]{0,4}(?:[@$]?["'\x60]|\(["'\x60]?|\[["'\x60]?)?[ \t]{0,2}`
 	contextScheme = `(?:(?i:bearer|token|basic|apikey|key)[ \t]+)?`
 	contextEnd    = `(?:[^A-Za-z0-9_\-+/]|$)`
 )
 
 // contextRegex builds the regex of a context rule; the key is group 1.
 func contextRegex(near []string, secret string) string {
-	return nearStart(near) + `(?:` + contextName + contextAssign + `|` + contextBlock + `)` + contextScheme + `(` + secret + `)` + contextEnd
+	return nearStart(near) + `(?:` + contextName + contextAssign + `|` + contextURL + `|` + contextBlock + `)` + contextScheme + `(` + secret + `)` + contextEnd
 }
 
 // nearStart matches one of the near words where a name can start: at the

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/achilles-sec/achilles/detectors"
@@ -157,8 +156,8 @@ func TestInlineAllowedCounted(t *testing.T) {
 	opts := Options{Engine: detectors.New(cfg)}
 	var c counters
 	opts.countInline(&c)
-	pool := sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-	fs, err := scanBlob(context.Background(), opts, &c, fileBlob(path), &pool)
+	buf := make([]byte, 0, 64<<10)
+	fs, err := scanBlob(context.Background(), opts, &c, fileBlob(path), &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +178,7 @@ func TestInlineAllowedCounted(t *testing.T) {
 	// Without countInline nothing is counted and scanning is the same.
 	var c2 counters
 	plain := Options{Engine: detectors.New(cfg)}
-	if fs2, err := scanBlob(context.Background(), plain, &c2, fileBlob(path), &pool); err != nil || len(fs2) != 1 {
+	if fs2, err := scanBlob(context.Background(), plain, &c2, fileBlob(path), &buf); err != nil || len(fs2) != 1 {
 		t.Fatalf("uncounted scan: %v, %d findings", err, len(fs2))
 	}
 	if n := c2.inline.Load(); n != 0 {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -105,9 +104,11 @@ func ScanBlobs(ctx context.Context, opts Options, what string, src BlobSource) (
 		}
 		return err
 	})
-	var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 	for i := 0; i < jobs; i++ {
 		p.Go(func(ctx context.Context) error {
+			// The worker's own read buffer: at least 64 KiB, grown for a
+			// larger file and kept up to 4 MiB.
+			buf := make([]byte, 0, 64<<10)
 			for batch := range blobs {
 				for i, b := range batch {
 					if ctx.Err() != nil {
@@ -118,7 +119,7 @@ func ScanBlobs(ctx context.Context, opts Options, what string, src BlobSource) (
 						}
 						return ctx.Err()
 					}
-					fs, err := scanBlob(ctx, opts, &c, b, &bufPool)
+					fs, err := scanBlob(ctx, opts, &c, b, &buf)
 					if b.Done != nil {
 						b.Done()
 					}
@@ -236,7 +237,10 @@ func unwrapPathErr(err error) error {
 // sizer is a reader that can tell its size (an *os.File).
 type sizer interface{ Stat() (fs.FileInfo, error) }
 
-func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *sync.Pool) ([]finding.Finding, error) {
+// fileSizer is a reader that tells its size directly (a folder's rawFile).
+type fileSizer interface{ Size() (int64, error) }
+
+func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bp *[]byte) ([]finding.Finding, error) {
 	cfg := opts.Engine.Config()
 	rel := b.Path
 	out := pathFindings(cfg, place{path: rel})
@@ -250,7 +254,11 @@ func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *s
 	}
 	defer f.Close()
 	size := b.Size
-	if s, ok := f.(sizer); ok && size < 0 {
+	if s, ok := f.(fileSizer); ok && size < 0 {
+		if size, err = s.Size(); err != nil {
+			return out, fmt.Errorf("%s: %w", rel, unwrapPathErr(err))
+		}
+	} else if s, ok := f.(sizer); ok && size < 0 {
 		st, err := s.Stat()
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", rel, unwrapPathErr(err))
@@ -286,8 +294,6 @@ func scanBlob(ctx context.Context, opts Options, c *counters, b Blob, bufPool *s
 		}
 		return joinFindings(out, fs), nil
 	}
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
 	buf := (*bp)[:0] // at least 64 KiB
 	// A large file is decided binary by its first 8000 bytes (git's test)
 	// before the rest is read: a folder's executables and object files

@@ -163,7 +163,37 @@ func (g *gitCLI) readReachable(out io.Reader, skip func(string) bool) (*reachabl
 }
 
 func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob) error, large func(blob, io.Reader) error) error {
+	// The pack reader opens the object store while git lists the blobs.
+	mode := os.Getenv(GitReaderEnv)
+	switch mode {
+	case "", "auto", "pack", "cat-file":
+	default:
+		return fmt.Errorf("%s=%q: want auto, pack or cat-file", GitReaderEnv, mode)
+	}
+	type opened struct {
+		s   *packStore
+		err error
+	}
+	store := make(chan opened, 1)
+	if mode != "cat-file" {
+		go func() {
+			obj, err := repoObjectDir(ctx, g.dir)
+			if err != nil {
+				store <- opened{err: err}
+				return
+			}
+			s, err := openPackStore(obj)
+			store <- opened{s, err}
+		}()
+	}
 	rs, err := g.list(ctx, skip)
+	var ps opened
+	if mode != "cat-file" {
+		ps = <-store
+		if ps.s != nil {
+			defer ps.s.close()
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -172,6 +202,23 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 	}
 	if t, ok := g.opts.Progress.(ProgressTotal); ok {
 		t.SetTotal(rs.total)
+	}
+	if mode != "cat-file" {
+		if ps.err == nil {
+			ps.err = ps.s.plan(rs)
+		}
+		if ps.err == nil {
+			maxSize := g.opts.MaxFileSize
+			if maxSize <= 0 {
+				maxSize = DefaultMaxFileSize
+			}
+			return ps.s.read(ctx, g.dir, rs, maxSize, func(err error) { g.opts.warn(g.c, err) }, fn, large)
+		}
+		// What the reader does not handle, git cat-file reads; forced,
+		// the scan says why it could not.
+		if mode == "pack" {
+			return fmt.Errorf("%s=pack: %w", GitReaderEnv, ps.err)
+		}
 	}
 	// batchCtx stops git once every listed blob has been read.
 	batchCtx, cancel := context.WithCancel(ctx)

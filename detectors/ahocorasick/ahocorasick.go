@@ -26,6 +26,7 @@ type Matcher struct {
 	anyOut   bool
 	hitPool  sync.Pool // *[4][]Hit, per-part hit buffers of scan4
 	patterns []string
+	maxLen   int // the longest keyword
 	sparse   sparse
 
 	denseOnce sync.Once
@@ -51,6 +52,7 @@ func New(keywords []string) *Matcher {
 	m := &Matcher{patterns: make([]string, len(keywords))}
 	for i, k := range keywords {
 		m.patterns[i] = lower(k)
+		m.maxLen = max(m.maxLen, len(k))
 	}
 	// Byte classes: one per distinct byte used by a keyword, plus class 0.
 	for _, k := range m.patterns {
@@ -144,15 +146,45 @@ func (m *Matcher) buildDense() {
 			}
 		}
 	}
+	// States renumbered in breadth-first order, so that the shallow states
+	// a scan spends nearly all its steps in lie together at the start of
+	// the table (a few hundred KiB of it, not rows scattered over
+	// megabytes), and premultiplied; the rows are moved in place, cycle by
+	// cycle of the permutation, so the table is never held twice.
+	order := make([]uint32, len(outs)) // old state -> new
+	for i, s := range queue {
+		order[s] = uint32(i + 1)
+	}
 	for i, n := range next {
-		v := n * uint32(nc)
+		v := order[n] * uint32(nc)
 		if outs[n] != nil {
 			v |= outFlag
 		}
 		next[i] = v
 	}
+	outputs := make([][]int32, len(outs))
+	for s, o := range outs {
+		outputs[order[s]] = o
+	}
+	moved := make([]bool, len(outs))
+	carry, swap := make([]uint32, nc), make([]uint32, nc)
+	for s := range order {
+		if moved[s] {
+			continue
+		}
+		copy(carry, next[s*nc:(s+1)*nc])
+		for cur := s; !moved[cur]; {
+			moved[cur] = true
+			d := int(order[cur])
+			row := next[d*nc : (d+1)*nc]
+			copy(swap, row)
+			copy(row, carry)
+			carry, swap = swap, carry
+			cur = d
+		}
+	}
 	m.delta = next
-	m.outputs = outs
+	m.outputs = outputs
 	m.nstride = uint32(nc)
 	m.dense.Store(true)
 }
@@ -222,16 +254,6 @@ func (m *Matcher) scanPart(data []byte, s uint32, from, to, limit int, fn func(i
 	return s
 }
 
-func (m *Matcher) maxLen() int {
-	n := 0
-	for _, p := range m.patterns {
-		if len(p) > n {
-			n = len(p)
-		}
-	}
-	return n
-}
-
 func (m *Matcher) scan4(data []byte, out *[4][]Hit) {
 	n := len(data)
 	q := n / 4
@@ -284,7 +306,7 @@ func (m *Matcher) scan4(data []byte, out *[4][]Hit) {
 	st = [4]uint32{s0, s1, s2, s3}
 	// Each part finishes alone: the rest of its own bytes (the last part is
 	// longer by n mod 4) and the overlap into the next part.
-	over := m.maxLen() - 1
+	over := m.maxLen - 1
 	for k := 0; k < 4; k++ {
 		to := ends[k] + over
 		if to > n {

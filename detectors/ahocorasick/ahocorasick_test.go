@@ -170,3 +170,27 @@ func TestSparseReportsAsDense(t *testing.T) {
 		sameAsNaive(t, m, keywords, data, fmt.Sprintf("round %d", round))
 	}
 }
+
+// Many keywords sharing prefixes: the dense DFA's states are renumbered
+// breadth-first in long permutation cycles, and it still reports what
+// brute force finds, on small and on large (four-part) inputs.
+func TestManyKeywordsMatchBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	alphabet := []byte("abcdeABCDE_-")
+	var keywords []string
+	for i := 0; i < 400; i++ {
+		k := make([]byte, 1+rng.Intn(7))
+		for j := range k {
+			k[j] = alphabet[rng.Intn(len(alphabet))]
+		}
+		keywords = append(keywords, string(k))
+	}
+	d := denseNow(keywords)
+	for _, n := range []int{0, 1, 100, 1 << 10, 5000} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		sameAsNaive(t, d, keywords, data, fmt.Sprintf("n=%d", n))
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
@@ -208,7 +209,11 @@ func Problems(err error) []error {
 // returned as it is.
 func Walk(ctx context.Context, name string, r io.ReaderAt, size int64, lim Limits, fn func(path string, content []byte) error) error {
 	w := &walker{ctx: ctx, lim: lim.withDefaults(), fn: fn, hits: map[[2]string]*LimitError{}}
+	if k, ok := keptPool.Get().(*kept); ok {
+		w.kept = *k
+	}
 	err := w.archive(name, r, size, 1)
+	w.keep()
 	if err != nil && !errors.Is(err, errStop) {
 		return err
 	}
@@ -234,8 +239,35 @@ type walker struct {
 	entries  int
 	problems []error
 	hits     map[[2]string]*LimitError
+	kept
+}
+
+// kept is what one walk leaves the next (through keptPool): a folder
+// holds hundreds of small archives, and each walk growing its entry
+// buffers and allocating a decompressor's window anew is most of what
+// it allocates.
+type kept struct {
 	// bufs[depth] is the buffer entries at that depth are read into.
 	bufs [][]byte
+	// flate is a deflate reader to Reset for the next zip entry.
+	flate io.ReadCloser
+	// gzip is a gzip reader to Reset for the next gzip stream.
+	gzip *gzip.Reader
+}
+
+var keptPool sync.Pool // *kept
+
+// maxKeptBuf is the largest entry buffer kept for the next walk.
+const maxKeptBuf = 8 << 20
+
+func (w *walker) keep() {
+	for i, b := range w.bufs {
+		if cap(b) > maxKeptBuf {
+			w.bufs[i] = nil
+		}
+	}
+	k := w.kept
+	keptPool.Put(&k)
 }
 
 // hit records a limit reached. Hits of one limit are counted into one
@@ -374,8 +406,14 @@ func (w *walker) zipEntry(name, entry string, f *zip.File, depth int) ([]byte, e
 	case zip.Store:
 		r = c
 	case zip.Deflate:
-		fr := flate.NewReader(c)
-		defer fr.Close()
+		fr := w.flate
+		if fr == nil {
+			fr = flate.NewReader(c)
+		} else {
+			_ = fr.(flate.Resetter).Reset(c, nil) // never fails without a dictionary
+		}
+		w.flate = nil // not shared with an archive nested in this entry
+		defer func() { w.flate = fr }()
 		r = fr
 	case 12: // bzip2
 		r = bzip2.NewReader(c)
@@ -462,8 +500,16 @@ func (w *walker) stream(name string, k Kind, src io.Reader, depth int) error {
 	var err error
 	switch k {
 	case Gzip:
-		var g *gzip.Reader
-		g, err = gzip.NewReader(c)
+		g := w.gzip
+		if g == nil {
+			g, err = gzip.NewReader(c)
+		} else {
+			err = g.Reset(c)
+		}
+		if g != nil {
+			w.gzip = nil // not shared with an archive nested in this stream
+			defer func() { w.gzip = g }()
+		}
 		dr = g
 	case Bzip2:
 		dr = bzip2.NewReader(c)

@@ -402,3 +402,56 @@ func TestWalkStopsOnCallbackError(t *testing.T) {
 }
 
 var _ = io.EOF
+
+// Walks one after another share their entry buffers and their deflate and
+// gzip readers (keptPool): each still reads exactly its own entries,
+// nested ones included (a zip of deflated zips, gzip inside tar.gz), a
+// damaged archive between them spoils nothing, and the buffers a walk
+// keeps stay within maxKeptBuf.
+func TestWalksReuseReaders(t *testing.T) {
+	inner := func(i int) []byte {
+		return []byte(fmt.Sprintf("entry %d: %s\n", i, strings.Repeat(fmt.Sprintf("line %d ", i), 2000)))
+	}
+	big := make([]byte, maxKeptBuf+1) // text that does not compress 100:1
+	rng := rand.New(rand.NewSource(5))
+	for i := range big {
+		big[i] = "0123456789abcdef\n"[rng.Intn(17)]
+	}
+	archives := []struct {
+		name string
+		data []byte
+		want map[string]string
+	}{
+		{"a.zip", zipOf(t, file{"one.txt", inner(1)}, file{"in.zip", zipOf(t, file{"two.txt", inner(2)})}, file{"three.txt", inner(3)}),
+			map[string]string{"a.zip!one.txt": string(inner(1)), "a.zip!in.zip!two.txt": string(inner(2)), "a.zip!three.txt": string(inner(3))}},
+		{"b.tar.gz", gzipOf(t, tarOf(t, file{"dir/x.gz", gzipOf(t, inner(4))}, file{"dir/y.txt", inner(5)})),
+			map[string]string{"b.tar.gz!dir/x.gz!x": string(inner(4)), "b.tar.gz!dir/y.txt": string(inner(5))}},
+		{"broken.zip", zipOf(t, file{"z.txt", inner(6)})[:40], nil},
+		{"c.gz", gzipOf(t, inner(7)), map[string]string{"c.gz!c": string(inner(7))}},
+		{"big.zip", zipOf(t, file{"big.txt", big}), map[string]string{"big.zip!big.txt": string(big)}},
+		{"d.zip", zipOf(t, file{"small.txt", inner(8)}), map[string]string{"d.zip!small.txt": string(inner(8))}},
+	}
+	for round := 0; round < 3; round++ {
+		for _, a := range archives {
+			g := walk(t, a.name, a.data, Limits{})
+			if a.want == nil {
+				if len(g.problems) == 0 {
+					t.Errorf("round %d, %s: no problem reported", round, a.name)
+				}
+				continue
+			}
+			if len(g.problems) > 0 {
+				t.Errorf("round %d, %s: problems: %v", round, a.name, g.problems)
+			}
+			if !reflect.DeepEqual(g.entries, a.want) {
+				t.Errorf("round %d, %s: entries %q, want %q", round, a.name, keys(g.entries), keys(a.want))
+			}
+		}
+	}
+	// What a walk leaves behind is bounded.
+	w := &walker{kept: kept{bufs: [][]byte{make([]byte, 0, maxKeptBuf+1), make([]byte, 0, 1024)}}}
+	w.keep()
+	if cap(w.bufs[0]) != 0 || cap(w.bufs[1]) != 1024 {
+		t.Errorf("kept buffers of %d and %d bytes, want 0 and 1024", cap(w.bufs[0]), cap(w.bufs[1]))
+	}
+}

@@ -92,6 +92,7 @@ def bcrypt_like(): return "$2y$10$" + rs(53, string.ascii_letters + string.digit
 
 exec(open(os.path.join(ROOT, "gen_positive.py")).read())
 exec(open(os.path.join(ROOT, "gen_negative.py")).read())
+exec(open(os.path.join(ROOT, "gen_context.py")).read())
 
 for d in ("positive", "negative"):
     shutil.rmtree(os.path.join(ROOT, d), ignore_errors=True)

@@ -132,6 +132,16 @@ func run(ctx context.Context, args []string, io *IO) int {
 			}
 		}
 	}
+	// ACHILLES_MEMPROFILE=FILE writes, on exit, a profile of every
+	// allocation the run made (go tool pprof -sample_index=alloc_space).
+	if path := os.Getenv("ACHILLES_MEMPROFILE"); path != "" {
+		defer func() {
+			if f, err := os.Create(path); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	// ACHILLES_RUSAGE=1 prints achilles' own peak RSS on exit (children such
 	// as git cat-file, which maps pack files, are not counted), for benchmarks.
 	if os.Getenv("ACHILLES_RUSAGE") != "" {

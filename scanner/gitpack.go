@@ -1,0 +1,1387 @@
+package scanner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/klauspost/compress/zlib"
+)
+
+// The pack reader reads a repository's object store itself (pack files
+// through their v2 indexes, and loose objects) instead of copying every
+// object through a pipe from `git cat-file --batch-all-objects --batch`.
+// It inflates each needed object once and resolves deltas the way
+// `git index-pack` does: from each base down its tree of deltas, so a base
+// is inflated once for all of its children and held only while children
+// remain (within a budget; past it a base is rebuilt when needed again).
+// Trees of deltas are split between workers, one per CPU. Objects that no
+// listed blob depends on (commits, trees, blobs a path rule skips) are never
+// inflated. Anything the reader does not handle (see openPackStore) sends
+// the scan back to git cat-file before the first blob is handed on.
+
+// GitReaderEnv names the environment variable that chooses how history
+// objects are read: "pack" (the pure-Go pack reader; a scan fails when it
+// cannot be used, so tests and benchmarks know which path ran), "cat-file"
+// (git cat-file), or unset / "auto" (the pack reader when it can, else
+// git cat-file).
+const GitReaderEnv = "ACHILLES_GIT_READER"
+
+// Pack object types.
+const (
+	objCommit   = 1
+	objTree     = 2
+	objBlob     = 3
+	objTag      = 4
+	objOfsDelta = 6
+	objRefDelta = 7
+)
+
+const (
+	// maxMaterialize bounds one object the reader holds in memory (a delta
+	// base or result). Larger ones are reported and not scanned.
+	maxMaterialize = 1 << 30
+	// deflateRatio bounds how much deflate can expand (about 1032:1).
+	deflateRatio = 1032
+)
+
+var errNoMmap = errors.New("mmap is not available")
+
+// Mapped pages a scan touches count in achilles' resident memory until they
+// are dropped, and the memory budget is 256 MB on a history of a gigabyte
+// and more. Where pages can be dropped (Linux), every pack is mapped and the
+// pages are dropped each time packDropEvery bytes have been read; elsewhere
+// only packMapBudget bytes of packs are mapped and the rest is read with
+// ReadAt.
+var (
+	packMmap            = true
+	packMapBudget int64 = 64 << 20
+	packDropEvery int64 = 16 << 20
+	// packBaseBudget bounds the delta bases one worker keeps for children
+	// still to come.
+	packBaseBudget = 24 << 20
+)
+
+// packMaps tracks the mapped packs of a store and how much was read from
+// them since their pages were last dropped.
+type packMaps struct {
+	mu      sync.Mutex
+	mapped  int64
+	maps    [][]byte
+	touched atomic.Int64
+}
+
+// mapPack maps a pack when the policy allows.
+func (m *packMaps) mapPack(f *os.File, size int64) ([]byte, func() error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !packMmap || !canDropPages && m.mapped+size > packMapBudget {
+		return nil, nil
+	}
+	data, unmap, err := mapFile(f, size)
+	if err != nil {
+		return nil, nil
+	}
+	m.mapped += size
+	m.maps = append(m.maps, data)
+	return data, unmap
+}
+
+// touch counts bytes read from a mapping and drops every mapping's pages
+// once enough have been read.
+func (m *packMaps) touch(n int) {
+	if !canDropPages || m.touched.Add(int64(n)) < packDropEvery {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.touched.Load() < packDropEvery {
+		return
+	}
+	m.touched.Store(0)
+	for _, b := range m.maps {
+		dropPages(b)
+	}
+}
+
+// unsupportedStoreError says why the pack reader does not read a store.
+type unsupportedStoreError struct{ reason string }
+
+func (e *unsupportedStoreError) Error() string {
+	return "the pack reader does not read this repository: " + e.reason
+}
+
+func unsupported(format string, args ...any) error {
+	return &unsupportedStoreError{reason: fmt.Sprintf(format, args...)}
+}
+
+// packFile is one pack and its index.
+type packFile struct {
+	name  string
+	f     *os.File
+	data  []byte // the whole pack when mapped, else nil (read with ReadAt)
+	size  int64
+	unmap func() error
+	maps  *packMaps
+	idx   []byte
+	count int
+	first int32   // node id of the pack's first object in offset order
+	byPos []int32 // index position -> node id
+}
+
+// packNode is one object of the store. Nodes of a pack are in offset order.
+type packNode struct {
+	off     int64 // start of the entry (pack) or 0 (loose)
+	end     int64 // end of the compressed data
+	size    int64 // size from the header: the object's, or its delta's
+	pack    int32 // index in packStore.packs, or -1 for a loose object
+	pos     int32 // index position (pack) or index into packStore.loose
+	base    int32 // node of the delta base; noBase, or missingBase
+	pathIdx int32 // index into reachable.paths when wanted
+	hdr     uint8 // header length
+	typ     uint8
+	want    bool
+	need    bool
+}
+
+const (
+	noBase      = -1
+	missingBase = -2
+)
+
+type looseObject struct {
+	hash [20]byte
+	path string
+}
+
+// packStore is an opened object store.
+type packStore struct {
+	objDir string
+	packs  []*packFile
+	nodes  []packNode
+	loose  []looseObject
+	// kids lists, for each node, its needed delta children (CSR layout).
+	kidStart []int32
+	kids     []int32
+	roots    []int32
+	wanted   int
+	looseBy  map[[20]byte]int32
+	maps     *packMaps
+}
+
+func (s *packStore) close() {
+	for _, p := range s.packs {
+		if p.unmap != nil {
+			_ = p.unmap()
+		}
+		if p.f != nil {
+			_ = p.f.Close()
+		}
+	}
+}
+
+// hash returns the name of a node.
+func (s *packStore) hash(id int32) []byte {
+	n := &s.nodes[id]
+	if n.pack < 0 {
+		return s.loose[n.pos].hash[:]
+	}
+	p := s.packs[n.pack]
+	o := 8 + 1024 + int(n.pos)*20
+	return p.idx[o : o+20]
+}
+
+// repoObjectDir finds the object folder git would use for the repository
+// at dir, or says why the reader should not read it.
+func repoObjectDir(ctx context.Context, dir string) (string, error) {
+	for _, env := range []string{"GIT_DIR", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES"} {
+		if os.Getenv(env) != "" {
+			return "", unsupported("%s is set", env)
+		}
+	}
+	out, err := gitCommand(ctx, dir, "rev-parse", "--git-common-dir").Output()
+	if err != nil {
+		return "", unsupported("git rev-parse --git-common-dir: %v", err)
+	}
+	common := strings.TrimSuffix(string(out), "\n")
+	if common == "" || strings.ContainsAny(common, "\n\x00") {
+		return "", unsupported("unexpected git dir")
+	}
+	if !filepath.IsAbs(common) {
+		common = filepath.Join(dir, common)
+	}
+	if err := checkRepoConfig(filepath.Join(common, "config")); err != nil {
+		return "", err
+	}
+	obj := filepath.Join(common, "objects")
+	st, err := os.Lstat(obj)
+	if err != nil {
+		return "", unsupported("%v", err)
+	}
+	if !st.IsDir() {
+		return "", unsupported("objects is not a folder")
+	}
+	return obj, nil
+}
+
+// checkRepoConfig refuses a repository whose configuration changes what its
+// object store means: another object format (SHA-256), a partial clone
+// (promisor remotes), or any repository extension the reader does not know.
+func checkRepoConfig(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return unsupported("reading config: %v", err)
+	}
+	defer f.Close()
+	section := ""
+	br := bufio.NewReader(io.LimitReader(f, 4<<20))
+	for {
+		line, err := br.ReadString('\n')
+		if line == "" && err != nil {
+			return nil
+		}
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		if line[0] == '[' {
+			end := strings.IndexByte(line, ']')
+			if end < 0 {
+				return unsupported("config: unreadable section header")
+			}
+			head := line[1:end]
+			name, sub, _ := strings.Cut(head, " ")
+			section = strings.ToLower(strings.TrimSpace(name))
+			if sub != "" {
+				section += "." + strings.Trim(strings.TrimSpace(sub), `"`)
+			}
+			line = strings.TrimSpace(line[end+1:])
+			if line == "" {
+				continue
+			}
+		}
+		key, value, _ := strings.Cut(line, "=")
+		key = strings.ToLower(strings.TrimSpace(key))
+		value = strings.ToLower(strings.Trim(strings.TrimSpace(value), `"`))
+		sec, _, _ := strings.Cut(section, ".")
+		switch {
+		case section == "core" && key == "repositoryformatversion":
+			if value != "0" && value != "1" {
+				return unsupported("core.repositoryformatversion %q", value)
+			}
+		case sec == "extensions":
+			switch {
+			case key == "objectformat" && value == "sha1":
+			case key == "worktreeconfig", key == "noop", key == "preciousobjects":
+			default:
+				return unsupported("extensions.%s", key)
+			}
+		case sec == "remote" && key == "promisor" && value != "false" && value != "no" && value != "off" && value != "0":
+			return unsupported("a promisor remote (partial clone)")
+		case sec == "include" || sec == "includeif":
+			return unsupported("config includes other files")
+		}
+	}
+}
+
+// openPackStore opens the object store at objDir: every pack with a v2
+// index, every loose object. It refuses (unsupportedStoreError) what it does
+// not read as git would: alternates, .keep packs, other index versions,
+// symbolic links, unreadable files.
+func openPackStore(objDir string) (s *packStore, err error) {
+	st := &packStore{objDir: objDir, maps: &packMaps{}}
+	defer func() {
+		if err != nil {
+			st.close()
+			s = nil
+		}
+	}()
+	s = st
+	if _, err := os.Lstat(filepath.Join(objDir, "info", "alternates")); err == nil {
+		return nil, unsupported("alternates")
+	}
+	packDir := filepath.Join(objDir, "pack")
+	if st, err := os.Lstat(packDir); err == nil && !st.IsDir() {
+		return nil, unsupported("objects/pack is not a folder")
+	}
+	entries, err := os.ReadDir(packDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, unsupported("%v", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasSuffix(name, ".keep") {
+			return nil, unsupported(".keep pack")
+		}
+		if !strings.HasSuffix(name, ".idx") {
+			continue
+		}
+		base := strings.TrimSuffix(name, ".idx")
+		p, err := openPack(filepath.Join(packDir, base), s.maps)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // an index without its pack: git ignores it too
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.packs = append(s.packs, p)
+	}
+	total := 0
+	for _, p := range s.packs {
+		total += p.count
+	}
+	s.nodes = make([]packNode, 0, total)
+	for i, p := range s.packs {
+		if err := s.addPackNodes(int32(i), p); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.addLoose(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openRegular opens a file of the store, refusing a symbolic link or
+// anything but a regular file.
+func openRegular(path string) (*os.File, int64, error) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, 0, unsupported("%s is not a regular file", filepath.Base(path))
+	}
+	f, err := openStoreFile(path)
+	if err != nil {
+		return nil, 0, unsupported("%v", err)
+	}
+	st, err = f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, unsupported("%s is not a regular file", filepath.Base(path))
+	}
+	return f, st.Size(), nil
+}
+
+func openPack(base string, maps *packMaps) (*packFile, error) {
+	if _, err := os.Lstat(base + ".pack"); err != nil {
+		return nil, err
+	}
+	fi, isize, err := openRegular(base + ".idx")
+	if err != nil {
+		return nil, err
+	}
+	if isize > 1<<31 {
+		fi.Close()
+		return nil, unsupported("index too large")
+	}
+	idx := make([]byte, isize)
+	_, err = io.ReadFull(fi, idx)
+	fi.Close()
+	if err != nil {
+		return nil, unsupported("reading index: %v", err)
+	}
+	count, err := checkIdx(idx)
+	if err != nil {
+		return nil, err
+	}
+	f, size, err := openRegular(base + ".pack")
+	if err != nil {
+		return nil, err
+	}
+	p := &packFile{name: filepath.Base(base), f: f, size: size, idx: idx, count: count}
+	p.maps = maps
+	p.data, p.unmap = maps.mapPack(f, size)
+	var head [12]byte
+	var tail [20]byte
+	if size < 32 || p.readAt(head[:], 0) != nil || p.readAt(tail[:], size-20) != nil {
+		p.close()
+		return nil, unsupported("%s: truncated pack", p.name)
+	}
+	if string(head[:4]) != "PACK" {
+		p.close()
+		return nil, unsupported("%s: not a pack", p.name)
+	}
+	if v := binary.BigEndian.Uint32(head[4:]); v != 2 && v != 3 {
+		p.close()
+		return nil, unsupported("%s: pack version %d", p.name, v)
+	}
+	if n := binary.BigEndian.Uint32(head[8:]); int64(n) != int64(count) {
+		p.close()
+		return nil, unsupported("%s: pack and index disagree on the object count", p.name)
+	}
+	if !bytes.Equal(tail[:], idx[len(idx)-40:len(idx)-20]) {
+		p.close()
+		return nil, unsupported("%s: pack and index disagree on the pack checksum", p.name)
+	}
+	return p, nil
+}
+
+func (p *packFile) close() {
+	if p.unmap != nil {
+		_ = p.unmap()
+		p.unmap = nil
+	}
+	if p.f != nil {
+		_ = p.f.Close()
+		p.f = nil
+	}
+}
+
+func (p *packFile) readAt(b []byte, off int64) error {
+	if off < 0 || off+int64(len(b)) > p.size {
+		return io.ErrUnexpectedEOF
+	}
+	if p.data != nil {
+		copy(b, p.data[off:])
+		p.maps.touch(len(b))
+		return nil
+	}
+	_, err := p.f.ReadAt(b, off)
+	return err
+}
+
+// bytes returns the pack's bytes [off, end): a slice of the mapping, or
+// read into buf.
+func (p *packFile) bytes(off, end int64, buf []byte) ([]byte, error) {
+	if off < 0 || end < off || end > p.size {
+		return nil, io.ErrUnexpectedEOF
+	}
+	if p.data != nil {
+		p.maps.touch(int(end - off))
+		return p.data[off:end], nil
+	}
+	n := int(end - off)
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	_, err := p.f.ReadAt(buf, off)
+	return buf, err
+}
+
+// checkIdx validates a v2 pack index and returns its object count.
+func checkIdx(idx []byte) (int, error) {
+	const head = 8 + 1024
+	if len(idx) < head+40 || string(idx[:4]) != "\xfftOc" {
+		return 0, unsupported("not a v2 pack index")
+	}
+	if v := binary.BigEndian.Uint32(idx[4:]); v != 2 {
+		return 0, unsupported("pack index version %d", v)
+	}
+	prev := uint32(0)
+	for i := 0; i < 256; i++ {
+		f := binary.BigEndian.Uint32(idx[8+4*i:])
+		if f < prev {
+			return 0, unsupported("corrupt pack index")
+		}
+		prev = f
+	}
+	n := int64(prev)
+	rest := int64(len(idx)) - head - 40 - n*28
+	if rest < 0 || rest%8 != 0 {
+		return 0, unsupported("corrupt pack index")
+	}
+	names := idx[head : head+n*20]
+	for i := int64(1); i < n; i++ {
+		if bytes.Compare(names[(i-1)*20:i*20], names[i*20:(i+1)*20]) >= 0 {
+			return 0, unsupported("corrupt pack index: names out of order")
+		}
+	}
+	for i := int64(0); i < n; i++ {
+		fan := names[i*20]
+		lo := uint32(0)
+		if fan > 0 {
+			lo = binary.BigEndian.Uint32(idx[8+4*(int(fan)-1):])
+		}
+		hi := binary.BigEndian.Uint32(idx[8+4*int(fan):])
+		if uint32(i) < lo || uint32(i) >= hi {
+			return 0, unsupported("corrupt pack index: fan-out")
+		}
+	}
+	return int(n), nil
+}
+
+// idxOffset returns the pack offset of index position i.
+func idxOffset(idx []byte, count, i int) (int64, bool) {
+	base := 8 + 1024 + count*24
+	o := binary.BigEndian.Uint32(idx[base+4*i:])
+	if o&0x80000000 == 0 {
+		return int64(o), true
+	}
+	big := base + count*4 + int(o&0x7fffffff)*8
+	if big+8 > len(idx)-40 {
+		return 0, false
+	}
+	v := binary.BigEndian.Uint64(idx[big:])
+	if v > 1<<62 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// findInPack returns the index position of hash in a pack, or -1.
+func findInPack(p *packFile, hash []byte) int {
+	fan := int(hash[0])
+	lo := 0
+	if fan > 0 {
+		lo = int(binary.BigEndian.Uint32(p.idx[8+4*(fan-1):]))
+	}
+	hi := int(binary.BigEndian.Uint32(p.idx[8+4*fan:]))
+	names := p.idx[8+1024:]
+	i := lo + sort.Search(hi-lo, func(k int) bool {
+		return bytes.Compare(names[(lo+k)*20:(lo+k)*20+20], hash) >= 0
+	})
+	if i < hi && bytes.Equal(names[i*20:i*20+20], hash) {
+		return i
+	}
+	return -1
+}
+
+// parseEntryHeader reads a pack entry's type and size.
+func parseEntryHeader(b []byte) (typ uint8, size int64, n int, err error) {
+	if len(b) == 0 {
+		return 0, 0, 0, errors.New("truncated entry header")
+	}
+	c := b[0]
+	typ = (c >> 4) & 7
+	size = int64(c & 15)
+	shift := uint(4)
+	n = 1
+	for c&0x80 != 0 {
+		if n >= len(b) || shift > 56 {
+			return 0, 0, 0, errors.New("bad entry header")
+		}
+		c = b[n]
+		n++
+		size |= int64(c&0x7f) << shift
+		shift += 7
+	}
+	if size < 0 {
+		return 0, 0, 0, errors.New("bad entry size")
+	}
+	switch typ {
+	case objCommit, objTree, objBlob, objTag, objOfsDelta, objRefDelta:
+	default:
+		return 0, 0, 0, fmt.Errorf("unknown object type %d", typ)
+	}
+	return typ, size, n, nil
+}
+
+// parseOfsDistance reads an OFS_DELTA's distance back to its base.
+func parseOfsDistance(b []byte) (int64, int, error) {
+	if len(b) == 0 {
+		return 0, 0, errors.New("truncated delta offset")
+	}
+	c := b[0]
+	d := int64(c & 0x7f)
+	n := 1
+	for c&0x80 != 0 {
+		if n >= len(b) || d > 1<<55 {
+			return 0, 0, errors.New("bad delta offset")
+		}
+		c = b[n]
+		n++
+		d = (d+1)<<7 | int64(c&0x7f)
+	}
+	return d, n, nil
+}
+
+// addPackNodes adds a pack's objects in offset order. Their headers are
+// read later, and only for the objects a listed blob needs (parseNode).
+func (s *packStore) addPackNodes(pi int32, p *packFile) error {
+	if len(s.nodes)+p.count > 1<<31-1 {
+		return unsupported("too many objects")
+	}
+	type ent struct {
+		off int64
+		pos int32
+	}
+	ents := make([]ent, p.count)
+	for i := range ents {
+		off, ok := idxOffset(p.idx, p.count, i)
+		if !ok || off < 12 || off >= p.size-20 {
+			return unsupported("%s: corrupt index offset", p.name)
+		}
+		ents[i] = ent{off, int32(i)}
+	}
+	slices.SortFunc(ents, func(a, b ent) int {
+		switch {
+		case a.off < b.off:
+			return -1
+		case a.off > b.off:
+			return 1
+		}
+		return 0
+	})
+	p.first = int32(len(s.nodes))
+	p.byPos = make([]int32, p.count)
+	s.nodes = slices.Grow(s.nodes, p.count)
+	for i, e := range ents {
+		end := p.size - 20
+		if i+1 < len(ents) {
+			end = ents[i+1].off
+		}
+		if end <= e.off {
+			return unsupported("%s: two objects at one offset", p.name)
+		}
+		p.byPos[e.pos] = int32(len(s.nodes))
+		s.nodes = append(s.nodes, packNode{off: e.off, end: end, pack: pi, pos: e.pos, base: noBase})
+	}
+	return nil
+}
+
+// parseNode reads a pack object's header, once: its type, size and delta
+// base.
+func (s *packStore) parseNode(id int32) error {
+	node := &s.nodes[id]
+	if node.pack < 0 || node.hdr != 0 {
+		return nil
+	}
+	p := s.packs[node.pack]
+	var hdr [32]byte
+	h := hdr[:min(int64(len(hdr)), node.end-node.off)]
+	if err := p.readAt(h, node.off); err != nil {
+		return unsupported("%s: %v", p.name, err)
+	}
+	typ, size, n, err := parseEntryHeader(h)
+	if err != nil {
+		return unsupported("%s: object at %d: %v", p.name, node.off, err)
+	}
+	node.typ, node.size = typ, size
+	switch typ {
+	case objOfsDelta:
+		d, m, err := parseOfsDistance(h[n:])
+		if err != nil {
+			return unsupported("%s: object at %d: %v", p.name, node.off, err)
+		}
+		n += m
+		bo := node.off - d
+		if d <= 0 || bo < 12 {
+			return unsupported("%s: object at %d: bad delta base", p.name, node.off)
+		}
+		nodes := s.nodes[p.first:id]
+		j := sort.Search(len(nodes), func(k int) bool { return nodes[k].off >= bo })
+		if j >= len(nodes) || nodes[j].off != bo {
+			return unsupported("%s: object at %d: no object at its delta base", p.name, node.off)
+		}
+		node.base = p.first + int32(j)
+	case objRefDelta:
+		if len(h) < n+20 {
+			return unsupported("%s: object at %d: truncated", p.name, node.off)
+		}
+		node.base = s.lookup(h[n : n+20])
+		n += 20
+	}
+	if int64(n) >= node.end-node.off {
+		return unsupported("%s: object at %d: truncated", p.name, node.off)
+	}
+	node.hdr = uint8(n)
+	return nil
+}
+
+// addLoose adds every loose object (objects/xx/<38 hex digits>).
+func (s *packStore) addLoose() error {
+	dirs, err := os.ReadDir(s.objDir)
+	if err != nil {
+		return unsupported("%v", err)
+	}
+	for _, d := range dirs {
+		name := d.Name()
+		if len(name) != 2 || !isHex(name) {
+			continue
+		}
+		if d.Type()&os.ModeSymlink != 0 || !d.IsDir() {
+			return unsupported("objects/%s is not a folder", name)
+		}
+		files, err := os.ReadDir(filepath.Join(s.objDir, name))
+		if err != nil {
+			return unsupported("%v", err)
+		}
+		for _, f := range files {
+			rest := f.Name()
+			if len(rest) != 38 || !isHex(rest) {
+				continue // temporary files git ignores too
+			}
+			if !f.Type().IsRegular() {
+				return unsupported("objects/%s/%s is not a regular file", name, rest)
+			}
+			var lo looseObject
+			if _, err := hex.Decode(lo.hash[:], []byte(strings.ToLower(name+rest))); err != nil {
+				continue
+			}
+			lo.path = filepath.Join(s.objDir, name, rest)
+			if len(s.nodes) >= 1<<31-1 {
+				return unsupported("too many objects")
+			}
+			s.nodes = append(s.nodes, packNode{pack: -1, pos: int32(len(s.loose)), base: noBase})
+			s.loose = append(s.loose, lo)
+		}
+	}
+	return nil
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// lookup finds a node by name: in the packs, then among loose objects.
+func (s *packStore) lookup(hash []byte) int32 {
+	for _, p := range s.packs {
+		if i := findInPack(p, hash); i >= 0 {
+			return p.byPos[i]
+		}
+	}
+	if s.looseBy == nil {
+		s.looseBy = make(map[[20]byte]int32, len(s.loose))
+		for id := range s.nodes {
+			if s.nodes[id].pack < 0 {
+				s.looseBy[s.loose[s.nodes[id].pos].hash] = int32(id)
+			}
+		}
+	}
+	if id, ok := s.looseBy[[20]byte(hash)]; ok {
+		return id
+	}
+	return missingBase
+}
+
+// plan marks the nodes that hold the blobs of rs (one location per blob)
+// and every base they need, and lists the trees of deltas to walk. It
+// refuses a store that lacks a listed blob or whose delta chains do not end
+// in a blob: git might read those, the reader would not.
+func (s *packStore) plan(rs *reachable) error {
+	seen := make(map[[20]byte]bool, len(rs.blobs))
+	for id := range s.nodes {
+		h := [20]byte(s.hash(int32(id)))
+		idx, ok := rs.blobs[h]
+		if !ok || idx == consumed || seen[h] {
+			continue
+		}
+		if err := s.parseNode(int32(id)); err != nil {
+			return err
+		}
+		n := &s.nodes[id]
+		if n.pack >= 0 && n.typ != objBlob && n.typ != objOfsDelta && n.typ != objRefDelta {
+			continue
+		}
+		seen[h] = true
+		n.want = true
+		n.pathIdx = idx
+		s.wanted++
+	}
+	if len(seen) < len(rs.blobs) {
+		return unsupported("%d listed blobs are not in its packs or loose objects", len(rs.blobs)-len(seen))
+	}
+	// state: 0 unknown, 1 on the current path, 2 ends in a blob root.
+	state := make([]uint8, len(s.nodes))
+	var path []int32
+	for id := range s.nodes {
+		if !s.nodes[id].want {
+			continue
+		}
+		path = path[:0]
+		n := int32(id)
+		for {
+			if state[n] == 2 {
+				break
+			}
+			if state[n] == 1 {
+				return unsupported("a cycle of deltas")
+			}
+			state[n] = 1
+			path = append(path, n)
+			if err := s.parseNode(n); err != nil {
+				return err
+			}
+			b := s.nodes[n].base
+			if b == missingBase {
+				return unsupported("the delta base of %x is missing", s.hash(n))
+			}
+			if b == noBase {
+				if t := s.nodes[n].typ; s.nodes[n].pack >= 0 && t != objBlob {
+					return unsupported("object %x: a blob's delta chain ends in type %d", s.hash(int32(id)), t)
+				}
+				break
+			}
+			n = b
+		}
+		for _, m := range path {
+			state[m] = 2
+			s.nodes[m].need = true
+		}
+	}
+	s.kidStart = make([]int32, len(s.nodes)+1)
+	for id := range s.nodes {
+		n := &s.nodes[id]
+		if n.need && n.base >= 0 {
+			s.kidStart[n.base+1]++
+		} else if n.need {
+			s.roots = append(s.roots, int32(id))
+		}
+	}
+	for i := 1; i < len(s.kidStart); i++ {
+		s.kidStart[i] += s.kidStart[i-1]
+	}
+	s.kids = make([]int32, s.kidStart[len(s.nodes)])
+	fill := slices.Clone(s.kidStart[:len(s.nodes)])
+	for id := range s.nodes {
+		n := &s.nodes[id]
+		if n.need && n.base >= 0 {
+			s.kids[fill[n.base]] = int32(id)
+			fill[n.base]++
+		}
+	}
+	return nil
+}
+
+// subtreeWanted counts the wanted nodes in the delta tree below id,
+// id included.
+func (s *packStore) subtreeWanted(id int32) int {
+	count := 0
+	stack := []int32{id}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if s.nodes[n].want {
+			count++
+		}
+		stack = append(stack, s.kids[s.kidStart[n]:s.kidStart[n+1]]...)
+	}
+	return count
+}
+
+// packOut is one blob a worker hands to the scan: whole, or as a stream
+// (r) that the worker waits on (done) before it goes on.
+type packOut struct {
+	b    blob
+	r    io.Reader
+	done chan struct{}
+}
+
+// packWorker walks trees of deltas.
+type packWorker struct {
+	s       *packStore
+	ctx     context.Context
+	rs      *reachable
+	maxSize int64
+	out     chan<- packOut
+	warn    func(error)
+	dir     string
+
+	zr     io.ReadCloser
+	br     bytes.Reader
+	raw    []byte
+	delta  []byte
+	stack  []packFrame
+	held   int
+	failed int // wanted blobs not handed on
+}
+
+type packFrame struct {
+	id       int32
+	data     []byte
+	next, to int32
+}
+
+// inflate inflates a node's compressed data into dst (grown to size).
+func (w *packWorker) inflate(n *packNode, size int64, dst []byte) ([]byte, error) {
+	p := w.s.packs[n.pack]
+	comp, err := p.bytes(n.off+int64(n.hdr), n.end, w.raw)
+	if err != nil {
+		return nil, err
+	}
+	if p.data == nil {
+		w.raw = comp[:0]
+	}
+	if size > int64(len(comp))*deflateRatio+64 || size > maxMaterialize {
+		return nil, fmt.Errorf("object size %d is impossible or too large for its %d compressed bytes", size, len(comp))
+	}
+	if err := w.reset(comp); err != nil {
+		return nil, err
+	}
+	if int64(cap(dst)) < size {
+		dst = make([]byte, size)
+	}
+	dst = dst[:size]
+	if _, err := io.ReadFull(w.zr, dst); err != nil {
+		return nil, fmt.Errorf("inflating: %w", err)
+	}
+	if err := w.checkEnd(); err != nil {
+		return nil, err
+	}
+	return dst, nil
+}
+
+func (w *packWorker) reset(comp []byte) error {
+	w.br.Reset(comp)
+	if w.zr == nil {
+		zr, err := zlib.NewReader(&w.br)
+		if err != nil {
+			return fmt.Errorf("inflating: %w", err)
+		}
+		w.zr = zr
+		return nil
+	}
+	if err := w.zr.(zlib.Resetter).Reset(&w.br, nil); err != nil {
+		return fmt.Errorf("inflating: %w", err)
+	}
+	return nil
+}
+
+// checkEnd makes sure the stream ends where the object does (and, reading
+// to its end, checks its checksum).
+func (w *packWorker) checkEnd() error {
+	var one [1]byte
+	n, err := w.zr.Read(one[:])
+	if n == 0 && err == nil {
+		n, err = w.zr.Read(one[:])
+	}
+	if n != 0 {
+		return errors.New("object longer than its header says")
+	}
+	if err != io.EOF {
+		return fmt.Errorf("inflating: %w", err)
+	}
+	return nil
+}
+
+// readLoose reads a loose object: "<type> <size>\0<content>", deflated.
+func (w *packWorker) readLoose(lo *looseObject) (typ string, data []byte, err error) {
+	f, size, err := openRegular(lo.path)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	if size > maxMaterialize {
+		return "", nil, errors.New("loose object too large")
+	}
+	comp := make([]byte, size)
+	if _, err := io.ReadFull(f, comp); err != nil {
+		return "", nil, err
+	}
+	if err := w.reset(comp); err != nil {
+		return "", nil, err
+	}
+	hr := bufio.NewReaderSize(w.zr, 64)
+	hdr, err := hr.ReadSlice(0)
+	if err != nil {
+		return "", nil, errors.New("bad loose object header")
+	}
+	t, sz, ok := strings.Cut(string(hdr[:len(hdr)-1]), " ")
+	osize, okSize := objectSize(sz)
+	if !ok || !okSize || osize > int64(len(comp))*deflateRatio+64 {
+		return "", nil, errors.New("bad loose object header")
+	}
+	data = make([]byte, osize)
+	if _, err := io.ReadFull(hr, data); err != nil {
+		return "", nil, fmt.Errorf("inflating: %w", err)
+	}
+	if hr.Buffered() > 0 {
+		return "", nil, errors.New("object longer than its header says")
+	}
+	if err := w.checkEnd(); err != nil {
+		return "", nil, err
+	}
+	return t, data, nil
+}
+
+// readRoot reads an object stored whole.
+func (w *packWorker) readRoot(id int32) ([]byte, error) {
+	n := &w.s.nodes[id]
+	if n.pack < 0 {
+		t, data, err := w.readLoose(&w.s.loose[n.pos])
+		if err != nil {
+			return nil, err
+		}
+		if t != "blob" {
+			return nil, fmt.Errorf("a %.10s where a blob was expected", t)
+		}
+		return data, nil
+	}
+	if n.typ != objBlob {
+		return nil, fmt.Errorf("object of type %d where a blob was expected", n.typ)
+	}
+	return w.inflate(n, n.size, nil)
+}
+
+// child builds a delta's object from its base.
+func (w *packWorker) child(id int32, base []byte) ([]byte, error) {
+	n := &w.s.nodes[id]
+	d, err := w.inflate(n, n.size, w.delta)
+	if err != nil {
+		return nil, err
+	}
+	w.delta = d[:0]
+	return applyDelta(base, d)
+}
+
+// deltaVarint reads a delta header size.
+func deltaVarint(b []byte) (uint64, int) {
+	var v uint64
+	for i := 0; i < len(b) && i < 10; i++ {
+		v |= uint64(b[i]&0x7f) << (7 * uint(i))
+		if b[i]&0x80 == 0 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
+}
+
+// applyDelta builds an object from its base and a git delta.
+func applyDelta(base, delta []byte) ([]byte, error) {
+	bsz, n := deltaVarint(delta)
+	if n == 0 || bsz != uint64(len(base)) {
+		return nil, errors.New("delta does not fit its base")
+	}
+	delta = delta[n:]
+	rsz, n := deltaVarint(delta)
+	if n == 0 {
+		return nil, errors.New("bad delta header")
+	}
+	delta = delta[n:]
+	// Every op emits at most 16 MiB from one to eight bytes of delta.
+	if rsz > maxMaterialize || rsz > uint64(len(delta))*(1<<24) {
+		return nil, errors.New("delta result too large")
+	}
+	out := make([]byte, rsz)
+	o := uint64(0)
+	for i := 0; i < len(delta); {
+		op := delta[i]
+		i++
+		switch {
+		case op&0x80 != 0:
+			var off, sz uint64
+			for bit := uint(0); bit < 7; bit++ {
+				if op&(1<<bit) == 0 {
+					continue
+				}
+				if i >= len(delta) {
+					return nil, errors.New("truncated delta")
+				}
+				if bit < 4 {
+					off |= uint64(delta[i]) << (8 * bit)
+				} else {
+					sz |= uint64(delta[i]) << (8 * (bit - 4))
+				}
+				i++
+			}
+			if sz == 0 {
+				sz = 0x10000
+			}
+			if off+sz > uint64(len(base)) || o+sz > rsz {
+				return nil, errors.New("delta copies out of range")
+			}
+			copy(out[o:], base[off:off+sz])
+			o += sz
+		case op != 0:
+			sz := uint64(op)
+			if uint64(i)+sz > uint64(len(delta)) || o+sz > rsz {
+				return nil, errors.New("delta inserts out of range")
+			}
+			copy(out[o:], delta[i:uint64(i)+sz])
+			i += int(sz)
+			o += sz
+		default:
+			return nil, errors.New("reserved delta op")
+		}
+	}
+	if o != rsz {
+		return nil, errors.New("delta result shorter than its header says")
+	}
+	return out, nil
+}
+
+func (w *packWorker) fail(id int32, err error) {
+	if w.ctx.Err() != nil {
+		return
+	}
+	lost := w.s.subtreeWanted(id)
+	w.failed += lost
+	if lost == 0 {
+		return
+	}
+	more := ""
+	if lost > 1 || !w.s.nodes[id].want {
+		more = fmt.Sprintf(" (%d blobs depend on it)", lost)
+	}
+	w.warn(fmt.Errorf("%s: object %x could not be read: %v; not scanned%s", w.dir, w.s.hash(id), err, more))
+}
+
+// emit hands a wanted blob on.
+func (w *packWorker) emit(id int32, data []byte) bool {
+	n := &w.s.nodes[id]
+	b := blob{hash: hex.EncodeToString(w.s.hash(id)), path: w.rs.paths[n.pathIdx], size: int64(len(data)), data: data}
+	select {
+	case w.out <- packOut{b: b}:
+		return true
+	case <-w.ctx.Done():
+		return false
+	}
+}
+
+// visit hands on a node's object if wanted and keeps it as a base while it
+// has children to build.
+func (w *packWorker) visit(id int32, data []byte) {
+	if w.s.nodes[id].want && !w.emit(id, data) {
+		return
+	}
+	from, to := w.s.kidStart[id], w.s.kidStart[id+1]
+	if from == to {
+		return
+	}
+	w.stack = append(w.stack, packFrame{id: id, data: data, next: from, to: to})
+	w.held += len(data)
+	// Over budget: drop the bases furthest from the top; they are rebuilt
+	// from their own bases if their remaining children need them.
+	for i := 0; w.held > packBaseBudget && i < len(w.stack)-1; i++ {
+		if d := w.stack[i].data; d != nil {
+			w.held -= len(d)
+			w.stack[i].data = nil
+		}
+	}
+}
+
+// rebuild rebuilds the object of a node whose base was dropped.
+func (w *packWorker) rebuild(id int32) ([]byte, error) {
+	var chain []int32
+	var data []byte
+	for n := id; ; {
+		for i := len(w.stack) - 1; i >= 0 && data == nil; i-- {
+			if w.stack[i].id == n && w.stack[i].data != nil {
+				data = w.stack[i].data
+			}
+		}
+		if data != nil {
+			break
+		}
+		chain = append(chain, n)
+		if w.s.nodes[n].base < 0 {
+			break
+		}
+		n = w.s.nodes[n].base
+		if len(chain) > len(w.s.nodes) {
+			return nil, errors.New("a cycle of deltas")
+		}
+	}
+	var err error
+	for i := len(chain) - 1; i >= 0; i-- {
+		if data == nil {
+			data, err = w.readRoot(chain[i])
+		} else {
+			data, err = w.child(chain[i], data)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
+}
+
+// streamRoot hands a large blob stored whole on as a stream, without
+// holding it in memory.
+func (w *packWorker) streamRoot(id int32) {
+	n := &w.s.nodes[id]
+	p := w.s.packs[n.pack]
+	var src io.Reader
+	if p.data != nil {
+		w.br.Reset(p.data[n.off+int64(n.hdr) : n.end])
+		src = &w.br
+	} else {
+		src = bufio.NewReaderSize(io.NewSectionReader(p.f, n.off+int64(n.hdr), n.end-n.off-int64(n.hdr)), 256<<10)
+	}
+	zr, err := zlib.NewReader(src)
+	if err != nil {
+		w.fail(id, err)
+		return
+	}
+	sr := &streamReader{r: io.LimitReader(zr, n.size), left: n.size}
+	b := blob{hash: hex.EncodeToString(w.s.hash(id)), path: w.rs.paths[n.pathIdx], size: n.size}
+	done := make(chan struct{})
+	select {
+	case w.out <- packOut{b: b, r: sr, done: done}:
+	case <-w.ctx.Done():
+		return
+	}
+	select {
+	case <-done:
+	case <-w.ctx.Done():
+		<-done
+		return
+	}
+	if sr.err != nil {
+		w.warn(fmt.Errorf("%s: object %x could not be read in full: %v; scanned in part", w.dir, w.s.hash(id), sr.err))
+	}
+}
+
+// streamReader ends a corrupt stream early, keeping the error for a
+// warning, so that the scan goes on.
+type streamReader struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (s *streamReader) Read(b []byte) (int, error) {
+	if s.err != nil {
+		return 0, io.EOF
+	}
+	n, err := s.r.Read(b)
+	s.left -= int64(n)
+	if err == io.EOF && s.left > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil && err != io.EOF {
+		s.err = err
+		return n, io.EOF
+	}
+	return n, err
+}
+
+// walk reads the tree of deltas below root.
+func (w *packWorker) walk(root int32) {
+	n := &w.s.nodes[root]
+	if n.want && n.pack >= 0 && n.typ == objBlob && n.size > w.maxSize && w.s.kidStart[root] == w.s.kidStart[root+1] {
+		w.streamRoot(root)
+		return
+	}
+	data, err := w.readRoot(root)
+	if err != nil {
+		w.fail(root, err)
+		return
+	}
+	w.stack, w.held = w.stack[:0], 0
+	w.visit(root, data)
+	for len(w.stack) > 0 {
+		if w.ctx.Err() != nil {
+			return
+		}
+		top := len(w.stack) - 1
+		f := &w.stack[top]
+		if f.next == f.to {
+			w.held -= len(f.data)
+			w.stack = w.stack[:top]
+			continue
+		}
+		kid := w.s.kids[f.next]
+		f.next++
+		base := f.data
+		if base == nil {
+			if base, err = w.rebuild(f.id); err != nil {
+				for _, k := range w.s.kids[f.next-1 : f.to] {
+					w.fail(k, err)
+				}
+				w.stack = w.stack[:top]
+				continue
+			}
+			f.data = base
+			w.held += len(base)
+		}
+		if f.next == f.to {
+			// The last child: the base is not needed after this one.
+			w.held -= len(f.data)
+			w.stack = w.stack[:top]
+		}
+		out, err := w.child(kid, base)
+		if err != nil {
+			w.fail(kid, err)
+			continue
+		}
+		w.visit(kid, out)
+	}
+}
+
+// readPacks hands every blob of rs on, reading the store with one worker
+// per CPU. handed says whether any blob was handed on.
+func (s *packStore) read(ctx context.Context, dir string, rs *reachable, maxSize int64, warn func(error), fn func(blob) error, large func(blob, io.Reader) error) error {
+	workers := runtime.NumCPU()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make(chan packOut, workers*2)
+	roots := make(chan int32, 64)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failed := 0
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &packWorker{s: s, ctx: ctx, rs: rs, maxSize: maxSize, out: out, warn: warn, dir: dir}
+			for r := range roots {
+				w.walk(r)
+			}
+			mu.Lock()
+			failed += w.failed
+			mu.Unlock()
+		}()
+	}
+	go func() {
+		defer close(roots)
+		for _, r := range s.roots {
+			select {
+			case roots <- r:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	var err error
+	handed := 0
+	for it := range out {
+		if err != nil {
+			if it.done != nil {
+				close(it.done)
+			}
+			continue
+		}
+		handed++
+		switch {
+		case it.r != nil:
+			err = large(it.b, it.r)
+			close(it.done)
+		case it.b.size > maxSize:
+			data := it.b.data
+			it.b.data = nil
+			err = large(it.b, bytes.NewReader(data))
+		default:
+			err = fn(it.b)
+		}
+		if err != nil {
+			cancel()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if e := ctx.Err(); e != nil {
+		return e
+	}
+	if left := s.wanted - handed - failed; left > 0 {
+		warn(fmt.Errorf("%s: %d listed blobs were not found in the object store", dir, left))
+	}
+	return nil
+}
