@@ -3,10 +3,13 @@ package ahocorasick
 // Tables is a Matcher's sparse automaton (the trie with failure links) as
 // plain values. A keyword set known ahead, the built-in catalogue's, is
 // generated into its package as a Tables literal, so that loading it
-// builds and allocates nothing: FromTables uses the slices as they are.
+// builds and allocates nothing: FromTables uses the slices in place, and a
+// scan reads only the pages of them it reaches.
 type Tables struct {
 	// Patterns are the keywords, lower-cased, in the order New was given.
 	Patterns []string
+	// MaxLen is the length of the longest keyword.
+	MaxLen int
 	// Classes maps a byte to its class; NClass counts the classes.
 	Classes [256]uint8
 	NClass  int
@@ -24,18 +27,19 @@ type Tables struct {
 func (m *Matcher) Tables() *Tables {
 	sp := &m.sparse
 	return &Tables{
-		Patterns: m.patterns, Classes: m.classes, NClass: m.nclass,
+		Patterns: m.patterns, MaxLen: m.maxLen, Classes: m.classes, NClass: m.nclass,
 		Root: sp.root, First: sp.first, Edges: sp.edges, Fail: sp.fail,
 		Own: sp.own, Dict: sp.dict, Same: sp.same,
 	}
 }
 
-// FromTables returns the matcher whose automaton t holds (as Tables gave
-// it for some keywords: it then matches as New of those keywords does). It
-// shares t's slices, which must not change afterwards.
+// FromTables returns the matcher whose automaton t holds, as Tables gave
+// it for some keywords: it then matches as New of those keywords does,
+// and builds its dense DFA from the same patterns when a scan calls for
+// it. It shares t's slices, which must not change afterwards.
 func FromTables(t *Tables) *Matcher {
 	m := &Matcher{
-		classes: t.Classes, nclass: t.NClass, patterns: t.Patterns,
+		classes: t.Classes, nclass: t.NClass, patterns: t.Patterns, maxLen: t.MaxLen,
 		sparse: sparse{root: t.Root, first: t.First, edges: t.Edges, fail: t.Fail, own: t.Own, dict: t.Dict, same: t.Same},
 	}
 	for _, k := range t.Patterns {
