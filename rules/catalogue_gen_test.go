@@ -104,6 +104,17 @@ func TestGeneratedCatalogue(t *testing.T) {
 // element of generatedRules wherever the catalogue points to it.
 func catalogueSource(t *testing.T, cfg *Config, spans []fileSpan, verifiers []VerifierFile) []byte {
 	t.Helper()
+	// The allowlists' patterns carry their guards (computed here, so that
+	// loading parses none of them).
+	lists := slices.Clone(cfg.Allowlists)
+	for _, r := range cfg.Rules {
+		lists = append(lists, r.Allowlists...)
+	}
+	for _, a := range lists {
+		for _, p := range slices.Concat(a.Regexes, a.Paths) {
+			p.guard = guardOf(p.src)
+		}
+	}
 	w := literalWriter{ruleIndex: map[*Rule]int{}}
 	for i, r := range cfg.Rules {
 		w.ruleIndex[r] = i
@@ -214,7 +225,8 @@ type literalWriter struct {
 }
 
 // generatedFields are the unexported fields the generated file holds.
-var generatedFields = map[string]bool{"checks": true, "secret": true, "pathSrc": true, "src": true}
+var generatedFields = map[string]bool{"checks": true, "secret": true, "pathSrc": true, "src": true,
+	"guard": true, "prefix": true, "suffix": true, "only": true}
 
 func (w *literalWriter) write(v reflect.Value) {
 	b := &w.b
@@ -313,13 +325,15 @@ func (w *literalWriter) writeNumbers(v reflect.Value) {
 }
 
 func typeName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Array:
-		return fmt.Sprintf("[%d]%s", t.Len(), typeName(t.Elem()))
-	case reflect.Slice:
-		return "[]" + typeName(t.Elem())
-	case reflect.Pointer:
-		return "*" + typeName(t.Elem())
+	if t.Name() == "" {
+		switch t.Kind() {
+		case reflect.Array:
+			return fmt.Sprintf("[%d]%s", t.Len(), typeName(t.Elem()))
+		case reflect.Slice:
+			return "[]" + typeName(t.Elem())
+		case reflect.Pointer:
+			return "*" + typeName(t.Elem())
+		}
 	}
 	if p := t.PkgPath(); p != "" && p != reflect.TypeOf(Rule{}).PkgPath() {
 		return path.Base(p) + "." + t.Name()
