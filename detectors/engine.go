@@ -97,65 +97,19 @@ func (e *Engine) Overlap() int {
 // key body has to be written unbounded). A match longer than this is cut.
 const maxUnboundedSpan = 64 << 10
 
-// New compiles an engine for the rule set. It allocates in a few flat
-// slices, sized by a first pass: with the built-in catalogue this is most
-// of what a small scan's start-up faults in.
+// New compiles an engine for the rule set: its keyword index
+// (rules.Config.Index, static data for the built-in catalogue) and a slot
+// per regex rule for the prefilter compiled on first use.
 func New(cfg *rules.Config) *Engine {
-	e := &Engine{compiled: &compiled{cfg: cfg}}
-	nregex, nkw := 0, 0
-	for _, r := range cfg.Rules {
-		if r.Pattern != "" {
-			nregex++
-			nkw += len(r.Keywords)
-		}
-	}
-	e.regexIdx = make([]*rules.Rule, 0, nregex)
-	e.prefilters = make([]lazyProg, nregex)
-	kwIndex := make(map[string]int32, nkw)
-	keywords := make([]string, 0, nkw)
-	// Keyword index of each (rule, keyword) pair in rule order, then the
-	// rules of each keyword in one backing array.
-	pairs := make([]int32, 0, nkw)
-	var count []int32
-	for _, r := range cfg.Rules {
-		if r.Pattern == "" {
-			continue
-		}
-		ri := int32(len(e.regexIdx))
-		e.regexIdx = append(e.regexIdx, r)
-		if len(r.Keywords) == 0 {
-			e.always = append(e.always, ri)
-			continue
-		}
-		for _, k := range r.Keywords {
-			ki, ok := kwIndex[k]
-			if !ok {
-				ki = int32(len(keywords))
-				kwIndex[k] = ki
-				keywords = append(keywords, k)
-				count = append(count, 0)
-			}
-			pairs = append(pairs, ki)
-			count[ki]++
-		}
-	}
-	backing := make([]int32, len(pairs))
-	e.kwRules = make([][]int32, len(keywords))
-	off := int32(0)
-	for ki, n := range count {
-		e.kwRules[ki] = backing[off : off : off+n]
-		off += n
-	}
-	pi := 0
-	for ri, r := range e.regexIdx {
-		for range r.Keywords {
-			ki := pairs[pi]
-			e.kwRules[ki] = append(e.kwRules[ki], int32(ri))
-			pi++
-		}
-	}
-	e.ac = ahocorasick.New(keywords)
-	return e
+	ix := cfg.Index()
+	return &Engine{compiled: &compiled{
+		cfg:        cfg,
+		ac:         ahocorasick.FromTables(ix.Keywords),
+		kwRules:    ix.KeywordRules,
+		always:     ix.Always,
+		regexIdx:   ix.Rules,
+		prefilters: make([]lazyProg, len(ix.Rules)),
+	}}
 }
 
 // lazyProg is a regex rule's prefilter DFA, compiled on first use.

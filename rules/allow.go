@@ -24,10 +24,21 @@ func (a *Allowlist) Allows(o Occurrence) bool {
 		set bool
 		hit func() bool
 	}
+	// Cheapest first: the result does not depend on the order, but a
+	// pattern not reached is never compiled.
 	checks := [...]check{
 		{len(a.Commits) > 0, func() bool {
 			for _, c := range a.Commits {
 				if c != "" && o.Commit != "" && strings.HasPrefix(o.Commit, c) {
+					return true
+				}
+			}
+			return false
+		}},
+		{len(a.StopWords) > 0, func() bool {
+			lower := strings.ToLower(o.Secret)
+			for _, w := range a.StopWords {
+				if strings.Contains(lower, w) {
 					return true
 				}
 			}
@@ -51,15 +62,6 @@ func (a *Allowlist) Allows(o Occurrence) bool {
 			}
 			for _, re := range a.Regexes {
 				if re.MatchString(target) {
-					return true
-				}
-			}
-			return false
-		}},
-		{len(a.StopWords) > 0, func() bool {
-			lower := strings.ToLower(o.Secret)
-			for _, w := range a.StopWords {
-				if strings.Contains(lower, w) {
 					return true
 				}
 			}
@@ -143,10 +145,13 @@ func (c *Config) ByID(id string) *Rule {
 // allowlists hold hundreds, and most scans never reach most of them. A
 // user's file compiles them while loading, so a bad one fails there.
 type Pattern struct {
-	src  string
-	once sync.Once
-	re   *regexp.Regexp
-	err  error
+	src string
+	// guard, set for the built-in rules' patterns (catalogue_gen.go),
+	// rules out texts the regex cannot match without compiling it.
+	guard guard
+	once  sync.Once
+	re    *regexp.Regexp
+	err   error
 }
 
 func newPattern(src string) *Pattern { return &Pattern{src: src} }
@@ -160,6 +165,9 @@ func (p *Pattern) compile() (*regexp.Regexp, error) {
 // (impossible for the built-in rules, which the tests compile) matches
 // nothing.
 func (p *Pattern) MatchString(s string) bool {
+	if !p.guard.allows(s) {
+		return false
+	}
 	re, err := p.compile()
 	return err == nil && re.MatchString(s)
 }

@@ -32,6 +32,15 @@ type Provider struct {
 
 // Provider returns the catalogue entry with the id, or nil.
 func (c *Config) Provider(id string) *Provider {
+	c.providerOnce.Do(func() {
+		if c.providerBy != nil {
+			return
+		}
+		c.providerBy = make(map[string]*Provider, len(c.Providers))
+		for _, p := range c.Providers {
+			c.providerBy[p.ID] = p
+		}
+	})
 	return c.providerBy[id]
 }
 
@@ -63,14 +72,6 @@ func newProvider(p rawProvider) Provider {
 		ID: p.ID, Name: p.Name, Category: p.Category, Docs: p.Docs, Revoke: p.Revoke,
 		Identity: p.Identity, Scopes: p.Scopes, Expiry: p.Expiry, Description: p.Description,
 	}
-}
-
-// generatedProviders reports whether ps are the providers of the i-th file
-// of the generated catalogue itself (the same data, not a copy under the
-// same name): TestBuiltinProviders checks those, so loading need not.
-func generatedProviders(i int, ps []rawProvider) bool {
-	return i < len(generatedDefaults) && len(ps) > 0 && len(ps) == len(generatedDefaults[i].raw.Providers) &&
-		&ps[0] == &generatedDefaults[i].raw.Providers[0]
 }
 
 // A context rule finds a key that has no prefix of its own by the name it is

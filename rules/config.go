@@ -79,6 +79,12 @@ type Config struct {
 	// repoSuppressed counts matches that only a repository allowlist
 	// suppressed; shared by every worker.
 	repoSuppressed *atomic.Int64
+	// builtin is set for the built-in catalogue as Default returns it (no
+	// file of a user's): its rules are the static generatedRules.
+	builtin bool
+	// providerOnce builds providerBy on first use for a config that did
+	// not build it while loading (Default's).
+	providerOnce sync.Once
 }
 
 // RepositorySuppressed is how many matches allowlists of repository
@@ -141,6 +147,12 @@ type Rule struct {
 	MaxNewlines int
 	// Multiline reports whether a match can span lines.
 	Multiline bool
+
+	// secret is a context rule's key shape and pathSrc the path regex's
+	// source, kept so that a built-in rule can be given back to the loader
+	// as its file had it (rawOfRule).
+	secret  string
+	pathSrc string
 
 	checks   *Checks
 	planOnce sync.Once

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -129,28 +130,156 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Default returns the embedded default rule set.
+// Default returns the embedded default rule set. catalogue_gen.go holds it
+// already built, as static data (generatedRules and the tables beside it):
+// loading it allocates one Config and compiles the few path regexes, so
+// that start-up does not rebuild two thousand rules. TestGeneratedCatalogue
+// keeps that data equal to what build makes of rules/default.
 func Default() (*Config, error) {
-	raws, err := defaultRaw()
-	if err != nil {
+	if err := generatedPaths(); err != nil {
 		return nil, err
 	}
-	return build(raws)
+	return &Config{
+		Rules:      generatedRuleList,
+		Allowlists: generatedAllowlists,
+		Sources:    generatedSources,
+		Providers:  generatedProviderList,
+		PathOnly:   generatedPathOnly,
+		builtin:    true,
+	}, nil
 }
+
+// generatedPaths compiles, once, the path regexes of the built-in rules
+// (a handful; a *regexp.Regexp cannot be static data).
+var generatedPaths = sync.OnceValue(func() error {
+	for i := range generatedRules {
+		r := &generatedRules[i]
+		if r.pathSrc == "" {
+			continue
+		}
+		re, err := regexp.Compile(r.pathSrc)
+		if err != nil {
+			return &Error{File: r.Source, RuleID: r.ID, Err: fmt.Errorf("path regex does not compile: %w", err)}
+		}
+		r.Path = re
+	}
+	return nil
+})
 
 type namedRaw struct {
 	file string
 	raw  rawConfig
+	// builtin marks a file of the built-in catalogue (defaultRaw), whose
+	// providers TestBuiltinProviders checks, so that loading need not.
+	builtin bool
 }
 
-// defaultRaw returns the built-in rule files. They are written as TOML
-// under rules/default; catalogue_gen.go holds them already decoded, with
-// context rules expanded and each regex's shape computed, so that loading
-// the catalogue costs no parsing (TestGeneratedCatalogue keeps it equal to
-// the TOML: `go test ./rules -run TestGeneratedCatalogue -update`). The
-// slices are shared: build copies what it changes.
+// defaultRaw returns the built-in rule files as the loader reads a file,
+// for a chain that extends them (`[extend] useDefault`, repository
+// configuration): context rules expanded, regex shapes and window checks
+// computed, keywords in ruleKeywords' form (Prepared), so that loading
+// them parses nothing. They are rebuilt, once, from the static catalogue
+// (generatedRules, split by file by generatedSpans); TestGeneratedCatalogue
+// checks that building them gives that catalogue back. The slices are
+// shared: build copies what it changes.
 func defaultRaw() ([]namedRaw, error) {
-	return generatedDefaults, nil
+	return generatedRaw(), nil
+}
+
+var generatedRaw = sync.OnceValue(func() []namedRaw {
+	return rawsOf(generatedSources, generatedSpans, generatedRuleList, generatedProviderList, generatedAllowlists)
+})
+
+// rawsOf splits a built catalogue back into its files (spans says what each
+// holds, in order) as the loader reads them.
+func rawsOf(files []string, spans []fileSpan, rules []*Rule, providers []*Provider, globals []*Allowlist) []namedRaw {
+	out := make([]namedRaw, len(files))
+	ri, pi, ai := 0, 0, 0
+	for i, file := range files {
+		sp := spans[i]
+		nr := namedRaw{file: file, builtin: true}
+		if sp.rules > 0 {
+			nr.raw.Rules = make([]rawRule, sp.rules)
+			for j := range nr.raw.Rules {
+				nr.raw.Rules[j] = rawOfRule(rules[ri+j])
+			}
+		}
+		if sp.providers > 0 {
+			nr.raw.Providers = make([]rawProvider, sp.providers)
+			for j := range nr.raw.Providers {
+				nr.raw.Providers[j] = rawOfProvider(providers[pi+j])
+			}
+		}
+		for j := 0; j < sp.allowlists; j++ {
+			nr.raw.Allowlists = append(nr.raw.Allowlists, rawOfAllowlist(globals[ai+j]))
+		}
+		ri, pi, ai = ri+sp.rules, pi+sp.providers, ai+sp.allowlists
+		out[i] = nr
+	}
+	return out
+}
+
+// fileSpan is how many rules, providers and global allowlists one file of
+// the built-in catalogue holds, in catalogue order.
+type fileSpan struct {
+	rules, providers, allowlists int
+}
+
+// rawOfRule is a built-in rule as its file, prepared, gives it to the
+// loader: building it again gives the same rule.
+func rawOfRule(r *Rule) rawRule {
+	raw := rawRule{
+		ID: r.ID, Description: r.Description, Regex: r.Pattern, SecretGroup: r.SecretGroup,
+		Entropy: r.Entropy, Keywords: r.Keywords, Path: r.pathSrc, Tags: r.Tags, SkipReport: r.SkipReport,
+		Confidence: r.Confidence.String(), Checksum: r.Checksum, Verifier: r.Verifier,
+		Examples: r.Examples, NegativeExamples: r.NegativeExamples, ExamplePath: r.ExamplePath,
+		Provider: r.Provider, Near: r.Near, Secret: r.secret,
+		Prepared: true, MaxLen: r.MaxLen, MaxNL: r.MaxNewlines, Checks: r.checks,
+	}
+	for _, q := range r.Required {
+		req := rawRequired{ID: q.ID}
+		if q.WithinLines >= 0 {
+			req.WithinLines = intPtr(q.WithinLines)
+		}
+		if q.WithinColumns >= 0 {
+			req.WithinColumns = intPtr(q.WithinColumns)
+		}
+		raw.Required = append(raw.Required, req)
+	}
+	for _, a := range r.Allowlists {
+		raw.Allowlists = append(raw.Allowlists, rawOfAllowlist(a))
+	}
+	return raw
+}
+
+func rawOfAllowlist(a *Allowlist) rawAllowlist {
+	raw := rawAllowlist{
+		Description: a.Description, Commits: a.Commits, StopWords: a.StopWords,
+		TargetRules: a.TargetRules, builtin: true,
+	}
+	if a.MatchAll {
+		raw.Condition = "AND"
+	}
+	switch a.RegexTarget {
+	case TargetMatch:
+		raw.RegexTarget = "match"
+	case TargetLine:
+		raw.RegexTarget = "line"
+	}
+	for _, p := range a.Regexes {
+		raw.Regexes = append(raw.Regexes, p.src)
+	}
+	for _, p := range a.Paths {
+		raw.Paths = append(raw.Paths, p.src)
+	}
+	return raw
+}
+
+func rawOfProvider(p *Provider) rawProvider {
+	return rawProvider{
+		ID: p.ID, Name: p.Name, Category: p.Category, Docs: p.Docs, Revoke: p.Revoke,
+		Identity: p.Identity, Scopes: p.Scopes, Expiry: p.Expiry, Description: p.Description,
+	}
 }
 
 // VerifierFile is one provider file's verifier declarations, the TOML of
@@ -297,7 +426,7 @@ func build(chain []namedRaw) (*Config, error) {
 	var globals []globalList
 	providers := make(map[string]*Provider, nprov)
 	provSlab := make([]Provider, 0, nprov)
-	for ci, nr := range chain {
+	for _, nr := range chain {
 		cfg.Sources = append(cfg.Sources, nr.file)
 		if nr.raw.Title != "" {
 			cfg.Title = nr.raw.Title
@@ -324,7 +453,7 @@ func build(chain []namedRaw) (*Config, error) {
 		for _, a := range nr.raw.Allowlists {
 			globals = append(globals, globalList{nr.file, a})
 		}
-		checked := generatedProviders(ci, nr.raw.Providers)
+		checked := nr.builtin
 		for _, p := range nr.raw.Providers {
 			if !checked {
 				if err := checkProvider(p); err != nil {
@@ -508,6 +637,8 @@ func compileRule(rule *Rule, r *rawRule, builtin bool) error {
 		ExamplePath:      r.ExamplePath,
 		Confidence:       ConfidenceMedium,
 		Provider:         r.Provider,
+		secret:           r.Secret,
+		pathSrc:          r.Path,
 	}
 	if (r.Secret != "" || len(r.Near) > 0) && !r.Prepared {
 		c := *r // expanding writes to the rule: not to the file's own

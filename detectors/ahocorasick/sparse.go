@@ -10,7 +10,7 @@ package ahocorasick
 type sparse struct {
 	root  []uint32 // the root's next state by class (0: stay at the root)
 	first []uint32 // per state: its first edge in edges, plus one (0: none)
-	edges []edge
+	edges []Edge
 	fail  []uint32
 	// own is the first keyword ending at each state (-1: none); further
 	// keywords equal to it follow in same.
@@ -21,10 +21,11 @@ type sparse struct {
 	same []int32 // per keyword: the next keyword equal to it (-1: none)
 }
 
-type edge struct {
-	class uint8
-	to    uint32
-	next  uint32 // the state's next edge, plus one (0: none)
+// Edge is one edge of the sparse trie (exported for Tables).
+type Edge struct {
+	Class uint8
+	To    uint32
+	Next  uint32 // the state's next edge, plus one (0: none)
 }
 
 func (sp *sparse) child(s uint32, c uint8) (uint32, bool) {
@@ -32,9 +33,9 @@ func (sp *sparse) child(s uint32, c uint8) (uint32, bool) {
 		n := sp.root[c]
 		return n, n != 0
 	}
-	for i := sp.first[s]; i != 0; i = sp.edges[i-1].next {
-		if e := &sp.edges[i-1]; e.class == c {
-			return e.to, true
+	for i := sp.first[s]; i != 0; i = sp.edges[i-1].Next {
+		if e := &sp.edges[i-1]; e.Class == c {
+			return e.To, true
 		}
 	}
 	return 0, false
@@ -63,7 +64,7 @@ func (m *Matcher) buildSparse() {
 	sp.first = make([]uint32, 1, size)
 	sp.own = make([]int32, 1, size)
 	sp.own[0] = -1
-	sp.edges = make([]edge, 0, size)
+	sp.edges = make([]Edge, 0, size)
 	sp.same = make([]int32, len(m.patterns))
 	for pi, k := range m.patterns {
 		sp.same[pi] = -1
@@ -83,7 +84,7 @@ func (m *Matcher) buildSparse() {
 				} else {
 					// Prepended: the order of a state's edges does not
 					// change what a step finds.
-					sp.edges = append(sp.edges, edge{c, n, sp.first[s]})
+					sp.edges = append(sp.edges, Edge{c, n, sp.first[s]})
 					sp.first[s] = uint32(len(sp.edges))
 				}
 			}
@@ -119,10 +120,10 @@ func (m *Matcher) buildSparse() {
 		} else {
 			sp.dict[s] = sp.dict[f]
 		}
-		for i := sp.first[s]; i != 0; i = sp.edges[i-1].next {
+		for i := sp.first[s]; i != 0; i = sp.edges[i-1].Next {
 			e := sp.edges[i-1]
-			sp.fail[e.to] = sp.step(sp.fail[s], e.class)
-			queue = append(queue, e.to)
+			sp.fail[e.To] = sp.step(sp.fail[s], e.Class)
+			queue = append(queue, e.To)
 		}
 	}
 }
