@@ -1524,3 +1524,9 @@ pos("saas", "truenas_login.json", f"""{{
   "params": ["{R.randint(1, 99)}-{rs(64, AL)}"]
 }}
 """)
+pos("saas", "particle_led.sh", f"""#!/bin/sh
+# toggle the lab LED
+curl https://api.particle.io/v1/devices/{hx(24)}/led \\
+  -d arg=on \\
+  -d access_token={hx(40)}
+""")
