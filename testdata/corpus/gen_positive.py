@@ -1499,3 +1499,34 @@ Endpoint = vpn.acme-widgets.com:51820
 """)
 pos("aws", "lambda_env.json", f"""{{"Variables": {{"ACCESS_KEY": "{aws_id()}", "SECRET_KEY": "{aws_secret()}"}}}}
 """)
+pos("saas", "mapbox_short_user.sh", f"""# tiles upload for the ops account
+export MAPBOX_ACCESS_TOKEN=sk.eyJ1IjoicW0iLCJhIjoi{rs(20, AL)}.{rs(22, AL + '-_')}
+""")
+pos("saas", "mongodb_atlas_sa.json", f"""{{
+  "clientId": "mdb_sa_id_{hx(24)}",
+  "clientSecret": "mdb_sa_sk_{rs(40, AL + '-_')}",
+  "orgId": "{hx(24)}"
+}}
+""")
+pos("saas", "mongodb_atlas_sa.env", f"""MONGODB_ATLAS_CLIENT_ID=mdb_sa_id_{hx(24)}
+MONGODB_ATLAS_CLIENT_SECRET=mdb_sa_sk_{rs(40, AL + '-_')}
+""")
+pos("saas", "truenas_login.py", f"""from truenas_api_client import Client
+
+with Client("wss://nas.lan/api/current") as c:
+    c.call("auth.login_with_api_key", "{R.randint(1, 99)}-{rs(64, AL)}")
+    print(c.call("system.info"))
+""")
+pos("saas", "truenas_login.json", f"""{{
+  "id": "{uuid.UUID(int=R.getrandbits(128))}",
+  "msg": "method",
+  "method": "auth.login_with_api_key",
+  "params": ["{R.randint(1, 99)}-{rs(64, AL)}"]
+}}
+""")
+pos("saas", "particle_led.sh", f"""#!/bin/sh
+# toggle the lab LED
+curl https://api.particle.io/v1/devices/{hx(24)}/led \\
+  -d arg=on \\
+  -d access_token={hx(40)}
+""")

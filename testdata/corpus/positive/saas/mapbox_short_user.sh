@@ -1,0 +1,2 @@
+# tiles upload for the ops account
+export MAPBOX_ACCESS_TOKEN=sk.eyJ1IjoicW0iLCJhIjoiOK0YO0q8Fd5eUVYYwHgO._9scuoWFqwTAxdVTWyvCYI
