@@ -15,7 +15,7 @@ import (
 // own part (before the overlap) it starts, so a secret that spans a cut is
 // found exactly once, provided it is shorter than the overlap.
 const (
-	streamChunk   = 8 << 20
+	streamChunk   = 2 << 20
 	streamOverlap = 64 << 10
 )
 
@@ -40,10 +40,9 @@ func scanStreamSized(ctx context.Context, e bufScanner, r io.Reader, chunk, over
 // slice passed to emit is reused by the next window.
 func scanStreamWindows(ctx context.Context, e bufScanner, r io.Reader, chunk, overlap int, onBytes func(int), emit func(ms []detectors.Match, done int)) error {
 	// The window grows to chunk+overlap only as the stream fills it: a
-	// pre-commit hook piping a few bytes must not clear 8 MiB first.
+	// pre-commit hook piping a few bytes must not clear the whole window first.
 	window := chunk + overlap
 	buf := make([]byte, 0, min(window, 64<<10))
-	var out []detectors.Match
 	base := 0     // stream offset of buf[0]
 	baseLine := 0 // newlines before buf[0]
 	lineStart := 0
@@ -81,8 +80,11 @@ func scanStreamWindows(ctx context.Context, e bufScanner, r io.Reader, chunk, ov
 				own = own - overlap/2 + i + 1
 			}
 		}
-		out = out[:0]
-		for _, m := range e.Scan(buf) {
+		// The engine's matches are rebased in place: a window of many
+		// matches is not held twice.
+		ms := e.Scan(buf)
+		out := ms[:0]
+		for _, m := range ms {
 			if m.Start >= own {
 				continue
 			}
