@@ -82,7 +82,17 @@ type packMaps struct {
 	mapped  int64
 	maps    [][]byte
 	touched atomic.Int64
+	// lastBlock is the faultBlock last touched (+1; 0: none), so that a
+	// run of reads in one block (the headers of small objects) counts it
+	// once.
+	lastBlock atomic.Int64
 }
+
+// faultBlock is how much a page fault on a file mapping can make resident:
+// Linux maps the cached pages around the faulting one, 64 KiB by default
+// (fault_around_bytes). A read of 32 header bytes can add that much, so
+// reads are counted in whole blocks, not bytes, against packDropEvery.
+const faultBlock = 64 << 10
 
 // mapPack maps a pack when the policy allows.
 func (m *packMaps) mapPack(f *os.File, size int64) ([]byte, func() error) {
@@ -100,10 +110,18 @@ func (m *packMaps) mapPack(f *os.File, size int64) ([]byte, func() error) {
 	return data, unmap
 }
 
-// touch counts bytes read from a mapping and drops every mapping's pages
-// once enough have been read.
-func (m *packMaps) touch(n int) {
-	if !canDropPages || m.touched.Add(int64(n)) < packDropEvery {
+// touch counts the blocks that reading [off, off+n) of a mapping can make
+// resident and drops every mapping's pages once enough have been counted.
+func (m *packMaps) touch(off int64, n int) {
+	if !canDropPages || n <= 0 {
+		return
+	}
+	first, last := off/faultBlock, (off+int64(n)-1)/faultBlock
+	blocks := last - first + 1
+	if m.lastBlock.Swap(last+1) == first+1 {
+		blocks--
+	}
+	if blocks == 0 || m.touched.Add(blocks*faultBlock) < packDropEvery {
 		return
 	}
 	m.mu.Lock()
@@ -448,7 +466,7 @@ func (p *packFile) readAt(b []byte, off int64) error {
 	}
 	if p.data != nil {
 		copy(b, p.data[off:])
-		p.maps.touch(len(b))
+		p.maps.touch(off, len(b))
 		return nil
 	}
 	_, err := p.f.ReadAt(b, off)
@@ -462,7 +480,7 @@ func (p *packFile) bytes(off, end int64, buf []byte) ([]byte, error) {
 		return nil, io.ErrUnexpectedEOF
 	}
 	if p.data != nil {
-		p.maps.touch(int(end - off))
+		p.maps.touch(off, int(end-off))
 		return p.data[off:end], nil
 	}
 	n := int(end - off)
