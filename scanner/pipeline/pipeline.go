@@ -200,17 +200,6 @@ func (e Exit) Status(n, live int) int {
 	return 0
 }
 
-// Of is Status for a list of findings.
-func (e Exit) Of(fs []finding.Finding) int {
-	live := 0
-	for i := range fs {
-		if isLive(&fs[i]) {
-			live++
-		}
-	}
-	return e.Status(len(fs), live)
-}
-
 // Verification verifies secrets through verify.Run, the one orchestrator:
 // each unique secret once, look-alikes whose checksum failed never sent, a
 // rule whose verifier is missing answered unknown with a reason.

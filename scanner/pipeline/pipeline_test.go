@@ -67,7 +67,13 @@ func TestExit(t *testing.T) {
 		{Exit{Code: 7, FailOnLive: true}, []finding.Finding{dead, live}, 7},
 		{Exit{Code: 0}, []finding.Finding{live}, 0},
 	} {
-		if got := c.e.Of(c.fs); got != c.want {
+		live := 0
+		for i := range c.fs {
+			if isLive(&c.fs[i]) {
+				live++
+			}
+		}
+		if got := c.e.Status(len(c.fs), live); got != c.want {
 			t.Errorf("%+v over %d findings: %d, want %d", c.e, len(c.fs), got, c.want)
 		}
 	}

@@ -428,13 +428,8 @@ func countFindings(l *finding.List) (findingCounts, error) {
 	return c, err
 }
 
-// findingsBreakdown says what the findings need: how many are live (or
-// were not verified), of which confidence, and still at HEAD.
-func findingsBreakdown(fs []finding.Finding) string {
-	c, _ := countFindings(finding.ListOf(fs))
-	return c.breakdown()
-}
-
+// breakdown says what the findings need: how many are live (or were not
+// verified), of which confidence, and still at HEAD.
 func (c findingCounts) breakdown() string {
 	var parts []string
 	if c.verified {
