@@ -121,12 +121,12 @@ type lazyProg struct {
 // get returns the prefilter DFA of rule r, or nil when it has none.
 func (l *lazyProg) get(r *rules.Rule) *dfa.Prog {
 	l.once.Do(func() {
-		plan := r.Plan()
-		if plan == nil || plan.Prefilter == nil {
+		pre := r.Prefilter()
+		if pre == nil {
 			return
 		}
 		// A regex too big for a prefilter just runs without one.
-		l.prog, _ = dfa.Compile(plan.Prefilter)
+		l.prog, _ = dfa.Compile(pre)
 	})
 	return l.prog
 }

@@ -732,14 +732,14 @@ func buildPlan(pattern string, keywords []string, checks *Checks) (*Plan, error)
 	if err != nil {
 		return nil, fmt.Errorf("regex does not compile: %w", err)
 	}
-	parsed, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil, fmt.Errorf("regex does not parse: %w", err)
-	}
-	p := &Plan{Regex: re, Prefilter: prefilterRegex(parsed)}
+	p := &Plan{Regex: re}
 	if checks != nil {
 		p.Checks = *checks
 	} else {
+		parsed, err := syntax.Parse(pattern, syntax.Perl)
+		if err != nil {
+			return nil, fmt.Errorf("regex does not parse: %w", err)
+		}
 		p.Checks = deriveChecks(parsed, keywords)
 	}
 	return p, nil

@@ -312,7 +312,7 @@ keywords = ["x"]
 	// The prefilter drops captures and large counts but keeps the rest.
 	// U+017F and the Kelvin sign fold with s and k.
 	want := "(?i:GITHUB[\\-\\.0-9A-Z_a-z\u017f\u212a]{0,}TOKEN[\\t\\n\\f\\r ]*=[\\t\\n\\f\\r ]*[\"']?[0-9A-Fa-f]{4,})"
-	if got := hex.Plan().Prefilter.String(); got != want {
+	if got := hex.Prefilter().String(); got != want {
 		t.Errorf("prefilter\n %s, want\n %s", got, want)
 	}
 }
