@@ -52,6 +52,9 @@ type Engine struct {
 	// inlineAllowed, when set, is told how many matches inline allow
 	// markers suppressed (CountingInline).
 	inlineAllowed *atomic.Int64
+	// misses, when set, remembers windows where a rule found nothing
+	// (RememberingMisses).
+	misses *missCache
 }
 
 // compiled is what every view of an engine shares.
@@ -141,7 +144,15 @@ func (e *Engine) Config() *rules.Config { return e.cfg }
 // counts nothing. Matches of skipReport rules, never reported anyway, are
 // not counted.
 func (e *Engine) CountingInline(n *atomic.Int64) *Engine {
-	return &Engine{compiled: e.compiled, inlineAllowed: n}
+	return &Engine{compiled: e.compiled, inlineAllowed: n, misses: e.misses}
+}
+
+// RememberingMisses returns a view of e that remembers, in a table of its
+// own (4 MiB), the windows in which a rule's regex found nothing, and skips
+// them when they come again: for a scan whose inputs repeat one another,
+// the versions of files in a git history. Matches are the same as e's.
+func (e *Engine) RememberingMisses() *Engine {
+	return &Engine{compiled: e.compiled, inlineAllowed: e.inlineAllowed, misses: newMissCache(missCacheBits)}
 }
 
 type window struct {
@@ -241,6 +252,13 @@ func (e *Engine) prefilter(sc *scratch, ri int32) *dfa.Matcher {
 		sc.matchers[ri] = m
 	}
 	return m
+}
+
+// prefiltered reports whether rule ri's prefilter lets window w through
+// (a rule without one lets every window through).
+func (e *Engine) prefiltered(sc *scratch, ri int32, w []byte) bool {
+	pf := e.prefilter(sc, ri)
+	return pf == nil || pf.Match(w)
 }
 
 // Scan returns every match in data that passes the rule's entropy, checksum
@@ -477,18 +495,33 @@ func (e *Engine) runRegex(out []Match, inline *int, sc *scratch, ri int32, data 
 	w := data[lo:hi]
 	r := e.regexIdx[ri]
 	// The cheap checks first: a rule whose windows never pass them is
-	// never compiled.
+	// never compiled. Then a window seen before and found empty is
+	// skipped, and the prefilter runs.
 	if c := r.Checks(); c == nil || !hasRequired(w, c.MustContain) || !hasRuns(w, c.MustHaveRuns) {
 		return out
 	}
-	if pf := e.prefilter(sc, ri); pf != nil && !pf.Match(w) {
+	var key uint64
+	if e.misses != nil {
+		key = e.misses.key(ri, w)
+		if e.misses.has(key) {
+			return out
+		}
+	}
+	if !e.prefiltered(sc, ri, w) {
+		if e.misses != nil {
+			e.misses.add(key)
+		}
 		return out
 	}
 	p := r.Plan()
 	if p == nil {
 		return out
 	}
-	for _, loc := range p.Regex.FindAllSubmatchIndex(w, -1) {
+	locs := p.Regex.FindAllSubmatchIndex(w, -1)
+	if len(locs) == 0 && e.misses != nil {
+		e.misses.add(key)
+	}
+	for _, loc := range locs {
 		ss, se := secretSpan(r, loc)
 		if ss < 0 || se <= ss {
 			continue

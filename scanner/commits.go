@@ -57,6 +57,7 @@ func scanCommits(ctx context.Context, opts Options, dir string, revArgs []string
 	}
 	c.commits.Store(ncommits)
 	cfg := opts.Engine.Config()
+	opts.Engine = opts.Engine.RememberingMisses()
 	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: opts.Engine.Overlap()}
 	var want []string
 	for _, h := range order {

@@ -162,6 +162,9 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 
 	h.prefetch(ctx)
 	defer h.stop()
+	// The versions of a file repeat one another: windows scanned once
+	// and found empty are not scanned again.
+	opts.Engine = opts.Engine.RememberingMisses()
 	hs := &histScan{opts: opts, c: &c, cache: newChunkCache(), overlap: opts.Engine.Overlap()}
 	scanErr := hs.scanBlobs(ctx, h)
 	if scanErr != nil && ctx.Err() == nil {
