@@ -241,10 +241,10 @@ func countTypes(s *packStore) map[uint8]int {
 	return n
 }
 
-func setPackKnobs(t *testing.T, mmap bool, baseBudget int, dropEvery int64) {
-	oldM, oldB, oldD := packMmap, packBaseBudget, packDropEvery
-	packMmap, packBaseBudget, packDropEvery = mmap, baseBudget, dropEvery
-	t.Cleanup(func() { packMmap, packBaseBudget, packDropEvery = oldM, oldB, oldD })
+func setBaseBudget(t *testing.T, baseBudget int) {
+	old := packBaseBudget
+	packBaseBudget = baseBudget
+	t.Cleanup(func() { packBaseBudget = old })
 }
 
 func TestPackReaderGivesGitsBlobs(t *testing.T) {
@@ -265,23 +265,19 @@ func TestPackReaderGivesGitsBlobs(t *testing.T) {
 	})
 	r.git("repack", "-q", "-adf", "--depth=50")
 	for _, c := range []struct {
-		name      string
-		mmap      bool
-		budget    int
-		dropEvery int64
-		maxSize   int64
+		name    string
+		budget  int
+		maxSize int64
 	}{
-		{"mapped", true, 24 << 20, 16 << 20, DefaultMaxFileSize},
-		{"read-at", false, 24 << 20, 16 << 20, DefaultMaxFileSize},
+		{"default", 24 << 20, DefaultMaxFileSize},
 		// No base kept: each is rebuilt from its own base when needed.
-		{"no-base-budget", true, 0, 16 << 20, DefaultMaxFileSize},
-		{"drop-pages-always", true, 24 << 20, 1, DefaultMaxFileSize},
+		{"no-base-budget", 0, DefaultMaxFileSize},
 		// Most blobs over the size limit: streamed or handed on whole.
-		{"large", true, 24 << 20, 16 << 20, 2000},
-		{"large-read-at", false, 0, 16 << 20, 2000},
+		{"large", 24 << 20, 2000},
+		{"large-no-base-budget", 0, 2000},
 	} {
 		t.Run("depth50-"+c.name, func(t *testing.T) {
-			setPackKnobs(t, c.mmap, c.budget, c.dropEvery)
+			setBaseBudget(t, c.budget)
 			assertSameBlobs(t, r.dir, c.maxSize)
 		})
 	}
