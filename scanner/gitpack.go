@@ -129,6 +129,11 @@ type packStore struct {
 	roots    []int32
 	wanted   int
 	looseBy  map[[20]byte]int32
+	// hdrBuf holds pack hdrPack's bytes from hdrOff, read ahead for
+	// parseNode (used by plan alone, on one goroutine).
+	hdrBuf  []byte
+	hdrPack int32
+	hdrOff  int64
 }
 
 func (s *packStore) close() {
@@ -584,9 +589,8 @@ func (s *packStore) parseNode(id int32) error {
 		return nil
 	}
 	p := s.packs[node.pack]
-	var hdr [32]byte
-	h := hdr[:min(int64(len(hdr)), node.end-node.off)]
-	if err := p.readAt(h, node.off); err != nil {
+	h, err := s.headerBytes(node.pack, node.off, min(32, node.end-node.off))
+	if err != nil {
 		return unsupported("%s: %v", p.name, err)
 	}
 	typ, size, n, err := parseEntryHeader(h)
@@ -623,6 +627,33 @@ func (s *packStore) parseNode(id int32) error {
 	}
 	node.hdr = uint8(n)
 	return nil
+}
+
+// headerRead is how much of a pack parseNode reads at once. plan parses
+// headers in offset order, so one read serves the next hundred or so small
+// objects instead of one pread each (about 137,000 on etcd).
+const headerRead = 64 << 10
+
+// headerBytes returns n bytes of pack pi at off, from the read-ahead
+// buffer of header reads.
+func (s *packStore) headerBytes(pi int32, off, n int64) ([]byte, error) {
+	if pi != s.hdrPack || off < s.hdrOff || off+n > s.hdrOff+int64(len(s.hdrBuf)) {
+		p := s.packs[pi]
+		size := min(headerRead, p.size-off)
+		if size < n {
+			return nil, io.ErrUnexpectedEOF
+		}
+		if cap(s.hdrBuf) < headerRead {
+			s.hdrBuf = make([]byte, headerRead)
+		}
+		s.hdrBuf = s.hdrBuf[:size]
+		if err := p.readAt(s.hdrBuf, off); err != nil {
+			s.hdrBuf = s.hdrBuf[:0]
+			return nil, err
+		}
+		s.hdrPack, s.hdrOff = pi, off
+	}
+	return s.hdrBuf[off-s.hdrOff : off-s.hdrOff+n], nil
 }
 
 // addLoose adds every loose object (objects/xx/<38 hex digits>).
