@@ -308,7 +308,7 @@ func (n *namedBlobs) blobs(ctx context.Context, _ func(string) bool, fn func(blo
 	if len(n.hashes) == 0 {
 		return nil
 	}
-	cmd, err := startGit(ctx, n.dir, strings.NewReader(strings.Join(n.hashes, "\n")+"\n"), "cat-file", "--batch")
+	cmd, err := startGit(ctx, n.dir, strings.NewReader(strings.Join(n.hashes, "\n")+"\n"), "cat-file", "--buffer", "--batch")
 	if err != nil {
 		return err
 	}
