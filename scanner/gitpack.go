@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/achilles-sec/achilles/internal/inflate"
 	"github.com/klauspost/compress/zlib"
 )
 
@@ -877,13 +878,19 @@ func (w *packWorker) inflate(n *packNode, size int64, dst []byte) ([]byte, error
 	if size > int64(len(comp))*deflateRatio+64 || size > maxMaterialize {
 		return nil, fmt.Errorf("object size %d is impossible or too large for its %d compressed bytes", size, len(comp))
 	}
-	if err := w.reset(comp); err != nil {
-		return nil, err
-	}
 	if int64(cap(dst)) < size {
 		dst = make([]byte, size)
 	}
 	dst = dst[:size]
+	if inflate.Zlib(dst, comp) == nil {
+		return dst, nil
+	}
+	// What the whole-buffer inflater refuses, the streaming one decodes
+	// again: it may read what the other does not, and its error says what
+	// is wrong.
+	if err := w.reset(comp); err != nil {
+		return nil, err
+	}
 	if _, err := io.ReadFull(w.zr, dst); err != nil {
 		return nil, fmt.Errorf("inflating: %w", err)
 	}
