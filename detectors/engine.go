@@ -287,7 +287,8 @@ func (e *Engine) Scan(data []byte) []Match {
 		for _, ri := range e.kwRules[k] {
 			r := e.regexIdx[ri]
 			p := r.Checks()
-			if p == nil || p.Lead != nil && !leadFits(p.Lead, data, start) {
+			if p == nil || p.Lead != nil && !leadFits(p.Lead, data, start) ||
+				p.Around != nil && !p.AroundFits(e.ac.Patterns()[k], data, start) {
 				continue
 			}
 			lo, hi := e.windowFor(r, p, data, start, klen)

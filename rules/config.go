@@ -180,6 +180,21 @@ type Checks struct {
 	// Lead, for such a rule, is the literal and boundary its matches start
 	// with, checked at each keyword hit before a window is opened.
 	Lead *Lead
+	// Around lists the keywords whose neighbouring bytes the regex
+	// constrains, checked at each hit of them before a window is opened.
+	Around []Around
+}
+
+// AroundFits reports whether a hit of keyword at data[start:start+len(keyword)]
+// fits the neighbours the rule allows it (true for a keyword without an
+// Around entry).
+func (c *Checks) AroundFits(keyword string, data []byte, start int) bool {
+	for i := range c.Around {
+		if a := &c.Around[i]; a.Keyword == keyword {
+			return a.Fits(data, start, start+len(keyword))
+		}
+	}
+	return true
 }
 
 // Plan is what the engine needs to run a rule's regex: the checks and the

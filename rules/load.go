@@ -762,6 +762,7 @@ func deriveChecks(parsed *syntax.Regexp, keywords []string) Checks {
 	if lead, ok := leadOf(simple); ok && c.StartsWithKeyword {
 		c.Lead = &lead
 	}
+	c.Around = aroundOf(parsed, keywords)
 	return c
 }
 
