@@ -852,6 +852,7 @@ type packWorker struct {
 	warn    func(error)
 	dir     string
 
+	inf    inflate.Decoder // whole objects; zr is the fallback and streams
 	zr     io.ReadCloser
 	br     bytes.Reader
 	raw    []byte
@@ -882,7 +883,7 @@ func (w *packWorker) inflate(n *packNode, size int64, dst []byte) ([]byte, error
 		dst = make([]byte, size)
 	}
 	dst = dst[:size]
-	if inflate.Zlib(dst, comp) == nil {
+	if w.inf.Zlib(dst, comp) == nil {
 		return dst, nil
 	}
 	// What the whole-buffer inflater refuses, the streaming one decodes

@@ -28,10 +28,14 @@ var (
 	errChecksum = errors.New("inflate: checksum mismatch")
 )
 
+// Decoder inflates zlib streams, keeping its tables from one stream to the
+// next; the zero value is ready. It is not safe for concurrent use.
+type Decoder struct{ d decoder }
+
 // Zlib inflates the zlib stream at the start of src into all of dst and
 // checks its Adler-32 checksum. It fails unless the stream holds exactly
 // len(dst) bytes. Bytes of src after the stream are ignored.
-func Zlib(dst, src []byte) error {
+func (z *Decoder) Zlib(dst, src []byte) error {
 	if len(src) < 2+4 {
 		return errHeader
 	}
@@ -39,8 +43,7 @@ func Zlib(dst, src []byte) error {
 	if cmf&0x0f != 8 || cmf>>4 > 7 || (uint16(cmf)<<8|uint16(flg))%31 != 0 || flg&0x20 != 0 {
 		return errHeader
 	}
-	var d decoder
-	end, err := d.inflate(dst, src[2:])
+	end, err := z.d.inflate(dst, src[2:])
 	if err != nil {
 		return err
 	}

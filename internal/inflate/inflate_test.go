@@ -89,11 +89,14 @@ func compressors() []compressor {
 }
 
 func TestZlibMatchesTheStandardLibrary(t *testing.T) {
+	// One decoder for every stream: tables kept from one to the next must
+	// not leak into it.
+	var dec Decoder
 	for _, c := range compressors() {
 		for i, in := range inputs(t) {
 			z := c.fn(in)
 			dst := make([]byte, len(in))
-			if err := Zlib(dst, z); err != nil {
+			if err := dec.Zlib(dst, z); err != nil {
 				t.Errorf("%s, input %d (%d bytes): %v", c.name, i, len(in), err)
 				continue
 			}
@@ -101,7 +104,7 @@ func TestZlibMatchesTheStandardLibrary(t *testing.T) {
 				t.Errorf("%s, input %d (%d bytes): output differs", c.name, i, len(in))
 			}
 			// Trailing bytes after the stream are ignored, as in a pack.
-			if err := Zlib(dst, append(z[:len(z):len(z)], 1, 2, 3)); err != nil || !bytes.Equal(dst, in) {
+			if err := dec.Zlib(dst, append(z[:len(z):len(z)], 1, 2, 3)); err != nil || !bytes.Equal(dst, in) {
 				t.Errorf("%s, input %d: with trailing bytes: %v", c.name, i, err)
 			}
 		}
@@ -128,8 +131,9 @@ func TestZlibRefusesWhatIsWrong(t *testing.T) {
 		"preset dict":      {make([]byte, len(in)), append([]byte{0x78, 0xbb}, z[2:]...)},
 		"empty":            {make([]byte, len(in)), nil},
 	}
+	var dec Decoder
 	for name, c := range cases {
-		if err := Zlib(c.dst, c.src); err == nil {
+		if err := dec.Zlib(c.dst, c.src); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -142,12 +146,13 @@ func FuzzZlib(f *testing.F) {
 		f.Add(c.fn([]byte("fuzz me, fuzz me again, and once more: fuzz me")), 46)
 	}
 	f.Add([]byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01}, 0)
+	var dec Decoder
 	f.Fuzz(func(t *testing.T, src []byte, n int) {
 		if n < 0 || n > 1<<20 {
 			return
 		}
 		dst := make([]byte, n)
-		if Zlib(dst, src) != nil {
+		if dec.Zlib(dst, src) != nil {
 			return
 		}
 		r, err := stdzlib.NewReader(bytes.NewReader(src))
@@ -175,10 +180,11 @@ func BenchmarkInflate(b *testing.B) {
 	w.Close()
 	z := buf.Bytes()
 	dst := make([]byte, len(text))
+	var dec Decoder
 	b.Run("this", func(b *testing.B) {
 		b.SetBytes(int64(len(text)))
 		for i := 0; i < b.N; i++ {
-			if err := Zlib(dst, z); err != nil {
+			if err := dec.Zlib(dst, z); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -219,11 +225,12 @@ func BenchmarkInflateFiles(b *testing.B) {
 		b.Skip("no Go tree")
 	}
 	dst := make([]byte, 4<<20)
+	var dec Decoder
 	b.Run("this", func(b *testing.B) {
 		b.SetBytes(int64(n))
 		for i := 0; i < b.N; i++ {
 			for k, z := range streams {
-				if err := Zlib(dst[:len(files[k])], z); err != nil {
+				if err := dec.Zlib(dst[:len(files[k])], z); err != nil {
 					b.Fatal(err)
 				}
 			}
