@@ -95,6 +95,14 @@ func (e *Engine) Overlap() int {
 	return min(o, maxUnboundedSpan)
 }
 
+// acOf is the index's keyword automaton, dropping the hits whose
+// neighbours no rule owning the keyword allows.
+func acOf(ix *rules.Index) *ahocorasick.Matcher {
+	m := ahocorasick.FromTables(ix.Keywords)
+	m.SetNeighbours(ix.KeywordNeighbours)
+	return m
+}
+
 // maxUnboundedSpan bounds the window around a keyword for a rule whose
 // regex has no maximum length (Go caps a repeat count at 1000, so a private
 // key body has to be written unbounded). A match longer than this is cut.
@@ -107,7 +115,7 @@ func New(cfg *rules.Config) *Engine {
 	ix := cfg.Index()
 	return &Engine{compiled: &compiled{
 		cfg:        cfg,
-		ac:         ahocorasick.FromTables(ix.Keywords),
+		ac:         acOf(ix),
 		kwRules:    ix.KeywordRules,
 		always:     ix.Always,
 		regexIdx:   ix.Rules,

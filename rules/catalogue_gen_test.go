@@ -268,6 +268,10 @@ func (w *literalWriter) write(v reflect.Value) {
 		}
 		b.WriteString("}")
 	case reflect.Pointer:
+		if v.IsNil() {
+			b.WriteString("nil")
+			return
+		}
 		if r, ok := v.Interface().(*Rule); ok {
 			i, ok := w.ruleIndex[r]
 			if !ok {

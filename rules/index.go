@@ -17,6 +17,11 @@ type Index struct {
 	KeywordRules [][]int32
 	// Keywords is the keyword automaton (ahocorasick.FromTables).
 	Keywords *ahocorasick.Tables
+	// KeywordNeighbours holds, for each keyword, the bytes every rule
+	// owning it allows next to it (the union of their Around sets; nil
+	// when some owner allows anything), for the automaton to drop a hit
+	// no rule could use before reporting it (Matcher.SetNeighbours).
+	KeywordNeighbours []*ahocorasick.Neighbours
 }
 
 // Index returns the rule set's keyword index. The built-in catalogue's, as
@@ -85,5 +90,50 @@ func NewIndex(rules []*Rule) *Index {
 		}
 	}
 	ix.Keywords = ahocorasick.New(keywords).Tables()
+	ix.KeywordNeighbours = make([]*ahocorasick.Neighbours, len(keywords))
+	for ki, k := range keywords {
+		ix.KeywordNeighbours[ki] = neighboursOf(k, ix.KeywordRules[ki], ix.Rules)
+	}
 	return ix
+}
+
+// neighboursOf is the union of the Around sets of the rules owning
+// keyword k, or nil when it constrains neither side.
+func neighboursOf(k string, owners []int32, rules []*Rule) *ahocorasick.Neighbours {
+	var before, after [256]bool
+	anyBefore, anyAfter := false, false
+	for _, ri := range owners {
+		var a *Around
+		if c := rules[ri].Checks(); c != nil {
+			for i := range c.Around {
+				if c.Around[i].Keyword == k {
+					a = &c.Around[i]
+				}
+			}
+		}
+		if a == nil {
+			return nil
+		}
+		if a.Before == nil {
+			anyBefore = true
+		} else {
+			union(&before, a.Before)
+		}
+		if a.After == nil {
+			anyAfter = true
+		} else {
+			union(&after, a.After)
+		}
+	}
+	n := &ahocorasick.Neighbours{}
+	if !anyBefore {
+		n.Before = &before
+	}
+	if !anyAfter {
+		n.After = &after
+	}
+	if n.Before == nil && n.After == nil {
+		return nil
+	}
+	return n
 }

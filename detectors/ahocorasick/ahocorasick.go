@@ -9,6 +9,7 @@
 package ahocorasick
 
 import (
+	"bytes"
 	"sync"
 	"sync/atomic"
 )
@@ -35,6 +36,85 @@ type Matcher struct {
 	nstride   uint32    // row length of delta
 	delta     []uint32  // premultiplied next state, with outFlag set on output states
 	outputs   [][]int32 // state number (premultiplied state / nclass) -> keywords ending there
+
+	// neighbours, when set, holds for each keyword the bytes allowed next
+	// to it (nil: any); a hit whose neighbours do not fit is not reported.
+	neighbours []*Neighbours
+	// side lists the keywords found apart from the automaton: one byte,
+	// not a letter, with neighbours. Such a byte ("-", "@") is common in
+	// text, and as an output of the DFA it would take the slow branch of
+	// the scan loop at each occurrence; bytes.IndexByte finds it far
+	// faster, and the neighbours then turn nearly all of them down.
+	side   []int32
+	isSide []bool
+}
+
+// Neighbours are the bytes that may come just before and just after a
+// keyword's occurrence for it to be reported (nil: any). The ends of the
+// input always fit.
+type Neighbours struct {
+	Before, After *[256]bool
+}
+
+// SetNeighbours makes the matcher report only the hits of each keyword
+// whose neighbouring bytes fit n[keyword] (a nil entry: every hit). A
+// keyword of one byte other than a letter, with neighbours, becomes a side
+// keyword, found with bytes.IndexByte instead of the automaton. It must be
+// called before the first Scan.
+func (m *Matcher) SetNeighbours(n []*Neighbours) {
+	if len(n) != len(m.patterns) {
+		return
+	}
+	m.neighbours = n
+	if m.dense.Load() {
+		return // too late to leave keywords out of the DFA
+	}
+	for p, k := range m.patterns {
+		if len(k) == 1 && n[p] != nil && !isLetter(k[0]) {
+			if m.isSide == nil {
+				m.isSide = make([]bool, len(m.patterns))
+			}
+			m.isSide[p] = true
+			m.side = append(m.side, int32(p))
+		}
+	}
+}
+
+func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// scanSide reports the hits of the side keywords that fit, each keyword's
+// in order of position.
+func (m *Matcher) scanSide(data []byte, fn func(pattern int, start int)) {
+	for _, p := range m.side {
+		c := m.patterns[p][0]
+		for at := 0; at < len(data); {
+			i := bytes.IndexByte(data[at:], c)
+			if i < 0 {
+				break
+			}
+			at += i
+			if m.fits(p, data, at, at+1) {
+				fn(int(p), at)
+			}
+			at++
+		}
+	}
+}
+
+// fits reports whether the hit of pattern p at data[start:end] fits its
+// neighbours.
+func (m *Matcher) fits(p int32, data []byte, start, end int) bool {
+	if m.neighbours == nil {
+		return true
+	}
+	n := m.neighbours[p]
+	if n == nil {
+		return true
+	}
+	if n.Before != nil && start > 0 && !n.Before[data[start-1]] {
+		return false
+	}
+	return n.After == nil || end >= len(data) || n.After[data[end]]
 }
 
 // Inputs from which the dense DFA is built: one scan of denseScan bytes,
@@ -96,7 +176,7 @@ func (m *Matcher) buildDense() {
 	var outs [][]int32
 	outs = append(outs, nil)
 	for pi, k := range m.patterns {
-		if k == "" {
+		if k == "" || m.isSide != nil && m.isSide[pi] {
 			continue
 		}
 		s := uint32(0)
@@ -194,7 +274,8 @@ func (m *Matcher) Patterns() []string { return m.patterns }
 
 // Scan calls fn for each occurrence of each keyword in data, with the index
 // of the keyword and the offset of its first byte, in order of position
-// (by end offset within each quarter of a large input).
+// (by end offset within each quarter of a large input); the hits of side
+// keywords (see SetNeighbours) come after the others.
 //
 // A DFA step is a load that depends on the previous one, so a single stream
 // is bound by load latency. Large inputs are cut in four parts scanned in
@@ -204,6 +285,9 @@ func (m *Matcher) Patterns() []string { return m.patterns }
 func (m *Matcher) Scan(data []byte, fn func(pattern int, start int)) {
 	if !m.anyOut {
 		return
+	}
+	if m.side != nil {
+		defer m.scanSide(data, fn)
 	}
 	if !m.dense.Load() {
 		if len(data) < denseScan && m.scanned.Add(int64(len(data))) < denseTotal {
@@ -245,7 +329,7 @@ func (m *Matcher) scanPart(data []byte, s uint32, from, to, limit int, fn func(i
 		if s&outFlag != 0 {
 			s &^= outFlag
 			for _, p := range m.outputs[s/m.nstride] {
-				if start := i + 1 - len(m.patterns[p]); start < limit {
+				if start := i + 1 - len(m.patterns[p]); start < limit && m.fits(p, data, start, i+1) {
 					fn(int(p), start)
 				}
 			}
@@ -271,7 +355,7 @@ func (m *Matcher) scan4(data []byte, out *[4][]Hit) {
 	var st [4]uint32
 	report := func(k int, s uint32, i int) {
 		for _, p := range m.outputs[s/m.nstride] {
-			if start := i + 1 - len(m.patterns[p]); start < ends[k] && start >= starts[k] {
+			if start := i + 1 - len(m.patterns[p]); start < ends[k] && start >= starts[k] && m.fits(p, data, start, i+1) {
 				out[k] = append(out[k], Hit{p, int32(start)})
 			}
 		}

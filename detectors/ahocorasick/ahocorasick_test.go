@@ -194,3 +194,63 @@ func TestManyKeywordsMatchBruteForce(t *testing.T) {
 		sameAsNaive(t, d, keywords, data, fmt.Sprintf("n=%d", n))
 	}
 }
+
+// With neighbours set, the sparse and dense automata (one stream and four)
+// report exactly the brute-force hits whose neighbours fit.
+func TestNeighboursDropHitsThatDoNotFit(t *testing.T) {
+	keywords := []string{"-", "key", "ab"}
+	var hex [256]bool
+	for _, c := range []byte("0123456789ABCDEF") {
+		hex[c] = true
+	}
+	var space [256]bool
+	space[' '] = true
+	n := []*Neighbours{{Before: &hex, After: &hex}, nil, {After: &space}}
+	fits := func(h hit, data []byte) bool {
+		nb := n[h.p]
+		if nb == nil {
+			return true
+		}
+		end := h.start + len(keywords[h.p])
+		if nb.Before != nil && h.start > 0 && !nb.Before[data[h.start-1]] {
+			return false
+		}
+		return nb.After == nil || end >= len(data) || nb.After[data[end]]
+	}
+	rng := rand.New(rand.NewSource(3))
+	alphabet := []byte("0A9F-z- keyab")
+	for _, size := range []int{1, 2, 50, 1 << 10, 70001} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		var want []hit
+		for _, h := range naive(keywords, data) {
+			if fits(h, data) {
+				want = append(want, h)
+			}
+		}
+		want = sorted(want)
+		// Neighbours set before the dense DFA is built make "-" a side
+		// keyword (sparse and dense); set after, it stays in the DFA.
+		sideSparse, sideDense, inDFA := New(keywords), New(keywords), denseNow(keywords)
+		sideSparse.SetNeighbours(n)
+		sideDense.SetNeighbours(n)
+		sideDense.denseOnce.Do(sideDense.buildDense)
+		inDFA.SetNeighbours(n)
+		if len(sideDense.side) != 1 || len(inDFA.side) != 0 {
+			t.Fatalf("side keywords: %v with neighbours set first, %v after", sideDense.side, inDFA.side)
+		}
+		for _, m := range []*Matcher{sideSparse, sideDense, inDFA} {
+			var got []hit
+			m.Scan(data, func(p, start int) { got = append(got, hit{p, start}) })
+			got = sorted(got)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("size %d (dense %v): %d hits, want %d", size, m.dense.Load(), len(got), len(want))
+			}
+		}
+		if size == 70001 && len(want) == 0 {
+			t.Fatal("no hit fits: the test checks nothing")
+		}
+	}
+}

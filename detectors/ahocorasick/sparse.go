@@ -140,7 +140,12 @@ func (sp *sparse) scan(m *Matcher, data []byte, fn func(pattern int, start int))
 		}
 		for t != 0 {
 			for p := sp.own[t]; p >= 0; p = sp.same[p] {
-				fn(int(p), i+1-len(m.patterns[p]))
+				if m.isSide != nil && m.isSide[p] {
+					continue // scanSide reports it
+				}
+				if start := i + 1 - len(m.patterns[p]); m.fits(p, data, start, i+1) {
+					fn(int(p), start)
+				}
 			}
 			t = sp.dict[t]
 		}
