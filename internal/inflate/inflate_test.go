@@ -52,25 +52,30 @@ type compressor struct {
 	fn   func([]byte) []byte
 }
 
+// deflating compresses with a writer of one library at one level.
+func deflating(newWriter func(io.Writer) io.WriteCloser) func([]byte) []byte {
+	return func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := newWriter(&buf)
+		w.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
+}
+
 func compressors() []compressor {
 	var cs []compressor
 	for _, level := range []int{stdzlib.HuffmanOnly, stdzlib.NoCompression, 1, 4, 6, 9} {
-		cs = append(cs, compressor{fmt.Sprintf("std-%d", level), func(b []byte) []byte {
-			var buf bytes.Buffer
-			w, _ := stdzlib.NewWriterLevel(&buf, level)
-			w.Write(b)
-			w.Close()
-			return buf.Bytes()
-		}})
+		cs = append(cs, compressor{fmt.Sprintf("std-%d", level), deflating(func(w io.Writer) io.WriteCloser {
+			z, _ := stdzlib.NewWriterLevel(w, level)
+			return z
+		})})
 	}
 	for _, level := range []int{kzlib.HuffmanOnly, 1, 5, 9} {
-		cs = append(cs, compressor{fmt.Sprintf("klauspost-%d", level), func(b []byte) []byte {
-			var buf bytes.Buffer
-			w, _ := kzlib.NewWriterLevel(&buf, level)
-			w.Write(b)
-			w.Close()
-			return buf.Bytes()
-		}})
+		cs = append(cs, compressor{fmt.Sprintf("klauspost-%d", level), deflating(func(w io.Writer) io.WriteCloser {
+			z, _ := kzlib.NewWriterLevel(w, level)
+			return z
+		})})
 	}
 	// Flushes make empty stored blocks and block boundaries mid-stream.
 	cs = append(cs, compressor{"std-flushes", func(b []byte) []byte {
