@@ -189,12 +189,18 @@ type Checks struct {
 // fits the neighbours the rule allows it (true for a keyword without an
 // Around entry).
 func (c *Checks) AroundFits(keyword string, data []byte, start int) bool {
+	a := c.around(keyword)
+	return a == nil || a.Fits(data, start, start+len(keyword))
+}
+
+// around returns the Around entry of keyword, or nil.
+func (c *Checks) around(keyword string) *Around {
 	for i := range c.Around {
-		if a := &c.Around[i]; a.Keyword == keyword {
-			return a.Fits(data, start, start+len(keyword))
+		if c.Around[i].Keyword == keyword {
+			return &c.Around[i]
 		}
 	}
-	return true
+	return nil
 }
 
 // Plan is what the engine needs to run a rule's regex: the checks and the

@@ -105,11 +105,7 @@ func neighboursOf(k string, owners []int32, rules []*Rule) *ahocorasick.Neighbou
 	for _, ri := range owners {
 		var a *Around
 		if c := rules[ri].Checks(); c != nil {
-			for i := range c.Around {
-				if c.Around[i].Keyword == k {
-					a = &c.Around[i]
-				}
-			}
+			a = c.around(k)
 		}
 		if a == nil {
 			return nil
