@@ -1,9 +1,6 @@
 package rules
 
-import (
-	"regexp/syntax"
-	"strings"
-)
+import "regexp/syntax"
 
 // Around is what a keyword's neighbours can be in any match of a rule: the
 // bytes that may come just before the keyword's first byte and just after
@@ -91,8 +88,13 @@ func union(a *[256]bool, b *[256]bool) {
 
 // holds reports whether a byte set holds c in either ASCII case.
 func holds(set *[256]bool, c byte) bool {
-	lo, up := strings.ToLower(string(c)), strings.ToUpper(string(c))
-	return set[c] || len(lo) == 1 && set[lo[0]] || len(up) == 1 && set[up[0]]
+	if set[c] {
+		return true
+	}
+	if l := c | 0x20; l >= 'a' && l <= 'z' {
+		return set[c^0x20]
+	}
+	return false
 }
 
 func positionsOf(re *syntax.Regexp, c byte) posInfo {
