@@ -729,6 +729,63 @@ func (s *packStore) lookup(hash []byte) int32 {
 	return missingBase
 }
 
+// absent lists the blobs of rs the store does not hold.
+func (s *packStore) absent(rs *reachable) [][20]byte {
+	var out [][20]byte
+	for h := range rs.blobs {
+		if s.lookup(h[:]) == missingBase {
+			out = append(out, h)
+		}
+	}
+	slices.SortFunc(out, func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
+	return out
+}
+
+// wantedBytes estimates the size of the planned blobs, for a progress
+// percentage when the listing did not give sizes: a delta's object is
+// taken to be as large as the whole object at the end of its chain, which
+// is the same file in another version.
+func (s *packStore) wantedBytes() int64 {
+	var total int64
+	for id := range s.nodes {
+		n := &s.nodes[id]
+		if !n.want {
+			continue
+		}
+		r := n
+		for r.base >= 0 {
+			r = &s.nodes[r.base]
+		}
+		if r.pack < 0 {
+			total += looseSize(&s.loose[r.pos])
+			continue
+		}
+		total += r.size
+	}
+	return total
+}
+
+// looseSize reads the size in a loose object's header, or 0 when the
+// header cannot be read (the read of the object itself then says why).
+func looseSize(lo *looseObject) int64 {
+	f, _, err := openRegular(lo.path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	zr, err := zlib.NewReader(bufio.NewReaderSize(f, 512))
+	if err != nil {
+		return 0
+	}
+	hdr, err := bufio.NewReaderSize(zr, 64).ReadSlice(0)
+	if err != nil {
+		return 0
+	}
+	_, sz, _ := strings.Cut(string(hdr[:len(hdr)-1]), " ")
+	size, _ := objectSize(sz)
+	return size
+}
+
 // plan marks the nodes that hold the blobs of rs (one location per blob)
 // and every base they need, and lists the trees of deltas to walk. It
 // refuses a store that lacks a listed blob or whose delta chains do not end

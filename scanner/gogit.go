@@ -102,6 +102,7 @@ func (g *goGit) blobs(ctx context.Context, skip func(string) bool, fn func(blob)
 	}
 	seenTree := map[plumbing.Hash]bool{}
 	seenBlob := map[plumbing.Hash]bool{}
+	skipped := map[plumbing.Hash]bool{}
 	maxSize := g.opts.MaxFileSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize
@@ -133,11 +134,12 @@ func (g *goGit) blobs(ctx context.Context, skip func(string) bool, fn func(blob)
 				if seenBlob[e.Hash] {
 					continue
 				}
-				seenBlob[e.Hash] = true
+				// A blob is skipped only when every path it is at is.
 				if skip(path) {
-					g.c.skipped.Add(1)
+					skipped[e.Hash] = true
 					continue
 				}
+				seenBlob[e.Hash] = true
 				if err := g.readBlob(e.Hash, path, maxSize, fn, large); err != nil {
 					return err
 				}
@@ -148,6 +150,11 @@ func (g *goGit) blobs(ctx context.Context, skip func(string) bool, fn func(blob)
 	for _, c := range g.order {
 		if err := walk(c.TreeHash, ""); err != nil {
 			return err
+		}
+	}
+	for h := range skipped {
+		if !seenBlob[h] {
+			g.c.skipped.Add(1)
 		}
 	}
 	return nil
