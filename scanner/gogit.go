@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -23,7 +25,19 @@ type goGit struct {
 	opts    Options
 	c       *counters
 	ncommit atomic.Int64
-	order   []*object.Commit // every commit reachable from a ref
+	order   []*goCommit // every commit reachable from a ref
+}
+
+// goCommit is what the scan keeps of a commit: names and what provenance
+// reports, without the message body and signature go-git decodes (a
+// commit of etcd's history costs a third as much).
+type goCommit struct {
+	Hash, TreeHash plumbing.Hash
+	ParentHashes   []plumbing.Hash
+	author, email  string
+	when           time.Time
+	committed      time.Time
+	summary        string
 }
 
 func newGoGit(repo *git.Repository, opts Options, c *counters) *goGit {
@@ -87,7 +101,9 @@ func (g *goGit) walkCommits(ctx context.Context) error {
 		case *object.Tag:
 			stack = append(stack, o.Target)
 		case *object.Commit:
-			g.order = append(g.order, o)
+			g.order = append(g.order, &goCommit{Hash: o.Hash, TreeHash: o.TreeHash, ParentHashes: o.ParentHashes,
+				author: o.Author.Name, email: o.Author.Email, when: o.Author.When.UTC(),
+				committed: o.Committer.When.UTC(), summary: strings.Clone(firstLine(o.Message))})
 			stack = append(stack, o.ParentHashes...)
 		}
 	}
@@ -195,7 +211,29 @@ func (g *goGit) readBlob(h plumbing.Hash, path string, maxSize int64, fn func(bl
 // (memoised per tree, so each unique tree is read once more), and keeps the
 // (path, blob) pairs none of its parents hold.
 func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[string][]intro, error) {
-	type pair struct{ path, hash string }
+	wanted := make(map[plumbing.Hash]string, len(want))
+	for hash := range want {
+		if h, ok := parseHash(hash); ok {
+			wanted[plumbing.Hash(h)] = hash
+		}
+	}
+	// A pair is a wanted blob at a path (an index into paths): each path
+	// string is kept once, however many trees hold it.
+	type pair struct {
+		path int32
+		hash plumbing.Hash
+	}
+	var paths []string
+	pathIdx := map[string]int32{}
+	intern := func(p string) int32 {
+		i, ok := pathIdx[p]
+		if !ok {
+			i = int32(len(paths))
+			paths = append(paths, p)
+			pathIdx[p] = i
+		}
+		return i
+	}
 	memo := map[plumbing.Hash][]pair{}
 	var contains func(h plumbing.Hash) []pair
 	contains = func(h plumbing.Hash) []pair {
@@ -212,11 +250,11 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 			switch {
 			case e.Mode == filemode.Dir:
 				for _, p := range contains(e.Hash) {
-					ps = append(ps, pair{e.Name + "/" + p.path, p.hash})
+					ps = append(ps, pair{intern(e.Name + "/" + paths[p.path]), p.hash})
 				}
 			case e.Mode.IsFile():
-				if want[e.Hash.String()] {
-					ps = append(ps, pair{e.Name, e.Hash.String()})
+				if _, ok := wanted[e.Hash]; ok {
+					ps = append(ps, pair{intern(e.Name), e.Hash})
 				}
 			}
 		}
@@ -224,6 +262,10 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 		return ps
 	}
 	gen := g.generations()
+	byHash := make(map[plumbing.Hash]*goCommit, len(g.order))
+	for _, c := range g.order {
+		byHash[c.Hash] = c
+	}
 	res := map[string][]intro{}
 	for _, c := range g.order {
 		if err := ctx.Err(); err != nil {
@@ -235,29 +277,36 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 		}
 		inParents := map[pair]bool{}
 		for _, ph := range c.ParentHashes {
-			pc, err := g.repo.CommitObject(ph)
-			if err != nil {
-				if !errors.Is(err, plumbing.ErrObjectNotFound) {
-					g.opts.warn(g.c, fmt.Errorf("commit %s: %v", ph, err))
+			tree := plumbing.ZeroHash
+			if pc := byHash[ph]; pc != nil {
+				tree = pc.TreeHash
+			} else {
+				pc, err := g.repo.CommitObject(ph)
+				if err != nil {
+					if !errors.Is(err, plumbing.ErrObjectNotFound) {
+						g.opts.warn(g.c, fmt.Errorf("commit %s: %v", ph, err))
+					}
+					continue
 				}
-				continue
+				tree = pc.TreeHash
 			}
-			for _, p := range contains(pc.TreeHash) {
+			for _, p := range contains(tree) {
 				inParents[p] = true
 			}
 		}
 		info := &commitInfo{
 			hash:      c.Hash.String(),
-			author:    c.Author.Name,
-			email:     c.Author.Email,
-			when:      c.Author.When.UTC(),
-			summary:   firstLine(c.Message),
-			committed: c.Committer.When.UTC(),
+			author:    c.author,
+			email:     c.email,
+			when:      c.when,
+			summary:   c.summary,
+			committed: c.committed,
 			rank:      gen(c.Hash),
 		}
 		for _, p := range mine {
 			if !inParents[p] {
-				res[p.hash] = append(res[p.hash], intro{path: p.path, commit: info})
+				hash := wanted[p.hash]
+				res[hash] = append(res[hash], intro{path: paths[p.path], commit: info})
 			}
 		}
 	}
@@ -268,7 +317,7 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 // one more than its parents' largest, so an ancestor's is always smaller.
 // A parent missing from the walk counts as a root.
 func (g *goGit) generations() func(plumbing.Hash) int64 {
-	byHash := make(map[plumbing.Hash]*object.Commit, len(g.order))
+	byHash := make(map[plumbing.Hash]*goCommit, len(g.order))
 	for _, c := range g.order {
 		byHash[c.Hash] = c
 	}

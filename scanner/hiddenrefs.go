@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // hiddenRefPrefixes start the refs that are neither branches nor tags but
@@ -222,7 +221,7 @@ func (g *goGit) hiddenOnly(ctx context.Context) (map[string]string, error) {
 	if head, err := g.repo.Head(); err == nil {
 		visible = append(visible, g.peel(head.Hash()))
 	}
-	byHash := make(map[plumbing.Hash]*object.Commit, len(g.order))
+	byHash := make(map[plumbing.Hash]*goCommit, len(g.order))
 	for _, c := range g.order {
 		byHash[c.Hash] = c
 	}

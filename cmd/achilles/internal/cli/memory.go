@@ -10,10 +10,10 @@ import (
 var memoryOnce sync.Once
 
 // followLiveHeap sets the soft memory limit to MemoryBudget and, after every
-// garbage collection, to twice the live heap when that is larger. A fixed
+// garbage collection, to what memoryLimit makes of the live heap. A fixed
 // limit below what a scan must keep (a million findings) would make the
 // collector run back to back for most of the scan; twice the live heap is
-// where GOGC=100 would collect anyway, so large scans pay no more than the
+// where GOGC=100 would collect anyway, so large scans pay at most twice the
 // runtime's default and small ones stay within the budget.
 func followLiveHeap() {
 	memoryOnce.Do(func() {
@@ -40,11 +40,25 @@ func adjustMemoryLimit() {
 	if sample[0].Value.Kind() != metrics.KindUint64 {
 		return
 	}
+	debug.SetMemoryLimit(memoryLimit(int64(sample[0].Value.Uint64())))
+}
+
+// memoryCeiling is the memory achilles aims to stay within (256 MB, less
+// what is not heap): past twice the live heap, while that stays below it.
+const memoryCeiling = 224 << 20
+
+// memoryLimit is the soft limit for a live heap: the budget while the live
+// heap is under half of it, then twice the live heap (where GOGC=100 would
+// collect) but no more than the ceiling, and, once half the live heap no
+// longer fits under the ceiling, the live heap and half again: the collector
+// then runs at most twice as often as GOGC=100 would make it, never back to
+// back.
+func memoryLimit(live int64) int64 {
 	limit := int64(MemoryBudget)
-	if live := int64(sample[0].Value.Uint64()); 2*live > limit {
-		limit = 2 * live
+	if 2*live > limit {
+		limit = min(2*live, max(memoryCeiling, live+live/2))
 	}
-	debug.SetMemoryLimit(limit)
+	return limit
 }
 
 // resumeGC turns the collector back on at gc percent after the rules and

@@ -47,3 +47,22 @@ func TestResumeGCDefersFirstCycle(t *testing.T) {
 		t.Fatalf("resumeGC(-1) set percent %d", p)
 	}
 }
+
+// The soft limit is the budget for a small live heap, twice the live heap
+// up to the ceiling, then the live heap and half again: never below the
+// live heap with room to spare.
+func TestMemoryLimitFollowsTheLiveHeap(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct{ live, want int64 }{
+		{10 * mib, MemoryBudget},
+		{96 * mib, MemoryBudget},
+		{100 * mib, 200 * mib},
+		{144 * mib, memoryCeiling},
+		{200 * mib, 300 * mib},
+		{1000 * mib, 1500 * mib},
+	} {
+		if got := memoryLimit(c.live); got != c.want {
+			t.Errorf("memoryLimit(%d MiB) = %d MiB, want %d MiB", c.live/mib, got/mib, c.want/mib)
+		}
+	}
+}

@@ -33,8 +33,8 @@ const (
 // What a scan keeps live is bounded on its own (files over --max-file-size
 // are streamed in windows, archives stop at their size, ratio and entry
 // limits, DFA caches are capped), except its findings: when they grow the
-// live heap past half the budget, the limit follows at twice the live heap
-// (see followLiveHeap), so the collector is not made to run without pause.
+// live heap past half the budget, the limit follows it (memoryLimit), so the
+// collector is not made to run without pause.
 // GOMEMLIMIT in the environment overrides it.
 const MemoryBudget = 192 << 20
 
