@@ -212,7 +212,7 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 		// The log names blobs without reading them; one the store lacks
 		// is missing (said so, as rev-list's listing does) or somewhere
 		// the reader does not look (the plan then refuses the store).
-		if err := g.dropMissing(ctx, rs, ps.s.absent(rs)); err != nil {
+		if _, err := g.dropMissing(ctx, rs, ps.s.absent(rs)); err != nil {
 			return err
 		}
 	}
@@ -289,15 +289,11 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 			}
 		}
 		slices.SortFunc(unread, func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
-		if err := g.dropMissing(ctx, rs, unread); err != nil {
+		dropped, err := g.dropMissing(ctx, rs, unread)
+		if err != nil {
 			return err
 		}
-		left = 0
-		for _, idx := range rs.blobs {
-			if idx != consumed {
-				left++
-			}
-		}
+		left -= dropped
 	}
 	if left > 0 {
 		g.opts.warn(g.c, fmt.Errorf("%s: %d listed blobs were not found by git cat-file: %s", g.dir, left, trimStderr(batchErr.Bytes())))
@@ -499,9 +495,10 @@ func (g *gitCLI) refsNameCommits(ctx context.Context) bool {
 // dropMissing asks git about listed blobs the store lacks: those git says
 // are missing are warned about and dropped from rs, as rev-list's listing
 // does; any git has stay listed (and the pack reader refuses the store).
-func (g *gitCLI) dropMissing(ctx context.Context, rs *reachable, absent [][20]byte) error {
+// It returns how many it dropped.
+func (g *gitCLI) dropMissing(ctx context.Context, rs *reachable, absent [][20]byte) (dropped int, err error) {
 	if len(absent) == 0 {
-		return nil
+		return 0, nil
 	}
 	var in bytes.Buffer
 	for _, h := range absent {
@@ -512,9 +509,9 @@ func (g *gitCLI) dropMissing(ctx context.Context, rs *reachable, absent [][20]by
 	out, err := check.Output()
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return 0, ctx.Err()
 		}
-		return nil // the reader refuses the store, and cat-file reads
+		return 0, nil // the reader refuses the store, and cat-file reads
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		name, ok := strings.CutSuffix(line, " missing")
@@ -524,9 +521,10 @@ func (g *gitCLI) dropMissing(ctx context.Context, rs *reachable, absent [][20]by
 		if h, ok := parseHash(name); ok {
 			if _, listed := rs.blobs[h]; listed {
 				delete(rs.blobs, h)
+				dropped++
 				g.opts.warn(g.c, fmt.Errorf("%s: object %s is missing from the repository; not scanned", g.dir, name))
 			}
 		}
 	}
-	return nil
+	return dropped, nil
 }
