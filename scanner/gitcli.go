@@ -41,8 +41,8 @@ func (g *gitCLI) commits() int64 { return g.ncommit.Load() }
 // reachable is the set of blobs to scan, with an index into paths; the
 // index is set to consumed once the blob has been read.
 type reachable struct {
-	blobs map[[20]byte]int32
-	paths []string
+	blobs map[[20]byte]int32 // each blob's path, in the embedded table
+	pathTable
 	// total is the size of the listed blobs, for a progress percentage.
 	total int64
 }
@@ -116,7 +116,6 @@ func (g *gitCLI) list(ctx context.Context, skip func(string) bool) (*reachable, 
 // paths. A line it does not understand is skipped.
 func (g *gitCLI) readReachable(out io.Reader, skip func(string) bool) (*reachable, error) {
 	rs := &reachable{blobs: map[[20]byte]int32{}}
-	pathIdx := map[string]int32{}
 	br := bufio.NewReaderSize(out, 256<<10)
 	for {
 		line, err := br.ReadString('\n')
@@ -159,13 +158,7 @@ func (g *gitCLI) readReachable(out io.Reader, skip func(string) bool) (*reachabl
 		if n, err := strconv.ParseInt(parts[2], 10, 64); err == nil {
 			rs.total += n
 		}
-		idx, ok := pathIdx[path]
-		if !ok {
-			idx = int32(len(rs.paths))
-			rs.paths = append(rs.paths, path)
-			pathIdx[path] = idx
-		}
-		rs.blobs[h] = idx
+		rs.blobs[h] = rs.intern(path)
 	}
 }
 
@@ -448,7 +441,6 @@ func (g *gitCLI) logListing(ctx context.Context, skip func(string) bool) (rs *re
 	}
 	x := run.index
 	rs = &reachable{blobs: make(map[[20]byte]int32, len(x.lines)/2)}
-	pathIdx := make(map[int32]int32, len(x.paths))
 	ignored := map[[20]byte]bool{}
 	for _, l := range x.lines {
 		if _, ok := rs.blobs[l.hash]; ok {
@@ -458,13 +450,7 @@ func (g *gitCLI) logListing(ctx context.Context, skip func(string) bool) (rs *re
 			ignored[l.hash] = true
 			continue
 		}
-		idx, ok := pathIdx[l.path]
-		if !ok {
-			idx = int32(len(rs.paths))
-			rs.paths = append(rs.paths, x.paths[l.path])
-			pathIdx[l.path] = idx
-		}
-		rs.blobs[l.hash] = idx
+		rs.blobs[l.hash] = rs.intern(x.paths[l.path])
 	}
 	for h := range ignored {
 		if _, ok := rs.blobs[h]; !ok {

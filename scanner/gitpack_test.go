@@ -578,7 +578,7 @@ func fuzzStore(t *testing.T, pack, idx []byte) {
 		return
 	}
 	defer s.close()
-	rs := &reachable{blobs: map[[20]byte]int32{}, paths: []string{"f"}}
+	rs := &reachable{blobs: map[[20]byte]int32{}, pathTable: pathTable{paths: []string{"f"}}}
 	for id := range s.nodes {
 		rs.blobs[[20]byte(s.hash(int32(id)))] = 0
 	}

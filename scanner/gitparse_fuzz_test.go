@@ -169,7 +169,7 @@ func FuzzReadObjects(f *testing.F) {
 		g := newGitCLI("repo", Options{MaxFileSize: int64(max%32) + 1}, &counters{})
 		ha, _ := parseHash(hashA)
 		hc, _ := parseHash(hashC)
-		rs := &reachable{blobs: map[[20]byte]int32{ha: 0, hc: 1}, paths: []string{"a.env", "c.txt"}}
+		rs := &reachable{blobs: map[[20]byte]int32{ha: 0, hc: 1}, pathTable: pathTable{paths: []string{"a.env", "c.txt"}}}
 		seen := map[string]bool{}
 		deliver := func(b blob, n int) error {
 			if seen[b.hash] || (b.hash != hashA && b.hash != hashC) || int64(n) > b.size {

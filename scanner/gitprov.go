@@ -46,9 +46,8 @@ type logCommit struct {
 type logIndex struct {
 	heads   []byte
 	commits []logCommit
-	paths   []string
-	pathIdx map[string]int32
-	lines   []logLine
+	pathTable
+	lines []logLine
 	// ncommit counts the log's commits (parseRawLog's count).
 	ncommit int64
 	// size estimates the index's memory.
@@ -74,7 +73,7 @@ const (
 // parseRawLog does, without a string per line, and indexes it. It fails
 // with errLogBudget when the index would exceed budget bytes.
 func indexRawLog(r io.Reader, budget int) (*logIndex, error) {
-	x := &logIndex{pathIdx: map[string]int32{}}
+	x := &logIndex{}
 	br := bufio.NewReaderSize(r, 256<<10)
 	var long []byte // a line longer than br's buffer
 	cur := int32(-1)
@@ -102,13 +101,10 @@ func indexRawLog(r io.Reader, budget int) (*logIndex, error) {
 				}
 			case line[0] == ':' && cur >= 0:
 				if h, path, ok := rawBlob(line); ok {
-					p, seen := x.pathIdx[string(path)]
-					if !seen {
-						ps := string(path)
-						p = int32(len(x.paths))
-						x.paths = append(x.paths, ps)
-						x.pathIdx[ps] = p
-						x.size += len(ps) + logPathCost
+					n := len(x.paths)
+					p := x.internBytes(path)
+					if len(x.paths) > n {
+						x.size += len(path) + logPathCost
 					}
 					x.lines = append(x.lines, logLine{hash: h, commit: cur, path: p})
 					x.size += logLineCost

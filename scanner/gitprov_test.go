@@ -346,3 +346,22 @@ func FuzzLogIndex(f *testing.F) {
 		}
 	})
 }
+
+// TestPathTableKeepsEachPathOnce: a path interned again, from a string or
+// from bytes, gets the index it got first, and the index names it.
+func TestPathTableKeepsEachPathOnce(t *testing.T) {
+	var tab pathTable
+	a := tab.intern("src/a.go")
+	b := tab.internBytes([]byte("docs/b.md"))
+	buf := []byte("src/a.go")
+	if got := tab.internBytes(buf); got != a {
+		t.Fatalf("src/a.go from bytes = %d, first %d", got, a)
+	}
+	buf[0] = 'X' // the table must not share the caller's buffer
+	if got := tab.intern("docs/b.md"); got != b || a == b {
+		t.Fatalf("docs/b.md = %d, first %d (src/a.go %d)", got, b, a)
+	}
+	if len(tab.paths) != 2 || tab.paths[a] != "src/a.go" || tab.paths[b] != "docs/b.md" {
+		t.Fatalf("table %q", tab.paths)
+	}
+}

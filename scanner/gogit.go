@@ -223,17 +223,7 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 		path int32
 		hash plumbing.Hash
 	}
-	var paths []string
-	pathIdx := map[string]int32{}
-	intern := func(p string) int32 {
-		i, ok := pathIdx[p]
-		if !ok {
-			i = int32(len(paths))
-			paths = append(paths, p)
-			pathIdx[p] = i
-		}
-		return i
-	}
+	var paths pathTable
 	memo := map[plumbing.Hash][]pair{}
 	var contains func(h plumbing.Hash) []pair
 	contains = func(h plumbing.Hash) []pair {
@@ -250,11 +240,11 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 			switch {
 			case e.Mode == filemode.Dir:
 				for _, p := range contains(e.Hash) {
-					ps = append(ps, pair{intern(e.Name + "/" + paths[p.path]), p.hash})
+					ps = append(ps, pair{paths.intern(e.Name + "/" + paths.paths[p.path]), p.hash})
 				}
 			case e.Mode.IsFile():
 				if _, ok := wanted[e.Hash]; ok {
-					ps = append(ps, pair{intern(e.Name), e.Hash})
+					ps = append(ps, pair{paths.intern(e.Name), e.Hash})
 				}
 			}
 		}
@@ -306,7 +296,7 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 		for _, p := range mine {
 			if !inParents[p] {
 				hash := wanted[p.hash]
-				res[hash] = append(res[hash], intro{path: paths[p.path], commit: info})
+				res[hash] = append(res[hash], intro{path: paths.paths[p.path], commit: info})
 			}
 		}
 	}
