@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -201,21 +202,33 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 	if err != nil {
 		return err
 	}
-	if fromLog && ps.s != nil {
-		// The log names blobs without reading them; one the store lacks
-		// is missing (said so, as rev-list's listing does) or somewhere
-		// the reader does not look (the plan then refuses the store).
-		if _, err := g.dropMissing(ctx, rs, ps.s.absent(rs)); err != nil {
-			return err
+	if ps.s != nil {
+		// The log names blobs without reading them: one the store lacks is
+		// missing (said so and dropped, as rev-list's listing does) or
+		// somewhere the reader does not look (the reader then refuses the
+		// store). Git is asked which while the store is planned.
+		at := ps.s.locate(rs)
+		var dropped int
+		var dropErr error
+		var wg sync.WaitGroup
+		if fromLog && len(at.absent) > 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				dropped, dropErr = g.dropMissing(ctx, rs, at.absent)
+			}()
+		}
+		ps.err = ps.s.plan(at)
+		wg.Wait()
+		if dropErr != nil {
+			return dropErr
+		}
+		if left := len(at.absent) - dropped; left > 0 && ps.err == nil {
+			ps.err = unsupported("%d listed blobs are not in its packs or loose objects", left)
 		}
 	}
 	if len(rs.blobs) == 0 {
 		return nil
-	}
-	if mode != "cat-file" {
-		if ps.err == nil {
-			ps.err = ps.s.plan(rs)
-		}
 	}
 	if t, ok := g.opts.Progress.(ProgressTotal); ok {
 		if fromLog && ps.s != nil && ps.err == nil {

@@ -3,6 +3,7 @@ package scanner
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -729,16 +730,35 @@ func (s *packStore) lookup(hash []byte) int32 {
 	return missingBase
 }
 
-// absent lists the blobs of rs the store does not hold.
-func (s *packStore) absent(rs *reachable) [][20]byte {
-	var out [][20]byte
-	for h := range rs.blobs {
-		if s.lookup(h[:]) == missingBase {
-			out = append(out, h)
+// located is where the store holds the blobs of a listing: the node of
+// each blob it holds (the first, in node order, when it holds several)
+// with the blob's path, in node order, and the hashes of those it lacks,
+// sorted. The plan reads it, not the listing, so that the blobs git says
+// are missing can be dropped from the listing meanwhile.
+type located struct {
+	at     []nodePath
+	absent [][20]byte
+}
+
+type nodePath struct{ id, path int32 }
+
+// locate finds the blobs of rs in the store, one index lookup each.
+func (s *packStore) locate(rs *reachable) located {
+	var l located
+	l.at = make([]nodePath, 0, len(rs.blobs))
+	for h, idx := range rs.blobs {
+		if idx == consumed {
+			continue // read already
+		}
+		if id := s.lookup(h[:]); id != missingBase {
+			l.at = append(l.at, nodePath{id, idx})
+		} else {
+			l.absent = append(l.absent, h)
 		}
 	}
-	slices.SortFunc(out, func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
-	return out
+	slices.SortFunc(l.at, func(a, b nodePath) int { return cmp.Compare(a.id, b.id) })
+	slices.SortFunc(l.absent, func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
+	return l
 }
 
 // wantedBytes estimates the size of the planned blobs, for a progress
@@ -786,32 +806,24 @@ func looseSize(lo *looseObject) int64 {
 	return size
 }
 
-// plan marks the nodes that hold the blobs of rs (one location per blob)
-// and every base they need, and lists the trees of deltas to walk. It
-// refuses a store that lacks a listed blob or whose delta chains do not end
-// in a blob: git might read those, the reader would not.
-func (s *packStore) plan(rs *reachable) error {
-	seen := make(map[[20]byte]bool, len(rs.blobs))
-	for id := range s.nodes {
-		h := [20]byte(s.hash(int32(id)))
-		idx, ok := rs.blobs[h]
-		if !ok || idx == consumed || seen[h] {
-			continue
-		}
-		if err := s.parseNode(int32(id)); err != nil {
+// plan marks the nodes that hold the located blobs (one location per
+// blob) and every base they need, and lists the trees of deltas to walk.
+// It refuses a store where a listed blob is another type of object, or
+// whose delta chains do not end in a blob: git might read those, the
+// reader would not. (A listed blob the store lacks is its caller's to
+// refuse.)
+func (s *packStore) plan(l located) error {
+	for _, at := range l.at {
+		if err := s.parseNode(at.id); err != nil {
 			return err
 		}
-		n := &s.nodes[id]
+		n := &s.nodes[at.id]
 		if n.pack >= 0 && n.typ != objBlob && n.typ != objOfsDelta && n.typ != objRefDelta {
-			continue
+			return unsupported("listed blob %x is another type of object in its pack", s.hash(at.id))
 		}
-		seen[h] = true
 		n.want = true
-		n.pathIdx = idx
+		n.pathIdx = at.path
 		s.wanted++
-	}
-	if len(seen) < len(rs.blobs) {
-		return unsupported("%d listed blobs are not in its packs or loose objects", len(rs.blobs)-len(seen))
 	}
 	// state: 0 unknown, 1 on the current path, 2 ends in a blob root.
 	state := make([]uint8, len(s.nodes))

@@ -148,7 +148,7 @@ func readWithPacks(t *testing.T, dir string, maxSize int64) (map[string][]byte, 
 		t.Fatal(err)
 	}
 	t.Cleanup(s.close)
-	if err := s.plan(rs); err != nil {
+	if err := s.plan(s.locate(rs)); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
@@ -582,7 +582,7 @@ func fuzzStore(t *testing.T, pack, idx []byte) {
 	for id := range s.nodes {
 		rs.blobs[[20]byte(s.hash(int32(id)))] = 0
 	}
-	if err := s.plan(rs); err != nil {
+	if err := s.plan(s.locate(rs)); err != nil {
 		// Not every object is a blob: read those that are.
 		for h := range rs.blobs {
 			id := s.lookup(h[:])
@@ -591,7 +591,7 @@ func fuzzStore(t *testing.T, pack, idx []byte) {
 			}
 		}
 		s.close()
-		if s, err = openPackStore(obj); err != nil || s.plan(rs) != nil {
+		if s, err = openPackStore(obj); err != nil || s.plan(s.locate(rs)) != nil {
 			return
 		}
 	}
