@@ -145,48 +145,23 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 		opts.warn(&c, fmt.Errorf("%s: shallow clone: history before the shallow boundary is not in the repository and was not scanned", path))
 	}
 	var h history
-	shared := false // the go-git backend reads through repo itself
-	goGitOn := func() history {
-		r := lowMemory(repo)
-		shared = r == repo
-		return newGoGit(r, opts, &c)
-	}
 	switch gopts.Backend {
 	case "", "auto":
 		if _, err := exec.LookPath("git"); err == nil {
 			h = newGitCLI(path, opts, &c)
 		} else {
-			h = goGitOn()
+			h = newGoGit(lowMemory(repo), opts, &c)
 		}
 	case "git":
 		h = newGitCLI(path, opts, &c)
 	case "go-git":
-		h = goGitOn()
+		h = newGoGit(lowMemory(repo), opts, &c)
 	default:
 		return nil, fmt.Errorf("unknown git backend %q (want auto, git or go-git)", gopts.Backend)
 	}
 
 	h.prefetch(ctx)
 	defer h.stop()
-	// HEAD's tree tells which findings are still present. go-git reads the
-	// pack index to find it (45 ms on etcd, after the scan and before the
-	// report), so it is read beside the scan, unless the go-git backend
-	// reads through the same handle (lowMemory could not open its own):
-	// a go-git repository is not for two goroutines.
-	type head struct {
-		at   func(string) (string, bool)
-		warn error
-	}
-	headc := make(chan head, 1)
-	readHead := func() {
-		at, warn := headBlobs(repo)
-		headc <- head{at, warn}
-	}
-	if shared {
-		readHead()
-	} else {
-		go readHead()
-	}
 	// The versions of a file repeat one another: windows scanned once
 	// and found empty are not scanned again.
 	opts.Engine = opts.Engine.RememberingMisses()
@@ -223,11 +198,7 @@ func ScanGit(ctx context.Context, opts Options, gopts GitOptions, path string) (
 	h.stop()
 	// Interrupted: what was found so far is still returned, with whatever
 	// provenance is known, and marked incomplete.
-	hd := <-headc
-	if hd.warn != nil {
-		opts.warn(&c, hd.warn)
-	}
-	res := &Result{Findings: hs.assemble(intros, hd.at), Incomplete: ctx.Err() != nil}
+	res := &Result{Findings: hs.assemble(intros, headBlobs(repo, opts, &c)), Incomplete: ctx.Err() != nil}
 	c.commits.Store(h.commits())
 	c.fill(&res.Stats)
 	res.Stats.What = "git history of " + path
@@ -429,27 +400,28 @@ func (hs *histScan) record(b blob, ms []detectors.Match) {
 
 // headBlobs returns a lookup from path to blob hash at HEAD of the default
 // branch, or nil when HEAD cannot be resolved (an empty or detached-less
-// bare repository), with a warning when that is not why. The caller warns,
-// so that headBlobs can run beside the scan.
-func headBlobs(repo *git.Repository) (func(path string) (string, bool), error) {
+// bare repository).
+func headBlobs(repo *git.Repository, opts Options, c *counters) func(path string) (string, bool) {
 	ref, err := repo.Head()
 	if err != nil {
 		if !errors.Is(err, plumbing.ErrReferenceNotFound) {
-			return nil, fmt.Errorf("resolving HEAD: %v (still_present is left out)", err)
+			opts.warn(c, fmt.Errorf("resolving HEAD: %v (still_present is left out)", err))
 		}
-		return nil, nil
+		return nil
 	}
 	commit, err := repo.CommitObject(ref.Hash())
 	if err != nil {
-		return nil, fmt.Errorf("reading HEAD commit %s: %v (still_present is left out)", ref.Hash(), err)
+		opts.warn(c, fmt.Errorf("reading HEAD commit %s: %v (still_present is left out)", ref.Hash(), err))
+		return nil
 	}
 	tree, err := commit.Tree()
 	if err != nil {
-		return nil, fmt.Errorf("reading HEAD tree: %v (still_present is left out)", err)
+		opts.warn(c, fmt.Errorf("reading HEAD tree: %v (still_present is left out)", err))
+		return nil
 	}
 	return func(path string) (string, bool) {
 		return treeFile(repo, tree, path)
-	}, nil
+	}
 }
 
 // treeFile finds the blob at path (slash-separated) below tree. It compares
