@@ -25,7 +25,8 @@ type goGit struct {
 	opts    Options
 	c       *counters
 	ncommit atomic.Int64
-	order   []*goCommit // every commit reachable from a ref
+	order   []*goCommit                 // every commit reachable from a ref
+	byHash  map[plumbing.Hash]*goCommit // the commits of order, by hash
 }
 
 // goCommit is what the scan keeps of a commit: names and what provenance
@@ -108,6 +109,10 @@ func (g *goGit) walkCommits(ctx context.Context) error {
 		}
 	}
 	sort.Slice(g.order, func(i, j int) bool { return g.order[i].Hash.String() < g.order[j].Hash.String() })
+	g.byHash = make(map[plumbing.Hash]*goCommit, len(g.order))
+	for _, c := range g.order {
+		g.byHash[c.Hash] = c
+	}
 	g.ncommit.Store(int64(len(g.order)))
 	return nil
 }
@@ -252,10 +257,6 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 		return ps
 	}
 	gen := g.generations()
-	byHash := make(map[plumbing.Hash]*goCommit, len(g.order))
-	for _, c := range g.order {
-		byHash[c.Hash] = c
-	}
 	res := map[string][]intro{}
 	for _, c := range g.order {
 		if err := ctx.Err(); err != nil {
@@ -268,7 +269,7 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 		inParents := map[pair]bool{}
 		for _, ph := range c.ParentHashes {
 			tree := plumbing.ZeroHash
-			if pc := byHash[ph]; pc != nil {
+			if pc := g.byHash[ph]; pc != nil {
 				tree = pc.TreeHash
 			} else {
 				pc, err := g.repo.CommitObject(ph)
@@ -307,10 +308,6 @@ func (g *goGit) introductions(ctx context.Context, want map[string]bool) (map[st
 // one more than its parents' largest, so an ancestor's is always smaller.
 // A parent missing from the walk counts as a root.
 func (g *goGit) generations() func(plumbing.Hash) int64 {
-	byHash := make(map[plumbing.Hash]*goCommit, len(g.order))
-	for _, c := range g.order {
-		byHash[c.Hash] = c
-	}
 	gens := make(map[plumbing.Hash]int64, len(g.order))
 	var stack []plumbing.Hash
 	for _, c := range g.order {
@@ -321,11 +318,11 @@ func (g *goGit) generations() func(plumbing.Hash) int64 {
 				stack = stack[:len(stack)-1]
 				continue
 			}
-			cm := byHash[h]
+			cm := g.byHash[h]
 			g0, ready := int64(1), true
 			if cm != nil {
 				for _, p := range cm.ParentHashes {
-					if _, inWalk := byHash[p]; !inWalk {
+					if _, inWalk := g.byHash[p]; !inWalk {
 						continue
 					}
 					pg, ok := gens[p]

@@ -221,10 +221,6 @@ func (g *goGit) hiddenOnly(ctx context.Context) (map[string]string, error) {
 	if head, err := g.repo.Head(); err == nil {
 		visible = append(visible, g.peel(head.Hash()))
 	}
-	byHash := make(map[plumbing.Hash]*goCommit, len(g.order))
-	for _, c := range g.order {
-		byHash[c.Hash] = c
-	}
 	seen := map[plumbing.Hash]bool{}
 	for stack := visible; len(stack) > 0; {
 		if err := ctx.Err(); err != nil {
@@ -236,7 +232,7 @@ func (g *goGit) hiddenOnly(ctx context.Context) (map[string]string, error) {
 			continue
 		}
 		seen[h] = true
-		if c := byHash[h]; c != nil {
+		if c := g.byHash[h]; c != nil {
 			stack = append(stack, c.ParentHashes...)
 		}
 	}
