@@ -21,7 +21,17 @@ const DefaultDecodeDepth = 2
 // already found in the same place is not reported again, nor is one two
 // decoding paths lead to (the shorter chain wins).
 func (e *Engine) ScanDecoded(data []byte, maxDepth int) []Match {
-	plain := e.Scan(data)
+	return e.decoded(data, e.Scan(data), maxDepth)
+}
+
+// ScanDecodedFrom is ScanDecoded with the plain scan of ScanFrom.
+func (e *Engine) ScanDecodedFrom(data []byte, maxDepth int, base *Hits, copies []Copy, keep bool) ([]Match, *Hits) {
+	plain, hits := e.ScanFrom(data, base, copies, keep)
+	return e.decoded(data, plain, maxDepth), hits
+}
+
+// decoded adds to data's plain matches those in its encoded segments.
+func (e *Engine) decoded(data []byte, plain []Match, maxDepth int) []Match {
 	if maxDepth <= 0 {
 		return plain
 	}

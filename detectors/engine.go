@@ -273,6 +273,50 @@ func (e *Engine) prefiltered(sc *scratch, ri int32, w []byte) bool {
 // and content allowlists, sorted by offset then rule id. Allowlists that need
 // a path or a commit are left to the caller (rules.Config.Allowed).
 func (e *Engine) Scan(data []byte) []Match {
+	return e.scan(data, nil)
+}
+
+// Hits are the keyword hits of a scanned buffer, kept for the buffers
+// built from it (ScanFrom).
+type Hits struct{ h []ahocorasick.Hit }
+
+// Size is what the hits hold in memory, in bytes.
+func (h *Hits) Size() int {
+	if h == nil {
+		return 0
+	}
+	return 8 * cap(h.h)
+}
+
+// Copy says that bytes [Dst, Dst+Len) of a buffer are bytes [Src,
+// Src+Len) of the buffer it was built from (a git delta's copy).
+type Copy = ahocorasick.Copy
+
+// ScanFrom returns Scan(data). When base is set, data was built from a
+// buffer whose hits base holds, repeating its bytes where copies say, and
+// the keyword automaton runs only around what data does not repeat; the
+// matches are the same, since every later step looks at data itself.
+// With keep, it also returns data's hits, for buffers built from it.
+func (e *Engine) ScanFrom(data []byte, base *Hits, copies []Copy, keep bool) ([]Match, *Hits) {
+	if base == nil && !keep {
+		return e.scan(data, nil), nil
+	}
+	var hs []ahocorasick.Hit
+	if base != nil {
+		hs = e.ac.HitsFrom(data, base.h, copies, nil)
+	} else {
+		hs = e.ac.Hits(data, nil)
+	}
+	ms := e.scan(data, hs)
+	if !keep {
+		return ms, nil
+	}
+	return ms, &Hits{hs}
+}
+
+// scan runs the rules over data, at the keyword hits given, or (nil) at
+// those of one automaton pass.
+func (e *Engine) scan(data []byte, hits []ahocorasick.Hit) []Match {
 	sc := e.getScratch()
 	defer e.putScratch(sc)
 	sc.windows = sc.windows[:0]
@@ -290,7 +334,7 @@ func (e *Engine) Scan(data []byte) []Match {
 		}
 	}
 	last := sc.last
-	e.ac.Scan(data, func(k int, start int) {
+	onHit := func(k int, start int) {
 		klen := len(e.ac.Patterns()[k])
 		for _, ri := range e.kwRules[k] {
 			r := e.regexIdx[ri]
@@ -310,7 +354,16 @@ func (e *Engine) Scan(data []byte) []Match {
 			last[ri] = lastWindow{int32(len(sc.windows)), lo, hi}
 			sc.windows = append(sc.windows, window{ri, lo, hi})
 		}
-	})
+	}
+	// The windows of a rule are merged where they overlap, so they do not
+	// depend on the order of the hits.
+	if hits == nil {
+		e.ac.Scan(data, onHit)
+	} else {
+		for _, h := range hits {
+			onHit(h.Pattern(), h.Start())
+		}
+	}
 	for _, w := range sc.windows {
 		last[w.rule].at = -1
 	}

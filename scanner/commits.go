@@ -182,12 +182,12 @@ func (hs *histScan) dropInherited(ctx context.Context, dir string, intros map[st
 		before[hash] = set
 	}
 	src := &namedBlobs{dir: dir, hashes: want, maxSize: hs.opts.MaxFileSize, missing: func(string) {}}
-	return src.blobs(ctx, nil, func(b blob) error {
+	return src.blobs(ctx, nil, blobSink{fn: func(b blob) error {
 		if !IsBinary(b.data) {
 			keep(b.hash, sc.Scan(b.data))
 		}
 		return nil
-	}, func(b blob, r io.Reader) error {
+	}, large: func(b blob, r io.Reader) error {
 		br := bufio.NewReaderSize(r, 8192)
 		if head, _ := br.Peek(8000); IsBinary(head) {
 			return nil
@@ -195,7 +195,7 @@ func (hs *histScan) dropInherited(ctx context.Context, dir string, intros map[st
 		ms, err := scanStream(ctx, sc, br, nil)
 		keep(b.hash, ms)
 		return err
-	})
+	}})
 }
 
 // parseRawLog reads `git log --raw -c` output with the commit format used
@@ -304,7 +304,7 @@ type namedBlobs struct {
 	missing func(hash string)
 }
 
-func (n *namedBlobs) blobs(ctx context.Context, _ func(string) bool, fn func(blob) error, large func(blob, io.Reader) error) error {
+func (n *namedBlobs) blobs(ctx context.Context, _ func(string) bool, sink blobSink) error {
 	if len(n.hashes) == 0 {
 		return nil
 	}
@@ -321,9 +321,9 @@ func (n *namedBlobs) blobs(ctx context.Context, _ func(string) bool, fn func(blo
 			b.path = n.path(b.hash)
 		}
 		if r != nil {
-			return large(b, r)
+			return sink.large(b, r)
 		}
-		return fn(b)
+		return sink.fn(b)
 	}, n.missing)
 	if readErr != nil {
 		_ = cmd.Process.Kill()

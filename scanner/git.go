@@ -47,6 +47,12 @@ type blob struct {
 	path string
 	size int64
 	data []byte
+	// base holds the keyword hits of the blob this one was built from as
+	// a delta, and copies what it repeats of it (Engine.ScanFrom); keep
+	// asks blobSink.scan for this blob's own hits, for blobs built from it.
+	base   *detectors.Hits
+	copies []detectors.Copy
+	keep   bool
 }
 
 // commitInfo is the provenance of a commit.
@@ -288,10 +294,23 @@ func (hs *histScan) warnSkipped(dir string) {
 // blobSource enumerates blobs for scanBlobs: the full history's (gitCLI,
 // goGit) or blobs known by name (namedBlobs).
 type blobSource interface {
-	// blobs calls fn once for every unique blob, skipping those whose path
-	// skip says need not be read; a blob over MaxFileSize goes to large as
-	// a stream instead. Both are called from one goroutine.
-	blobs(ctx context.Context, skip func(path string) bool, fn func(blob) error, large func(blob, io.Reader) error) error
+	// blobs hands every unique blob to the sink once, skipping those whose
+	// path skip says need not be read.
+	blobs(ctx context.Context, skip func(path string) bool, sink blobSink) error
+}
+
+// blobSink is where a blobSource hands its blobs.
+type blobSink struct {
+	// fn takes a blob in memory; large takes one over MaxFileSize as a
+	// stream. Both are called from one goroutine.
+	fn    func(blob) error
+	large func(blob, io.Reader) error
+	// scan, when set, scans a blob in memory on the caller's goroutine and
+	// is safe for concurrent use. A source that builds blobs from deltas
+	// (the pack reader) scans each where it built it, after its base, so
+	// the scan can reuse the base's keyword hits (blob.base): it returns
+	// the blob's own hits when blob.keep asks for them.
+	scan func(blob) (*detectors.Hits, error)
 }
 
 func (hs *histScan) scanBlobs(ctx context.Context, h blobSource) error {
@@ -349,7 +368,7 @@ func (hs *histScan) scanBlobs(ctx context.Context, h blobSource) error {
 		hs.record(b, ms)
 		return nil
 	}
-	err := h.blobs(ctx, func(path string) bool { return pathIgnored(cfg, path) }, func(b blob) error {
+	err := h.blobs(ctx, func(path string) bool { return pathIgnored(cfg, path) }, blobSink{fn: func(b blob) error {
 		notePath(b)
 		select {
 		case work <- b:
@@ -357,7 +376,10 @@ func (hs *histScan) scanBlobs(ctx context.Context, h blobSource) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-	}, large)
+	}, large: large, scan: func(b blob) (*detectors.Hits, error) {
+		notePath(b)
+		return hs.scanOne(b), ctx.Err()
+	}})
 	close(work)
 	perr := p.Wait()
 	if err != nil {
@@ -366,26 +388,31 @@ func (hs *histScan) scanBlobs(ctx context.Context, h blobSource) error {
 	return perr
 }
 
-func (hs *histScan) scanOne(b blob) {
+// scanOne scans a blob in memory; with b.keep, it returns its keyword
+// hits when it has them (not for archives, binary blobs or blobs cut into
+// chunks).
+func (hs *histScan) scanOne(b blob) *detectors.Hits {
 	hs.c.bytes.Add(int64(len(b.data)))
 	hs.opts.progress(int64(len(b.data)), 1)
 	if hs.scanArchive(b) {
-		return
+		return nil
 	}
 	if IsBinary(b.data) {
 		hs.c.binary.Add(1)
-		return
+		return nil
 	}
 	if bytes.HasPrefix(b.data, lfsPointerPrefix) {
 		hs.lfs.Add(1)
 	}
 	var ms []detectors.Match
+	var hits *detectors.Hits
 	if len(b.data) >= cdcThreshold {
 		ms = scanChunked(hs.opts.bufScanner(), hs.cache, b.data, hs.overlap, func() { hs.c.deduped.Add(1) })
 	} else {
-		ms = hs.opts.bufScanner().Scan(b.data)
+		ms, hits = hs.opts.bufScanner().ScanFrom(b.data, b.base, b.copies, b.keep)
 	}
 	hs.record(b, ms)
+	return hits
 }
 
 func (hs *histScan) record(b blob, ms []detectors.Match) {

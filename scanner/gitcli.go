@@ -163,7 +163,7 @@ func (g *gitCLI) readReachable(out io.Reader, skip func(string) bool) (*reachabl
 	}
 }
 
-func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob) error, large func(blob, io.Reader) error) error {
+func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, sink blobSink) error {
 	// The pack reader opens the object store while git lists the blobs.
 	mode := os.Getenv(GitReaderEnv)
 	switch mode {
@@ -244,7 +244,7 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 			if maxSize <= 0 {
 				maxSize = DefaultMaxFileSize
 			}
-			return ps.s.read(ctx, g.dir, rs, maxSize, func(err error) { g.opts.warn(g.c, err) }, fn, large)
+			return ps.s.read(ctx, g.dir, rs, maxSize, func(err error) { g.opts.warn(g.c, err) }, sink)
 		}
 		// What the reader does not handle, git cat-file reads; forced,
 		// the scan says why it could not.
@@ -272,7 +272,7 @@ func (g *gitCLI) blobs(ctx context.Context, skip func(string) bool, fn func(blob
 	pw.Close()
 	defer pr.Close()
 	r := bufio.NewReaderSize(pr, 1<<20)
-	left, readErr := g.readObjects(r, rs, fn, large)
+	left, readErr := g.readObjects(r, rs, sink.fn, sink.large)
 	// Every listed blob has been read (or the stream failed): stop git.
 	cancel()
 	_, _ = io.Copy(io.Discard, r)

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/achilles-sec/achilles/detectors"
 	"github.com/achilles-sec/achilles/internal/inflate"
 	"github.com/klauspost/compress/zlib"
 )
@@ -918,6 +919,10 @@ type packWorker struct {
 	rs      *reachable
 	maxSize int64
 	out     chan<- packOut
+	// scan, when set, scans a blob in memory here instead of handing it
+	// on (blobSink.scan); its first error stops the read.
+	scan    func(blob) (*detectors.Hits, error)
+	scanErr func(error)
 	warn    func(error)
 	dir     string
 
@@ -926,14 +931,17 @@ type packWorker struct {
 	br     bytes.Reader
 	raw    []byte
 	delta  []byte
+	copies []detectors.Copy // of the delta built last
 	stack  []packFrame
 	held   int
 	failed int // wanted blobs not handed on
+	done   int // wanted blobs scanned here (scan)
 }
 
 type packFrame struct {
 	id       int32
 	data     []byte
+	hits     *detectors.Hits // data's keyword hits, for its children's scans
 	next, to int32
 }
 
@@ -1062,7 +1070,8 @@ func (w *packWorker) readRoot(id int32) ([]byte, error) {
 	return w.inflate(n, n.size, nil)
 }
 
-// child builds a delta's object from its base.
+// child builds a delta's object from its base, leaving in w.copies what
+// it copied from the base.
 func (w *packWorker) child(id int32, base []byte) ([]byte, error) {
 	n := &w.s.nodes[id]
 	d, err := w.inflate(n, n.size, w.delta)
@@ -1070,7 +1079,9 @@ func (w *packWorker) child(id int32, base []byte) ([]byte, error) {
 		return nil, err
 	}
 	w.delta = d[:0]
-	return applyDelta(base, d)
+	out, copies, err := applyDelta(base, d, w.copies[:0])
+	w.copies = copies
+	return out, err
 }
 
 // deltaVarint reads a delta header size.
@@ -1085,8 +1096,14 @@ func deltaVarint(b []byte) (uint64, int) {
 	return 0, 0
 }
 
-// applyDelta builds an object from its base and a git delta.
-func applyDelta(base, delta []byte) ([]byte, error) {
+// applyDelta builds an object from its base and a git delta, appending
+// to copies each range it copied from the base.
+func applyDelta(base, delta []byte, copies []detectors.Copy) ([]byte, []detectors.Copy, error) {
+	out, err := applyDeltaOps(base, delta, &copies)
+	return out, copies, err
+}
+
+func applyDeltaOps(base, delta []byte, copies *[]detectors.Copy) ([]byte, error) {
 	bsz, n := deltaVarint(delta)
 	if n == 0 || bsz != uint64(len(base)) {
 		return nil, errors.New("delta does not fit its base")
@@ -1130,6 +1147,7 @@ func applyDelta(base, delta []byte) ([]byte, error) {
 				return nil, errors.New("delta copies out of range")
 			}
 			copy(out[o:], base[off:off+sz])
+			*copies = append(*copies, detectors.Copy{Dst: int(o), Src: int(off), Len: int(sz)})
 			o += sz
 		case op != 0:
 			sz := uint64(op)
@@ -1165,12 +1183,14 @@ func (w *packWorker) fail(id int32, err error) {
 	w.warn(fmt.Errorf("%s: object %x could not be read: %v; not scanned%s", w.dir, w.s.hash(id), err, more))
 }
 
+func (w *packWorker) blob(id int32, data []byte) blob {
+	return blob{hash: hex.EncodeToString(w.s.hash(id)), path: w.rs.paths[w.s.nodes[id].pathIdx], size: int64(len(data)), data: data}
+}
+
 // emit hands a wanted blob on.
 func (w *packWorker) emit(id int32, data []byte) bool {
-	n := &w.s.nodes[id]
-	b := blob{hash: hex.EncodeToString(w.s.hash(id)), path: w.rs.paths[n.pathIdx], size: int64(len(data)), data: data}
 	select {
-	case w.out <- packOut{b: b}:
+	case w.out <- packOut{b: w.blob(id, data)}:
 		return true
 	case <-w.ctx.Done():
 		return false
@@ -1178,23 +1198,40 @@ func (w *packWorker) emit(id int32, data []byte) bool {
 }
 
 // visit hands on a node's object if wanted and keeps it as a base while it
-// has children to build.
-func (w *packWorker) visit(id int32, data []byte) {
-	if w.s.nodes[id].want && !w.emit(id, data) {
-		return
-	}
+// has children to build. base is the keyword hits of the object it was
+// built from (w.copies says what it repeats of it), or nil.
+func (w *packWorker) visit(id int32, data []byte, base *detectors.Hits) {
 	from, to := w.s.kidStart[id], w.s.kidStart[id+1]
+	var hits *detectors.Hits
+	if w.s.nodes[id].want {
+		if w.scan != nil && int64(len(data)) <= w.maxSize {
+			b := w.blob(id, data)
+			b.base, b.keep = base, from != to
+			if base != nil {
+				b.copies = w.copies
+			}
+			var err error
+			if hits, err = w.scan(b); err != nil {
+				w.scanErr(err)
+				return
+			}
+			w.done++
+		} else if !w.emit(id, data) {
+			return
+		}
+	}
 	if from == to {
 		return
 	}
-	w.stack = append(w.stack, packFrame{id: id, data: data, next: from, to: to})
-	w.held += len(data)
+	w.stack = append(w.stack, packFrame{id: id, data: data, hits: hits, next: from, to: to})
+	w.held += len(data) + hits.Size()
 	// Over budget: drop the bases furthest from the top; they are rebuilt
-	// from their own bases if their remaining children need them.
+	// from their own bases if their remaining children need them (and
+	// their children are then scanned without their hits).
 	for i := 0; w.held > packBaseBudget && i < len(w.stack)-1; i++ {
-		if d := w.stack[i].data; d != nil {
-			w.held -= len(d)
-			w.stack[i].data = nil
+		if f := &w.stack[i]; f.data != nil {
+			w.held -= len(f.data) + f.hits.Size()
+			f.data, f.hits = nil, nil
 		}
 	}
 }
@@ -1302,7 +1339,7 @@ func (w *packWorker) walk(root int32) {
 		return
 	}
 	w.stack, w.held = w.stack[:0], 0
-	w.visit(root, data)
+	w.visit(root, data, nil)
 	for len(w.stack) > 0 {
 		if w.ctx.Err() != nil {
 			return
@@ -1310,7 +1347,7 @@ func (w *packWorker) walk(root int32) {
 		top := len(w.stack) - 1
 		f := &w.stack[top]
 		if f.next == f.to {
-			w.held -= len(f.data)
+			w.held -= len(f.data) + f.hits.Size()
 			w.stack = w.stack[:top]
 			continue
 		}
@@ -1328,9 +1365,10 @@ func (w *packWorker) walk(root int32) {
 			f.data = base
 			w.held += len(base)
 		}
+		hits := f.hits
 		if f.next == f.to {
 			// The last child: the base is not needed after this one.
-			w.held -= len(f.data)
+			w.held -= len(f.data) + f.hits.Size()
 			w.stack = w.stack[:top]
 		}
 		out, err := w.child(kid, base)
@@ -1338,31 +1376,38 @@ func (w *packWorker) walk(root int32) {
 			w.fail(kid, err)
 			continue
 		}
-		w.visit(kid, out)
+		w.visit(kid, out, hits)
 	}
 }
 
 // readPacks hands every blob of rs on, reading the store with one worker
 // per CPU. handed says whether any blob was handed on.
-func (s *packStore) read(ctx context.Context, dir string, rs *reachable, maxSize int64, warn func(error), fn func(blob) error, large func(blob, io.Reader) error) error {
+func (s *packStore) read(ctx context.Context, dir string, rs *reachable, maxSize int64, warn func(error), sink blobSink) error {
 	workers := runtime.NumCPU()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var scanOnce sync.Once
+	var scanErr error
+	stop := func(err error) {
+		scanOnce.Do(func() { scanErr = err })
+		cancel()
+	}
 	out := make(chan packOut, workers*2)
 	roots := make(chan int32, 64)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	failed := 0
+	failed, scanned := 0, 0
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &packWorker{s: s, ctx: ctx, rs: rs, maxSize: maxSize, out: out, warn: warn, dir: dir}
+			w := &packWorker{s: s, ctx: ctx, rs: rs, maxSize: maxSize, out: out, scan: sink.scan, scanErr: stop, warn: warn, dir: dir}
 			for r := range roots {
 				w.walk(r)
 			}
 			mu.Lock()
 			failed += w.failed
+			scanned += w.done
 			mu.Unlock()
 		}()
 	}
@@ -1392,14 +1437,14 @@ func (s *packStore) read(ctx context.Context, dir string, rs *reachable, maxSize
 		handed++
 		switch {
 		case it.r != nil:
-			err = large(it.b, it.r)
+			err = sink.large(it.b, it.r)
 			close(it.done)
 		case it.b.size > maxSize:
 			data := it.b.data
 			it.b.data = nil
-			err = large(it.b, bytes.NewReader(data))
+			err = sink.large(it.b, bytes.NewReader(data))
 		default:
-			err = fn(it.b)
+			err = sink.fn(it.b)
 		}
 		if err != nil {
 			cancel()
@@ -1408,10 +1453,13 @@ func (s *packStore) read(ctx context.Context, dir string, rs *reachable, maxSize
 	if err != nil {
 		return err
 	}
+	if scanErr != nil {
+		return scanErr
+	}
 	if e := ctx.Err(); e != nil {
 		return e
 	}
-	if left := s.wanted - handed - failed; left > 0 {
+	if left := s.wanted - handed - scanned - failed; left > 0 {
 		warn(fmt.Errorf("%s: %d listed blobs were not found in the object store", dir, left))
 	}
 	return nil

@@ -13,10 +13,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/achilles-sec/achilles/detectors"
 )
 
 // historyRepo makes a repository whose files change a little in every
@@ -167,20 +170,20 @@ func readWithPacks(t *testing.T, dir string, maxSize int64) (map[string][]byte, 
 		}
 		got[b.hash] = data
 	}
-	err = s.read(ctx, dir, rs, maxSize, w.add, func(b blob) error {
+	err = s.read(ctx, dir, rs, maxSize, w.add, blobSink{fn: func(b blob) error {
 		if b.size > maxSize {
 			t.Errorf("blob %s of %d bytes not handed to large", b.hash, b.size)
 		}
 		add(b, b.data)
 		return nil
-	}, func(b blob, r io.Reader) error {
+	}, large: func(b blob, r io.Reader) error {
 		if b.size <= maxSize {
 			t.Errorf("blob %s of %d bytes handed to large", b.hash, b.size)
 		}
 		data, err := io.ReadAll(r)
 		add(b, data)
 		return err
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -548,9 +551,12 @@ func TestApplyDelta(t *testing.T) {
 	base := []byte("0123456789abcdefghij")
 	// base size 20, result size 9: copy base[10:15], insert "XYZ", copy base[0:1].
 	delta := []byte{20, 9, 0x80 | 0x01 | 0x10, 10, 5, 3, 'X', 'Y', 'Z', 0x80 | 0x10, 1}
-	got, err := applyDelta(base, delta)
+	got, copies, err := applyDelta(base, delta, nil)
 	if err != nil || string(got) != "abcdeXYZ0" {
 		t.Fatalf("applyDelta = %q, %v", got, err)
+	}
+	if want := []detectors.Copy{{Dst: 0, Src: 10, Len: 5}, {Dst: 8, Src: 0, Len: 1}}; !slices.Equal(copies, want) {
+		t.Fatalf("copies %v, want %v", copies, want)
 	}
 	for name, d := range map[string][]byte{
 		"wrong base size": {19, 9},
@@ -560,7 +566,7 @@ func TestApplyDelta(t *testing.T) {
 		"reserved op":     {20, 1, 0},
 		"huge result":     {20, 0xff, 0xff, 0xff, 0xff, 0x7f, 1, 'a'},
 	} {
-		if out, err := applyDelta(base, d); err == nil {
+		if out, _, err := applyDelta(base, d, nil); err == nil {
 			t.Errorf("%s: %q, want an error", name, out)
 		}
 	}
@@ -595,10 +601,10 @@ func fuzzStore(t *testing.T, pack, idx []byte) {
 			return
 		}
 	}
-	_ = s.read(context.Background(), obj, rs, 64, func(error) {}, func(blob) error { return nil }, func(_ blob, r io.Reader) error {
+	_ = s.read(context.Background(), obj, rs, 64, func(error) {}, blobSink{fn: func(blob) error { return nil }, large: func(_ blob, r io.Reader) error {
 		_, err := io.Copy(io.Discard, r)
 		return err
-	})
+	}})
 }
 
 func fuzzSeed(f *testing.F) (pack, idx []byte) {
@@ -660,7 +666,7 @@ func FuzzApplyDelta(f *testing.F) {
 	f.Add([]byte("0123456789abcdefghij"), []byte{20, 9, 0x91, 10, 5, 3, 'X', 'Y', 'Z', 0x90, 1})
 	f.Add([]byte{}, []byte{0, 0})
 	f.Fuzz(func(t *testing.T, base, delta []byte) {
-		out, err := applyDelta(base, delta)
+		out, _, err := applyDelta(base, delta, nil)
 		if err == nil && out == nil {
 			t.Fatal("no result and no error")
 		}

@@ -117,7 +117,7 @@ func (g *goGit) walkCommits(ctx context.Context) error {
 	return nil
 }
 
-func (g *goGit) blobs(ctx context.Context, skip func(string) bool, fn func(blob) error, large func(blob, io.Reader) error) error {
+func (g *goGit) blobs(ctx context.Context, skip func(string) bool, sink blobSink) error {
 	if err := g.walkCommits(ctx); err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (g *goGit) blobs(ctx context.Context, skip func(string) bool, fn func(blob)
 					continue
 				}
 				seenBlob[e.Hash] = true
-				if err := g.readBlob(e.Hash, path, maxSize, fn, large); err != nil {
+				if err := g.readBlob(e.Hash, path, maxSize, sink.fn, sink.large); err != nil {
 					return err
 				}
 			}

@@ -99,14 +99,14 @@ func ScanStagedList(ctx context.Context, opts Options, dir string, l *StagedList
 	src := &namedBlobs{dir: dir, hashes: want, maxSize: opts.MaxFileSize, missing: func(hash string) {
 		opts.warn(&c, fmt.Errorf("%s: staged blob %s (%s) is missing; not scanned", dir, hash, byHash[hash][0].path))
 	}}
-	err := src.blobs(ctx, nil, func(b blob) error {
+	err := src.blobs(ctx, nil, blobSink{fn: func(b blob) error {
 		c.bytes.Add(int64(len(b.data)))
 		opts.progress(int64(len(b.data)), 1)
 		for _, f := range byHash[b.hash] {
 			res.Findings = append(res.Findings, f.findings(ctx, opts, &c, b.data)...)
 		}
 		return nil
-	}, func(b blob, r io.Reader) error {
+	}, large: func(b blob, r io.Reader) error {
 		// Over --max-file-size: streamed, as a file of that size is.
 		br := bufio.NewReaderSize(r, 8192)
 		if head, _ := br.Peek(8000); IsBinary(head) {
@@ -127,7 +127,7 @@ func ScanStagedList(ctx context.Context, opts Options, dir string, l *StagedList
 			}
 		}
 		return err
-	})
+	}})
 	if err != nil {
 		return nil, fmt.Errorf("reading staged files in %s: %w", dir, err)
 	}
