@@ -556,18 +556,21 @@ func isTokenByte(c byte) bool {
 func (e *Engine) runRegex(out []Match, inline *int, sc *scratch, ri int32, data []byte, lo, hi int) []Match {
 	w := data[lo:hi]
 	r := e.regexIdx[ri]
-	// The cheap checks first: a rule whose windows never pass them is
-	// never compiled. Then a window seen before and found empty is
-	// skipped, and the prefilter runs.
-	if c := r.Checks(); c == nil || !hasRequired(w, c.MustContain) || !hasRuns(w, c.MustHaveRuns) {
-		return out
-	}
+	// A window seen before and found empty is skipped; then the cheap
+	// checks (a rule whose windows never pass them is never compiled),
+	// then the prefilter.
 	var key uint64
 	if e.misses != nil {
 		key = e.misses.key(ri, w)
 		if e.misses.has(key) {
 			return out
 		}
+	}
+	if c := r.Checks(); c == nil || !hasRequired(w, c.MustContain) || !hasRuns(w, c.MustHaveRuns) {
+		if e.misses != nil {
+			e.misses.add(key)
+		}
+		return out
 	}
 	if !e.prefiltered(sc, ri, w) {
 		if e.misses != nil {

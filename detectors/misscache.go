@@ -8,8 +8,9 @@ import (
 // missCache remembers windows in which a rule's regex found nothing. The
 // versions of a file in a history repeat most of their lines, so most
 // windows a history scan opens were opened before, in another version,
-// with the same bytes; a hash of the rule and the window's bytes looked up
-// here spares the prefilter and the regex, which are what a window costs.
+// with the same bytes; a hash of the rule and the window's bytes, looked up
+// before anything else, spares the window's checks, prefilter and regex
+// (on etcd, 93% of 2.0 million windows are found here).
 // Only misses are kept: a window's matches are judged again (entropy,
 // allowlists, inline markers) against the line around them, which can
 // differ between versions. The table is direct-mapped and lossy (a slot
@@ -22,9 +23,9 @@ type missCache struct {
 	shift uint
 }
 
-// missCacheBits sizes the table: 2^19 slots, 4 MiB. The 37,746 commits of
-// etcd open about 374,000 windows that pass the checks; 93% of them were
-// seen before.
+// missCacheBits sizes the table: 2^19 slots, 4 MiB. The 29,357 commits of
+// etcd open about 2.0 million windows, of which 139,000 are new (a larger
+// table finds no more).
 const missCacheBits = 19
 
 func newMissCache(bits uint) *missCache {
