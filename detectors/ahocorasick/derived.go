@@ -1,6 +1,7 @@
 package ahocorasick
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"sort"
@@ -89,19 +90,16 @@ func (m *Matcher) HitsFrom(data []byte, base []Hit, copies []Copy, out []Hit) []
 		add(at-1, at)
 	}
 	add(at, n)
-	for _, r := range ranges {
-		lo, hi := r[0], r[1]
-		first := len(out)
-		m.Scan(data[lo:hi], func(p, start int) {
-			s, e := lo+start, lo+start+len(m.patterns[p])
-			// Judged with both neighbours in sight, or at an end of data.
-			if (s == 0 || s-1 >= lo) && (e == n || e < hi) && !inside(s, e-s) {
-				out = append(out, Hit{int32(p), int32(s)})
-			}
-		})
-		if got := out[first:]; !slices.IsSortedFunc(got, byStart) {
-			slices.SortFunc(got, byStart)
+	first := len(out)
+	m.scanRanges(data, ranges, func(r, p, s int) {
+		lo, hi, e := ranges[r][0], ranges[r][1], s+len(m.patterns[p])
+		// Judged with both neighbours in sight, or at an end of data.
+		if (s == 0 || s-1 >= lo) && (e == n || e < hi) && !inside(s, e-s) {
+			out = append(out, Hit{int32(p), int32(s)})
 		}
+	})
+	if got := out[first:]; !slices.IsSortedFunc(got, byStart) {
+		slices.SortFunc(got, byStart)
 	}
 	if moved == 0 || moved == len(out) {
 		return out
@@ -120,4 +118,137 @@ func (m *Matcher) HitsFrom(data []byte, base []Hit, copies []Copy, out []Hit) []
 	}
 	merged = append(merged, a...)
 	return append(merged, b...)
+}
+
+// scanRanges reports the hits Scan finds in each data[lo:hi] of ranges
+// (disjoint, in order), with starts in data and the range's index, in no
+// particular order. Each range starts the automaton afresh, and its
+// neighbour checks look at data, past the range's ends. The ranges a
+// delta leaves to scan are short (on etcd, 534,000 of them average 350
+// bytes), and one alone waits on each table load before the next: four
+// are stepped together, each lane taking the next range when its own
+// ends, so that their loads overlap (on etcd, HitsFrom takes 0.65 s of
+// CPU where one range at a time took 0.9 s).
+func (m *Matcher) scanRanges(data []byte, ranges [][2]int, fn func(r, pattern, start int)) {
+	if len(ranges) == 0 {
+		return
+	}
+	if !m.dense.Load() {
+		// Until the dense automaton is built, as Scan does.
+		for r, rg := range ranges {
+			lo := rg[0]
+			m.Scan(data[lo:rg[1]], func(p, start int) {
+				// Judged again by the neighbours past the range's ends.
+				if s := lo + start; m.fits(int32(p), data, s, s+len(m.patterns[p])) {
+					fn(r, p, s)
+				}
+			})
+		}
+		return
+	}
+	delta := m.delta
+	classes := &m.classes
+	report := func(r int, s uint32, i int) {
+		if r < 0 {
+			return // an idle lane, stepping another's bytes
+		}
+		for _, p := range m.outputs[s/m.nstride] {
+			if start := i + 1 - len(m.patterns[p]); m.fits(p, data, start, i+1) {
+				fn(r, int(p), start)
+			}
+		}
+	}
+	// A lane scans data[at:end] of range r from state st; r < 0: idle.
+	type lane struct {
+		st      uint32
+		at, end int
+		r       int
+	}
+	var ln [4]lane
+	next := 0
+	take := func(l *lane) {
+		if next < len(ranges) {
+			*l = lane{0, ranges[next][0], ranges[next][1], next}
+			next++
+		} else {
+			*l = lane{r: -1}
+		}
+	}
+	for k := range ln {
+		take(&ln[k])
+	}
+	for ln[0].r >= 0 {
+		// The busy lanes come first; the idle ones step the first lane's
+		// bytes and report nothing, which costs less than a loop of its
+		// own for the last ranges.
+		steps := ln[0].end - ln[0].at
+		for k := 1; k < len(ln); k++ {
+			if ln[k].r < 0 {
+				ln[k] = lane{r: -1, at: ln[0].at, end: ln[0].end}
+			} else {
+				steps = min(steps, ln[k].end-ln[k].at)
+			}
+		}
+		s0, s1, s2, s3 := ln[0].st, ln[1].st, ln[2].st, ln[3].st
+		d0, d1, d2, d3 := data[ln[0].at:][:steps], data[ln[1].at:][:steps], data[ln[2].at:][:steps], data[ln[3].at:][:steps]
+		for i := 0; i < steps; i++ {
+			s0 = delta[s0+uint32(classes[d0[i]])]
+			s1 = delta[s1+uint32(classes[d1[i]])]
+			s2 = delta[s2+uint32(classes[d2[i]])]
+			s3 = delta[s3+uint32(classes[d3[i]])]
+			if (s0|s1|s2|s3)&outFlag != 0 {
+				if s0&outFlag != 0 {
+					s0 &^= outFlag
+					report(ln[0].r, s0, ln[0].at+i)
+				}
+				if s1&outFlag != 0 {
+					s1 &^= outFlag
+					report(ln[1].r, s1, ln[1].at+i)
+				}
+				if s2&outFlag != 0 {
+					s2 &^= outFlag
+					report(ln[2].r, s2, ln[2].at+i)
+				}
+				if s3&outFlag != 0 {
+					s3 &^= outFlag
+					report(ln[3].r, s3, ln[3].at+i)
+				}
+			}
+		}
+		ln[0].st, ln[1].st, ln[2].st, ln[3].st = s0, s1, s2, s3
+		// Lanes at their range's end take the next; busy ones move first.
+		busy := 0
+		for k := range ln {
+			if ln[k].r < 0 {
+				continue
+			}
+			ln[k].at += steps
+			if ln[k].at == ln[k].end {
+				take(&ln[k])
+			}
+			if ln[k].r >= 0 {
+				ln[busy] = ln[k]
+				busy++
+			}
+		}
+		for k := busy; k < len(ln); k++ {
+			ln[k] = lane{r: -1}
+		}
+	}
+	// The side keywords, judged by their neighbours in data.
+	for _, p := range m.side {
+		c := m.patterns[p][0]
+		for r, rg := range ranges {
+			for at := rg[0]; at < rg[1]; at++ {
+				i := bytes.IndexByte(data[at:rg[1]], c)
+				if i < 0 {
+					break
+				}
+				at += i
+				if m.fits(p, data, at, at+1) {
+					fn(r, int(p), at)
+				}
+			}
+		}
+	}
 }

@@ -78,3 +78,67 @@ func TestHitsFromEqualsHits(t *testing.T) {
 		}
 	}
 }
+
+// scanRanges finds in each range what a scan of the whole buffer finds
+// wholly inside it, whatever the number and lengths of the ranges (empty
+// ones, one at the buffer's end, more than its four lanes).
+func TestScanRangesEqualsScan(t *testing.T) {
+	keywords := []string{"-", "key", "ab", "abc", "token_", "k", "eyab"}
+	var hex [256]bool
+	for _, c := range []byte("0123456789ABCDEF") {
+		hex[c] = true
+	}
+	for _, dense := range []bool{false, true} {
+		m := New(keywords)
+		m.SetNeighbours([]*Neighbours{{Before: &hex, After: &hex}, nil, nil, nil, nil, nil, nil})
+		if dense {
+			m.denseOnce.Do(m.buildDense)
+		}
+		scanRangesEqualsScan(t, m, keywords)
+	}
+}
+
+func scanRangesEqualsScan(t *testing.T, m *Matcher, keywords []string) {
+	rng := rand.New(rand.NewSource(3))
+	alphabet := []byte("0A9F-z- keyabcTOKEN_Kb")
+	checked := 0
+	for round := 0; round < 500; round++ {
+		data := make([]byte, rng.Intn(3000))
+		for i := range data {
+			data[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		var ranges [][2]int
+		for at := 0; at < len(data); {
+			lo := at + rng.Intn(40)
+			hi := min(len(data), lo+rng.Intn(1+rng.Intn(300)))
+			if lo > hi {
+				break
+			}
+			ranges = append(ranges, [2]int{lo, hi})
+			at = hi + rng.Intn(3)
+		}
+		want := map[[3]int]bool{}
+		m.Scan(data, func(p, start int) {
+			for r, rg := range ranges {
+				if rg[0] <= start && start+len(keywords[p]) <= rg[1] {
+					want[[3]int{r, p, start}] = true
+				}
+			}
+		})
+		got := map[[3]int]bool{}
+		m.scanRanges(data, ranges, func(r, p, start int) {
+			k := [3]int{r, p, start}
+			if got[k] {
+				t.Fatalf("round %d: hit %v reported twice", round, k)
+			}
+			got[k] = true
+		})
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("round %d, %d ranges: %d hits, want %d", round, len(ranges), len(got), len(want))
+		}
+		checked += len(want)
+	}
+	if checked == 0 {
+		t.Fatal("no hit in any range: the test compares nothing")
+	}
+}
