@@ -25,9 +25,27 @@ func (e *Engine) ScanDecoded(data []byte, maxDepth int) []Match {
 }
 
 // ScanDecodedFrom is ScanDecoded with the plain scan of ScanFrom.
+// The encoded segments are found as decode.FindFrom finds them: those in
+// what data repeats of its base are the base's.
 func (e *Engine) ScanDecodedFrom(data []byte, maxDepth int, base *Hits, copies []Copy, keep bool) ([]Match, *Hits) {
 	plain, hits := e.ScanFrom(data, base, copies, keep)
-	return e.decoded(data, plain, maxDepth), hits
+	if maxDepth <= 0 {
+		return plain, hits
+	}
+	var segs []decode.Segment
+	var runs *decode.Runs
+	switch {
+	case base != nil && base.runs != nil:
+		segs, runs = decode.FindFrom(data, base.runs, copies)
+	case hits != nil:
+		segs, runs = decode.FindKeep(data)
+	default:
+		segs = decode.Find(data)
+	}
+	if hits != nil {
+		hits.runs = runs
+	}
+	return e.decodedIn(data, plain, segs, maxDepth), hits
 }
 
 // decoded adds to data's plain matches those in its encoded segments.
@@ -35,7 +53,12 @@ func (e *Engine) decoded(data []byte, plain []Match, maxDepth int) []Match {
 	if maxDepth <= 0 {
 		return plain
 	}
-	segs := decode.Find(data)
+	return e.decodedIn(data, plain, decode.Find(data), maxDepth)
+}
+
+// decodedIn adds to data's plain matches those in segs, its encoded
+// segments.
+func (e *Engine) decodedIn(data []byte, plain []Match, segs []decode.Segment, maxDepth int) []Match {
 	if len(segs) == 0 {
 		return plain
 	}

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/achilles-sec/achilles/detectors/ahocorasick"
+	"github.com/achilles-sec/achilles/detectors/decode"
 	"github.com/achilles-sec/achilles/detectors/dfa"
 	"github.com/achilles-sec/achilles/rules"
 )
@@ -279,14 +280,17 @@ func (e *Engine) Scan(data []byte) []Match {
 
 // Hits are the keyword hits of a scanned buffer, kept for the buffers
 // built from it (ScanFrom).
-type Hits struct{ h []ahocorasick.Hit }
+type Hits struct {
+	h    []ahocorasick.Hit
+	runs *decode.Runs // its encoded runs, when ScanDecodedFrom kept them
+}
 
 // Size is what the hits hold in memory, in bytes.
 func (h *Hits) Size() int {
 	if h == nil {
 		return 0
 	}
-	return 8 * cap(h.h)
+	return 8*cap(h.h) + h.runs.Size()
 }
 
 // Copy says that bytes [Dst, Dst+Len) of a buffer are bytes [Src,
@@ -316,7 +320,7 @@ func (e *Engine) ScanFrom(data []byte, base *Hits, copies []Copy, keep bool) ([]
 	if cap(live) > 2*len(live) {
 		live = slices.Clone(live)
 	}
-	return ms, &Hits{live}
+	return ms, &Hits{h: live}
 }
 
 // scan runs the rules over data, at the keyword hits given, or (nil) at

@@ -91,7 +91,7 @@ var class = func() (t [256]uint8) {
 // is both); each decodes to mostly printable text.
 func Find(data []byte) []Segment {
 	var out []Segment
-	out = findRuns(data, out)
+	out = findRuns(data, out, nil)
 	out = findPercent(data, out)
 	out = findEscapes(data, out)
 	return out
@@ -101,7 +101,9 @@ func Find(data []byte) []Segment {
 // alphabet bytes holds a whole 8-byte word at an offset divisible by 8, so
 // only such words are tested, eight table bytes at a time with no branch
 // per byte; a run is walked only from a word wholly inside it.
-func findRuns(data []byte, out []Segment) []Segment {
+//
+// With runs set, it appends there the run each segment came from.
+func findRuns(data []byte, out []Segment, runs *[][2]int) []Segment {
 	n := len(data)
 	if n < MinBase64 {
 		return out
@@ -134,7 +136,13 @@ func findRuns(data []byte, out []Segment) []Segment {
 					hi++
 				}
 			}
+			first := len(out)
 			out = run(data, lo, hi, out)
+			if runs != nil {
+				for range out[first:] {
+					*runs = append(*runs, [2]int{lo, hi})
+				}
+			}
 			after = hi + 1
 		}
 		cur = next
