@@ -438,14 +438,18 @@ var logListingOn = true
 // with -c, what differs from all of them), so the log reaches the blobs
 // `rev-list --objects --all` does, and the scan saves that walk and its
 // `cat-file --batch-check` (1.2 s of 7.9 s of CPU on etcd). Its answer is
-// used only when it is the whole log and every ref names a commit (a tag
-// of a tree or a blob is reached by rev-list alone); otherwise ok is false
-// and the scan lists with rev-list.
+// used only when it is the whole log and every ref names a commit or a
+// blob (refBlobs adds those); a ref to a tree reaches what rev-list alone
+// lists, and then ok is false and the scan lists with rev-list.
 //
 // A blob's path is the first one, in the log's order, that skip keeps; a
 // blob is skipped only when skip drops every path the log shows it at.
 func (g *gitCLI) logListing(ctx context.Context, skip func(string) bool) (rs *reachable, ok bool) {
-	if !logListingOn || g.ahead == nil || !g.refsNameCommits(ctx) {
+	if !logListingOn || g.ahead == nil {
+		return nil, false
+	}
+	named, ok := g.refBlobs(ctx)
+	if !ok {
 		return nil, false
 	}
 	run := g.ahead.log
@@ -455,6 +459,13 @@ func (g *gitCLI) logListing(ctx context.Context, skip func(string) bool) (rs *re
 	x := run.index
 	rs = &reachable{blobs: make(map[[20]byte]int32, len(x.lines)/2)}
 	ignored := map[[20]byte]bool{}
+	for _, h := range named {
+		if skip("") {
+			ignored[h] = true
+		} else {
+			rs.blobs[h] = rs.intern("")
+		}
+	}
 	for _, l := range x.lines {
 		if _, ok := rs.blobs[l.hash]; ok {
 			continue
@@ -474,21 +485,36 @@ func (g *gitCLI) logListing(ctx context.Context, skip func(string) bool) (rs *re
 	return rs, true
 }
 
-// refsNameCommits reports whether every ref, peeled, names a commit: the
-// log walks commits only.
-func (g *gitCLI) refsNameCommits(ctx context.Context) bool {
-	out, err := gitCommand(ctx, g.dir, "for-each-ref", "--format=%(objecttype) %(*objecttype)").Output()
+// refBlobs returns the blobs refs name, directly or through a tag (a
+// replace ref for a lost blob, a tagged blob): the log walks commits only,
+// so these are listed apart, first and at no path, as rev-list lists
+// them. ok is false when a ref names something else the log does not
+// walk (a tree, a tag of a tag).
+func (g *gitCLI) refBlobs(ctx context.Context) (blobs [][20]byte, ok bool) {
+	out, err := gitCommand(ctx, g.dir, "for-each-ref", "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname)").Output()
 	if err != nil {
-		return false
+		return nil, false
 	}
 	for _, line := range strings.Split(string(out), "\n") {
-		switch line {
-		case "", "commit ", "tag commit":
+		f := strings.Fields(line)
+		var name string
+		switch {
+		case len(f) == 0, len(f) == 2 && f[0] == "commit", len(f) == 4 && f[0] == "tag" && f[2] == "commit":
+			continue
+		case len(f) == 2 && f[0] == "blob":
+			name = f[1]
+		case len(f) == 4 && f[0] == "tag" && f[2] == "blob":
+			name = f[3]
 		default:
-			return false
+			return nil, false
 		}
+		h, ok := parseHash(name)
+		if !ok {
+			return nil, false
+		}
+		blobs = append(blobs, h)
 	}
-	return true
+	return blobs, true
 }
 
 // dropMissing asks git about listed blobs the store lacks: those git says

@@ -137,22 +137,41 @@ func TestLogListingReachesWhatRevListDoes(t *testing.T) {
 	}
 }
 
-// A tag of a blob or a tree reaches objects no commit does: the scan lists
-// with rev-list and finds the secret in the tagged blob.
-func TestLogListingNotUsedForATaggedBlob(t *testing.T) {
+// Refs to blobs (a tag, a replace ref standing in for a lost blob) reach
+// blobs no commit does: the log's listing adds them, at no path, as
+// rev-list lists them, and the scan finds the secret in each; a tag of a
+// tree makes the scan list with rev-list.
+func TestLogListingListsRefsToBlobs(t *testing.T) {
 	r := newRepo(t)
 	r.write("a.txt", "one\n")
 	r.commit("root")
 	r.git("tag", "loose-blob", r.hashObject("k="+tokA+"\n"))
-	if _, _, ok := listings(t, r.dir); ok {
-		t.Fatal("the log's listing was used although a tag names a blob")
+	r.git("tag", "-a", "-m", "annotated", "loose-blob-2", r.hashObject("k="+tokB+"\n"))
+	r.git("update-ref", "refs/replace/"+r.hashObject("lost\n"), r.hashObject("k="+tokC+"\n"))
+	fromLog, fromRevList, ok := listings(t, r.dir)
+	if !ok {
+		t.Fatal("the log's listing was not used although every ref names a commit or a blob")
+	}
+	if len(fromRevList) != 4 || !reflect.DeepEqual(fromLog, fromRevList) {
+		t.Errorf("the listings differ (want a.txt and the three blobs refs name):\n log     %q\n rev-list %q", fromLog, fromRevList)
 	}
 	for _, reader := range []string{"pack", "cat-file"} {
 		t.Setenv(GitReaderEnv, reader)
 		got := scanFor(t, r.dir, "git")
-		if len(got.Findings) != 1 || got.Findings[0].Secret != tokA {
-			t.Errorf("%s: findings %+v; want the tagged blob's secret", reader, got.Findings)
+		var secrets []string
+		for _, f := range got.Findings {
+			secrets = append(secrets, f.Secret)
 		}
+		slices.Sort(secrets)
+		want := []string{tokA, tokB, tokC}
+		slices.Sort(want)
+		if !reflect.DeepEqual(secrets, want) {
+			t.Errorf("%s: findings %+v; want the secret of each blob a ref names", reader, got.Findings)
+		}
+	}
+	r.git("tag", "a-tree", r.git("rev-parse", "HEAD^{tree}"))
+	if _, _, ok := listings(t, r.dir); ok {
+		t.Fatal("the log's listing was used although a tag names a tree")
 	}
 }
 
