@@ -309,6 +309,29 @@ keywords = ["x"]
 	if n := len(cfg.ByID("short").Plan().MustHaveRuns); n != 0 {
 		t.Errorf("short: %d runs; repeats under %d are not worth a check", n, minRunLen)
 	}
+	// An alternation whose every branch holds a run holds the shortest of
+	// them, in the union of their classes; one branch without a run (or
+	// with a short one) leaves none.
+	alt, err := LoadBytes("alt.toml", []byte(`
+[[rules]]
+id = "both"
+regex = '''ngc[=:]([A-Za-z0-9]{84}|[a-z]{26}:[0-9a-f]{8}-[0-9a-f]{12})'''
+keywords = ["ngc"]
+
+[[rules]]
+id = "one"
+regex = '''ngc[=:]([A-Za-z0-9]{84}|[a-z]{4}:xyz)'''
+keywords = ["ngc"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs := alt.ByID("both").Plan().MustHaveRuns; len(runs) != 1 || runs[0].Min != 26 || !runs[0].Class['Z'] || !runs[0].Class['q'] || runs[0].Class[':'] {
+		t.Errorf("both: runs %+v, want one of 26 in [A-Za-z0-9]", runs)
+	}
+	if runs := alt.ByID("one").Plan().MustHaveRuns; len(runs) != 0 {
+		t.Errorf("one: runs %+v, want none (a branch has no run of %d)", runs, minRunLen)
+	}
 	// The prefilter drops captures and large counts but keeps the rest.
 	// U+017F and the Kelvin sign fold with s and k.
 	want := "(?i:GITHUB[\\-\\.0-9A-Z_a-z\u017f\u212a]{0,}TOKEN[\\t\\n\\f\\r ]*=[\\t\\n\\f\\r ]*[\"']?[0-9A-Fa-f]{4,})"

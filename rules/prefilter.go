@@ -27,9 +27,19 @@ const minRunLen = 8
 
 // requiredRuns returns the runs every match holds: mandatory repeats of
 // one character class, at least minRunLen long, in the unsimplified regex.
+// A mandatory alternation whose every branch holds a run holds one too:
+// the shortest of the branches' longest runs, in the union of their
+// classes (an 84-character key or a 26-character id and a UUID: 26 of
+// [A-Za-z0-9]).
 func requiredRuns(re *syntax.Regexp) []ByteRun {
 	var out []ByteRun
 	walkMandatory(re, func(re *syntax.Regexp) bool {
+		if re.Op == syntax.OpAlternate {
+			if run, ok := alternateRun(re); ok {
+				out = append(out, run)
+			}
+			return false
+		}
 		if re.Op != syntax.OpRepeat || re.Min < minRunLen {
 			return true
 		}
@@ -40,6 +50,31 @@ func requiredRuns(re *syntax.Regexp) []ByteRun {
 		return !ok
 	})
 	return out
+}
+
+// alternateRun is the run every branch of the alternation re holds, if
+// each holds one at least minRunLen long.
+func alternateRun(re *syntax.Regexp) (ByteRun, bool) {
+	var run ByteRun
+	for i, branch := range re.Sub {
+		runs := requiredRuns(branch)
+		if len(runs) == 0 {
+			return ByteRun{}, false
+		}
+		longest := runs[0]
+		for _, r := range runs[1:] {
+			if r.Min > longest.Min {
+				longest = r
+			}
+		}
+		if i == 0 || longest.Min < run.Min {
+			run.Min = longest.Min
+		}
+		for b, in := range longest.Class {
+			run.Class[b] = run.Class[b] || in
+		}
+	}
+	return run, run.Min >= minRunLen
 }
 
 // walkMandatory calls visit on each part of re that every match goes
