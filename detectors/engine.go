@@ -578,36 +578,7 @@ func isTokenByte(c byte) bool {
 func (e *Engine) runRegex(out []Match, inline *int, sc *scratch, ri int32, data []byte, lo, hi int) []Match {
 	w := data[lo:hi]
 	r := e.regexIdx[ri]
-	// A window seen before and found empty is skipped; then the cheap
-	// checks (a rule whose windows never pass them is never compiled),
-	// then the prefilter.
-	var key uint64
-	if e.misses != nil {
-		key = e.misses.key(ri, w)
-		if e.misses.has(key) {
-			return out
-		}
-	}
-	if c := r.Checks(); c == nil || !hasRequired(w, c.MustContain) || !hasRuns(w, c.MustHaveRuns) {
-		if e.misses != nil {
-			e.misses.add(key)
-		}
-		return out
-	}
-	if !e.prefiltered(sc, ri, w) {
-		if e.misses != nil {
-			e.misses.add(key)
-		}
-		return out
-	}
-	p := r.Plan()
-	if p == nil {
-		return out
-	}
-	locs := p.Regex.FindAllSubmatchIndex(w, -1)
-	if len(locs) == 0 && e.misses != nil {
-		e.misses.add(key)
-	}
+	locs := e.windowLocs(sc, ri, w)
 	for _, loc := range locs {
 		ss, se := secretSpan(r, loc)
 		if ss < 0 || se <= ss {
@@ -655,6 +626,50 @@ func (e *Engine) runRegex(out []Match, inline *int, sc *scratch, ri int32, data 
 		out = append(out, m)
 	}
 	return out
+}
+
+// windowLocs returns the regex's matches in window w of rule ri, as
+// FindAllSubmatchIndex gives them. A window seen before is answered from
+// the cache (found empty, or with its matches); then the cheap checks (a
+// rule whose windows never pass them is never compiled), then the
+// prefilter, and only then the regex.
+func (e *Engine) windowLocs(sc *scratch, ri int32, w []byte) [][]int {
+	r := e.regexIdx[ri]
+	var key uint64
+	if e.misses != nil {
+		key = e.misses.key(ri, w)
+		if e.misses.has(key) {
+			return nil
+		}
+		if locs, ok := e.misses.found(key); ok {
+			return locs
+		}
+	}
+	if c := r.Checks(); c == nil || !hasRequired(w, c.MustContain) || !hasRuns(w, c.MustHaveRuns) {
+		if e.misses != nil {
+			e.misses.add(key)
+		}
+		return nil
+	}
+	if !e.prefiltered(sc, ri, w) {
+		if e.misses != nil {
+			e.misses.add(key)
+		}
+		return nil
+	}
+	p := r.Plan()
+	if p == nil {
+		return nil
+	}
+	locs := p.Regex.FindAllSubmatchIndex(w, -1)
+	if e.misses != nil {
+		if len(locs) == 0 {
+			e.misses.add(key)
+		} else {
+			e.misses.addFound(key, locs)
+		}
+	}
+	return locs
 }
 
 // hasRequired reports whether the window holds every text a match must
