@@ -934,6 +934,10 @@ type packWorker struct {
 	copies []detectors.Copy // of the delta built last
 	stack  []packFrame
 	held   int
+	// free holds buffers of objects no longer needed (bases whose children
+	// are built, blobs scanned here), for the next objects: building a blob
+	// into one skips the allocation and its zeroing.
+	free   [][]byte
 	failed int // wanted blobs not handed on
 	done   int // wanted blobs scanned here (scan)
 }
@@ -943,6 +947,55 @@ type packFrame struct {
 	data     []byte
 	hits     *detectors.Hits // data's keyword hits, for its children's scans
 	next, to int32
+	handed   bool // data went to the sink, which keeps it: not reused
+}
+
+// Bounds of packWorker.free: buffers smaller than minFree are left to the
+// allocator, and at most maxFree are kept, none over maxFreeSize.
+const (
+	minFree     = 4 << 10
+	maxFree     = 16
+	maxFreeSize = 8 << 20
+)
+
+// buffer returns a buffer of n bytes of unspecified content, from free
+// when one is large enough (the smallest such).
+func (w *packWorker) buffer(n int) []byte {
+	best := -1
+	for i, b := range w.free {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(w.free[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return make([]byte, n)
+	}
+	b := w.free[best]
+	last := len(w.free) - 1
+	w.free[best] = w.free[last]
+	w.free = w.free[:last]
+	return b[:n]
+}
+
+// release gives back a buffer nothing refers to any more; a full free
+// list drops its smallest.
+func (w *packWorker) release(b []byte) {
+	if cap(b) < minFree || cap(b) > maxFreeSize {
+		return
+	}
+	if len(w.free) < maxFree {
+		w.free = append(w.free, b)
+		return
+	}
+	small := 0
+	for i := range w.free {
+		if cap(w.free[i]) < cap(w.free[small]) {
+			small = i
+		}
+	}
+	if cap(w.free[small]) < cap(b) {
+		w.free[small] = b
+	}
 }
 
 // inflate inflates a node's compressed data into dst (grown to size).
@@ -957,7 +1010,7 @@ func (w *packWorker) inflate(n *packNode, size int64, dst []byte) ([]byte, error
 		return nil, fmt.Errorf("object size %d is impossible or too large for its %d compressed bytes", size, len(comp))
 	}
 	if int64(cap(dst)) < size {
-		dst = make([]byte, size)
+		dst = w.buffer(int(size))
 	}
 	dst = dst[:size]
 	if w.inf.Zlib(dst, comp) == nil {
@@ -1079,7 +1132,8 @@ func (w *packWorker) child(id int32, base []byte) ([]byte, error) {
 		return nil, err
 	}
 	w.delta = d[:0]
-	out, copies, err := applyDelta(base, d, w.copies[:0])
+	copies := w.copies[:0]
+	out, err := applyDeltaOps(base, d, &copies, w.buffer)
 	w.copies = copies
 	return out, err
 }
@@ -1099,11 +1153,13 @@ func deltaVarint(b []byte) (uint64, int) {
 // applyDelta builds an object from its base and a git delta, appending
 // to copies each range it copied from the base.
 func applyDelta(base, delta []byte, copies []detectors.Copy) ([]byte, []detectors.Copy, error) {
-	out, err := applyDeltaOps(base, delta, &copies)
+	out, err := applyDeltaOps(base, delta, &copies, func(n int) []byte { return make([]byte, n) })
 	return out, copies, err
 }
 
-func applyDeltaOps(base, delta []byte, copies *[]detectors.Copy) ([]byte, error) {
+// applyDeltaOps is applyDelta building into a buffer from buffer, whose
+// every byte it writes.
+func applyDeltaOps(base, delta []byte, copies *[]detectors.Copy, buffer func(int) []byte) ([]byte, error) {
 	bsz, n := deltaVarint(delta)
 	if n == 0 || bsz != uint64(len(base)) {
 		return nil, errors.New("delta does not fit its base")
@@ -1118,7 +1174,7 @@ func applyDeltaOps(base, delta []byte, copies *[]detectors.Copy) ([]byte, error)
 	if rsz > maxMaterialize || rsz > uint64(len(delta))*(1<<24) {
 		return nil, errors.New("delta result too large")
 	}
-	out := make([]byte, rsz)
+	out := buffer(int(rsz))
 	o := uint64(0)
 	for i := 0; i < len(delta); {
 		op := delta[i]
@@ -1203,6 +1259,7 @@ func (w *packWorker) emit(id int32, data []byte) bool {
 func (w *packWorker) visit(id int32, data []byte, base *detectors.Hits) {
 	from, to := w.s.kidStart[id], w.s.kidStart[id+1]
 	var hits *detectors.Hits
+	handed := false
 	if w.s.nodes[id].want {
 		if w.scan != nil && int64(len(data)) <= w.maxSize {
 			b := w.blob(id, data)
@@ -1216,14 +1273,17 @@ func (w *packWorker) visit(id int32, data []byte, base *detectors.Hits) {
 				return
 			}
 			w.done++
-		} else if !w.emit(id, data) {
+		} else if handed = true; !w.emit(id, data) {
 			return
 		}
 	}
 	if from == to {
+		if !handed {
+			w.release(data)
+		}
 		return
 	}
-	w.stack = append(w.stack, packFrame{id: id, data: data, hits: hits, next: from, to: to})
+	w.stack = append(w.stack, packFrame{id: id, data: data, hits: hits, next: from, to: to, handed: handed})
 	w.held += len(data) + hits.Size()
 	// Over budget: drop the bases furthest from the top; they are rebuilt
 	// from their own bases if their remaining children need them (and
@@ -1231,6 +1291,9 @@ func (w *packWorker) visit(id int32, data []byte, base *detectors.Hits) {
 	for i := 0; w.held > packBaseBudget && i < len(w.stack)-1; i++ {
 		if f := &w.stack[i]; f.data != nil {
 			w.held -= len(f.data) + f.hits.Size()
+			if !f.handed {
+				w.release(f.data)
+			}
 			f.data, f.hits = nil, nil
 		}
 	}
@@ -1348,6 +1411,9 @@ func (w *packWorker) walk(root int32) {
 		f := &w.stack[top]
 		if f.next == f.to {
 			w.held -= len(f.data) + f.hits.Size()
+			if !f.handed {
+				w.release(f.data)
+			}
 			w.stack = w.stack[:top]
 			continue
 		}
@@ -1362,16 +1428,21 @@ func (w *packWorker) walk(root int32) {
 				w.stack = w.stack[:top]
 				continue
 			}
-			f.data = base
+			f.data, f.handed = base, false
 			w.held += len(base)
 		}
 		hits := f.hits
-		if f.next == f.to {
+		last := f.next == f.to
+		reuse := last && !f.handed
+		if last {
 			// The last child: the base is not needed after this one.
 			w.held -= len(f.data) + f.hits.Size()
 			w.stack = w.stack[:top]
 		}
 		out, err := w.child(kid, base)
+		if reuse {
+			w.release(base)
+		}
 		if err != nil {
 			w.fail(kid, err)
 			continue
