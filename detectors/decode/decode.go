@@ -104,17 +104,26 @@ func Find(data []byte) []Segment {
 //
 // With runs set, it appends there the run each segment came from.
 func findRuns(data []byte, out []Segment, runs *[][2]int) []Segment {
+	return findRunsIn(data, 0, len(data), out, runs, nil)
+}
+
+// findRunsIn is findRuns over the runs that start in data[from:to], where
+// from and to are the ends of data or lie next to bytes outside the
+// alphabet (so the runs inside are whole), leaving out those skip takes.
+func findRunsIn(data []byte, from, to int, out []Segment, runs *[][2]int, skip func(lo, hi int) bool) []Segment {
+	whole := data
+	data = data[:to]
 	n := len(data)
-	if n < MinBase64 {
+	if n-from < MinBase64 {
 		return out
 	}
 	// Blocks of 64 bytes: a bit mask of the alphabet bytes in each, built
 	// without a branch, then narrowed (with the next block's mask) to the
 	// offsets where MinBase64 alphabet bytes start. Only a block with such
 	// an offset costs a branch and a walk.
-	after := 0 // runs already walked end before this offset
-	cur := alphabetMask(data, 0)
-	for base := 0; base < n; base += 64 {
+	after := from // runs already walked end before this offset
+	cur := alphabetMask(data, from)
+	for base := from; base < n; base += 64 {
 		next := alphabetMask(data, base+64)
 		r := runStarts(cur, next)
 		for r != 0 {
@@ -136,14 +145,17 @@ func findRuns(data []byte, out []Segment, runs *[][2]int) []Segment {
 					hi++
 				}
 			}
+			after = hi + 1
+			if skip != nil && skip(lo, hi) {
+				continue
+			}
 			first := len(out)
-			out = run(data, lo, hi, out)
+			out = run(whole, lo, hi, out)
 			if runs != nil {
 				for range out[first:] {
 					*runs = append(*runs, [2]int{lo, hi})
 				}
 			}
-			after = hi + 1
 		}
 		cur = next
 	}

@@ -104,24 +104,7 @@ func FindFrom(data []byte, base *Runs, copies []Copy) ([]Segment, *Runs) {
 	}
 	add(at, n)
 	for _, sp := range spans {
-		for i := sp[0]; i < sp[1]; {
-			if inB64[data[i]] == 0 {
-				i++
-				continue
-			}
-			lo := i
-			for i < sp[1] && inB64[data[i]] != 0 {
-				i++
-			}
-			if i-lo < MinBase64 || covered(lo, i) {
-				continue
-			}
-			first := len(keep.segs)
-			keep.segs = run(data, lo, i, keep.segs)
-			for range keep.segs[first:] {
-				keep.runs = append(keep.runs, [2]int{lo, i})
-			}
-		}
+		keep.segs = findRunsIn(data, sp[0], sp[1], keep.segs, &keep.runs, covered)
 	}
 	if moved > 0 && moved < len(keep.segs) {
 		// Both lists are in order of place, and their runs are disjoint.
