@@ -74,22 +74,7 @@ func (m *Matcher) HitsFrom(data []byte, base []Hit, copies []Copy, out []Hit) []
 	// one copy ends, each with reach bytes either side, so that a hit
 	// holding such a byte lies, with its neighbours, in one range.
 	reach := m.maxLen + 2
-	var ranges [][2]int
-	add := func(lo, hi int) {
-		lo, hi = max(0, lo-reach), min(n, hi+reach)
-		if k := len(ranges) - 1; k >= 0 && lo <= ranges[k][1] {
-			ranges[k][1] = max(ranges[k][1], hi)
-			return
-		}
-		ranges = append(ranges, [2]int{lo, hi})
-	}
-	at := 0
-	for _, c := range copies {
-		add(at, c.Dst) // the bytes before the copy (none: its first byte)
-		at = c.Dst + c.Len
-		add(at-1, at)
-	}
-	add(at, n)
+	ranges := Seams(copies, n, func(lo, hi int) (int, int) { return max(0, lo-reach), min(n, hi+reach) })
 	first := len(out)
 	m.scanRanges(data, ranges, func(r, p, s int) {
 		lo, hi, e := ranges[r][0], ranges[r][1], s+len(m.patterns[p])
@@ -118,6 +103,30 @@ func (m *Matcher) HitsFrom(data []byte, base []Hit, copies []Copy, out []Hit) []
 	}
 	merged = append(merged, a...)
 	return append(merged, b...)
+}
+
+// Seams returns the parts of a buffer of n bytes built with copies (in
+// order of Dst, not overlapping) that a scan from its base must look at
+// again: each run of bytes no copy covers and the two bytes where one copy
+// ends, each grown by widen, merged where they overlap, in order.
+func Seams(copies []Copy, n int, widen func(lo, hi int) (int, int)) [][2]int {
+	ranges := make([][2]int, 0, 2*len(copies)+1)
+	add := func(lo, hi int) {
+		lo, hi = widen(lo, hi)
+		if k := len(ranges) - 1; k >= 0 && lo <= ranges[k][1] {
+			ranges[k][1] = max(ranges[k][1], hi)
+			return
+		}
+		ranges = append(ranges, [2]int{lo, hi})
+	}
+	at := 0
+	for _, c := range copies {
+		add(at, c.Dst) // the bytes before the copy (none: its first byte)
+		at = c.Dst + c.Len
+		add(at-1, at)
+	}
+	add(at, n)
+	return ranges
 }
 
 // scanRanges reports the hits Scan finds in each data[lo:hi] of ranges

@@ -81,8 +81,7 @@ func FindFrom(data []byte, base *Runs, copies []Copy) ([]Segment, *Runs) {
 	// The places a run may not be the base's: every byte no copy covers
 	// and the two bytes where one copy meets the next, widened to the
 	// alphabet runs through them.
-	spans := make([][2]int, 0, 2*len(copies)+1)
-	add := func(lo, hi int) {
+	spans := ahocorasick.Seams(copies, n, func(lo, hi int) (int, int) {
 		lo, hi = max(0, lo-2), min(n, hi+2)
 		for lo > 0 && inB64[data[lo-1]] != 0 {
 			lo--
@@ -90,19 +89,8 @@ func FindFrom(data []byte, base *Runs, copies []Copy) ([]Segment, *Runs) {
 		for hi < n && inB64[data[hi]] != 0 {
 			hi++
 		}
-		if k := len(spans) - 1; k >= 0 && lo <= spans[k][1] {
-			spans[k][1] = max(spans[k][1], hi)
-			return
-		}
-		spans = append(spans, [2]int{lo, hi})
-	}
-	at := 0
-	for _, c := range copies {
-		add(at, c.Dst) // the bytes before the copy (none: its first byte)
-		at = c.Dst + c.Len
-		add(at-1, at)
-	}
-	add(at, n)
+		return lo, hi
+	})
 	for _, sp := range spans {
 		keep.segs = findRunsIn(data, sp[0], sp[1], keep.segs, &keep.runs, covered)
 	}
