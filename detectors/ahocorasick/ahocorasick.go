@@ -350,8 +350,6 @@ func (m *Matcher) scan4(data []byte, out *[4][]Hit) {
 	for k := range out {
 		out[k] = out[k][:0]
 	}
-	delta := m.delta
-	classes := &m.classes
 	var st [4]uint32
 	report := func(k int, s uint32, i int) {
 		for _, p := range m.outputs[s/m.nstride] {
@@ -362,32 +360,7 @@ func (m *Matcher) scan4(data []byte, out *[4][]Hit) {
 	}
 	d0, d1, d2, d3 := data[starts[0]:], data[starts[1]:], data[starts[2]:], data[starts[3]:]
 	d0, d1, d2, d3 = d0[:q], d1[:q], d2[:q], d3[:q]
-	s0, s1, s2, s3 := uint32(0), uint32(0), uint32(0), uint32(0)
-	for i := 0; i < q; i++ {
-		s0 = delta[s0+uint32(classes[d0[i]])]
-		s1 = delta[s1+uint32(classes[d1[i]])]
-		s2 = delta[s2+uint32(classes[d2[i]])]
-		s3 = delta[s3+uint32(classes[d3[i]])]
-		if (s0|s1|s2|s3)&outFlag != 0 {
-			if s0&outFlag != 0 {
-				s0 &^= outFlag
-				report(0, s0, starts[0]+i)
-			}
-			if s1&outFlag != 0 {
-				s1 &^= outFlag
-				report(1, s1, starts[1]+i)
-			}
-			if s2&outFlag != 0 {
-				s2 &^= outFlag
-				report(2, s2, starts[2]+i)
-			}
-			if s3&outFlag != 0 {
-				s3 &^= outFlag
-				report(3, s3, starts[3]+i)
-			}
-		}
-	}
-	st = [4]uint32{s0, s1, s2, s3}
+	st = m.step4(d0, d1, d2, d3, st, func(k int, s uint32, i int) { report(k, s, starts[k]+i) })
 	// Each part finishes alone: the rest of its own bytes (the last part is
 	// longer by n mod 4) and the overlap into the next part.
 	over := m.maxLen - 1
@@ -403,6 +376,43 @@ func (m *Matcher) scan4(data []byte, out *[4][]Hit) {
 			}
 		})
 	}
+}
+
+// step4 runs the DFA over four inputs of one length side by side, from
+// states st, so that their table loads overlap; at each output of input k
+// at offset i it calls report(k, state, i) (state without outFlag). It
+// returns the four states at the end.
+func (m *Matcher) step4(d0, d1, d2, d3 []byte, st [4]uint32, report func(k int, s uint32, i int)) [4]uint32 {
+	delta := m.delta
+	classes := &m.classes
+	n := len(d0)
+	d1, d2, d3 = d1[:n], d2[:n], d3[:n]
+	s0, s1, s2, s3 := st[0], st[1], st[2], st[3]
+	for i := 0; i < n; i++ {
+		s0 = delta[s0+uint32(classes[d0[i]])]
+		s1 = delta[s1+uint32(classes[d1[i]])]
+		s2 = delta[s2+uint32(classes[d2[i]])]
+		s3 = delta[s3+uint32(classes[d3[i]])]
+		if (s0|s1|s2|s3)&outFlag != 0 {
+			if s0&outFlag != 0 {
+				s0 &^= outFlag
+				report(0, s0, i)
+			}
+			if s1&outFlag != 0 {
+				s1 &^= outFlag
+				report(1, s1, i)
+			}
+			if s2&outFlag != 0 {
+				s2 &^= outFlag
+				report(2, s2, i)
+			}
+			if s3&outFlag != 0 {
+				s3 &^= outFlag
+				report(3, s3, i)
+			}
+		}
+	}
+	return [4]uint32{s0, s1, s2, s3}
 }
 
 func lower(s string) string {

@@ -155,8 +155,6 @@ func (m *Matcher) scanRanges(data []byte, ranges [][2]int, fn func(r, pattern, s
 		}
 		return
 	}
-	delta := m.delta
-	classes := &m.classes
 	report := func(r int, s uint32, i int) {
 		if r < 0 {
 			return // an idle lane, stepping another's bytes
@@ -198,33 +196,11 @@ func (m *Matcher) scanRanges(data []byte, ranges [][2]int, fn func(r, pattern, s
 				steps = min(steps, ln[k].end-ln[k].at)
 			}
 		}
-		s0, s1, s2, s3 := ln[0].st, ln[1].st, ln[2].st, ln[3].st
 		d0, d1, d2, d3 := data[ln[0].at:][:steps], data[ln[1].at:][:steps], data[ln[2].at:][:steps], data[ln[3].at:][:steps]
-		for i := 0; i < steps; i++ {
-			s0 = delta[s0+uint32(classes[d0[i]])]
-			s1 = delta[s1+uint32(classes[d1[i]])]
-			s2 = delta[s2+uint32(classes[d2[i]])]
-			s3 = delta[s3+uint32(classes[d3[i]])]
-			if (s0|s1|s2|s3)&outFlag != 0 {
-				if s0&outFlag != 0 {
-					s0 &^= outFlag
-					report(ln[0].r, s0, ln[0].at+i)
-				}
-				if s1&outFlag != 0 {
-					s1 &^= outFlag
-					report(ln[1].r, s1, ln[1].at+i)
-				}
-				if s2&outFlag != 0 {
-					s2 &^= outFlag
-					report(ln[2].r, s2, ln[2].at+i)
-				}
-				if s3&outFlag != 0 {
-					s3 &^= outFlag
-					report(ln[3].r, s3, ln[3].at+i)
-				}
-			}
-		}
-		ln[0].st, ln[1].st, ln[2].st, ln[3].st = s0, s1, s2, s3
+		st := m.step4(d0, d1, d2, d3, [4]uint32{ln[0].st, ln[1].st, ln[2].st, ln[3].st}, func(k int, s uint32, i int) {
+			report(ln[k].r, s, ln[k].at+i)
+		})
+		ln[0].st, ln[1].st, ln[2].st, ln[3].st = st[0], st[1], st[2], st[3]
 		// Lanes at their range's end take the next; busy ones move first.
 		busy := 0
 		for k := range ln {
