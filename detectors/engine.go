@@ -645,13 +645,7 @@ func (e *Engine) windowLocs(sc *scratch, ri int32, w []byte) [][]int {
 			return locs
 		}
 	}
-	if c := r.Checks(); c == nil || !hasRequired(w, c.MustContain) || !hasRuns(w, c.MustHaveRuns) {
-		if e.misses != nil {
-			e.misses.add(key)
-		}
-		return nil
-	}
-	if !e.prefiltered(sc, ri, w) {
+	if c := r.Checks(); c == nil || !hasRequired(w, c.MustContain) || !hasRuns(w, c.MustHaveRuns) || !e.prefiltered(sc, ri, w) {
 		if e.misses != nil {
 			e.misses.add(key)
 		}

@@ -22,11 +22,11 @@ type missCache struct {
 	seed  maphash.Seed
 	slots []atomic.Uint64
 	shift uint
-	// found remembers windows in which the regex matched, with the
+	// matched remembers windows in which the regex matched, with the
 	// matches (offsets in the window), the same way: a test file's
 	// password in every version of it is matched once (etcd: 4,570
 	// windows of one rule, all matching).
-	hits []atomic.Pointer[foundWindow]
+	matched []atomic.Pointer[foundWindow]
 }
 
 // foundWindow is a window's key and its regex matches.
@@ -45,7 +45,7 @@ const missCacheBits = 19
 
 func newMissCache(bits uint) *missCache {
 	return &missCache{seed: maphash.MakeSeed(), slots: make([]atomic.Uint64, 1<<bits), shift: 64 - bits,
-		hits: make([]atomic.Pointer[foundWindow], 1<<foundCacheBits)}
+		matched: make([]atomic.Pointer[foundWindow], 1<<foundCacheBits)}
 }
 
 // key hashes rule ri's window w. It is never 0, the empty slot.
@@ -67,12 +67,12 @@ func (c *missCache) add(k uint64) { c.slots[k>>c.shift].Store(k) }
 // found returns the matches remembered for key. They are shared: the
 // caller does not change them.
 func (c *missCache) found(k uint64) ([][]int, bool) {
-	if f := c.hits[k>>(64-foundCacheBits)].Load(); f != nil && f.key == k {
+	if f := c.matched[k>>(64-foundCacheBits)].Load(); f != nil && f.key == k {
 		return f.locs, true
 	}
 	return nil, false
 }
 
 func (c *missCache) addFound(k uint64, locs [][]int) {
-	c.hits[k>>(64-foundCacheBits)].Store(&foundWindow{key: k, locs: locs})
+	c.matched[k>>(64-foundCacheBits)].Store(&foundWindow{key: k, locs: locs})
 }
