@@ -14,7 +14,6 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
-	"compress/bzip2"
 	"compress/flate"
 	"compress/gzip"
 	"context"
@@ -28,6 +27,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/achilles-sec/achilles/internal/bunzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 )
@@ -253,6 +253,10 @@ type kept struct {
 	flate io.ReadCloser
 	// gzip is a gzip reader to Reset for the next gzip stream.
 	gzip *gzip.Reader
+	// bzip2 is a bzip2 reader to Reset, with its 3.6 MB block table.
+	bzip2 *bunzip.Reader
+	// zstd is a zstd decoder to Reset, with its window.
+	zstd *zstd.Decoder
 }
 
 var keptPool sync.Pool // *kept
@@ -416,15 +420,16 @@ func (w *walker) zipEntry(name, entry string, f *zip.File, depth int) ([]byte, e
 		defer func() { w.flate = fr }()
 		r = fr
 	case 12: // bzip2
-		r = bzip2.NewReader(c)
+		bz := w.bunzip(c)
+		defer w.keepBunzip(bz)
+		r = bz
 	case 93: // zstd
-		z, err := zstd.NewReader(c, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderMaxMemory(uint64(w.lim.MaxEntrySize)))
+		z, err := w.unzstd(c)
 		if err != nil {
 			w.problem("%s: %v", entry, err)
 			return nil, err
 		}
-		defer z.Close()
+		defer w.keepZstd(z)
 		r = z
 	case 95: // xz
 		x, err := xz.ReaderConfig{DictCap: xzDictCap}.NewReader(c)
@@ -496,7 +501,6 @@ func (w *walker) tar(name string, tr *tar.Reader, c *counter, depth int) error {
 func (w *walker) stream(name string, k Kind, src io.Reader, depth int) error {
 	c := &counter{r: src}
 	var dr io.Reader
-	var closer func()
 	var err error
 	switch k {
 	case Gzip:
@@ -512,23 +516,21 @@ func (w *walker) stream(name string, k Kind, src io.Reader, depth int) error {
 		}
 		dr = g
 	case Bzip2:
-		dr = bzip2.NewReader(c)
+		bz := w.bunzip(c)
+		defer w.keepBunzip(bz)
+		dr = bz
 	case XZ:
 		dr, err = xz.ReaderConfig{DictCap: xzDictCap}.NewReader(c)
 	case Zstd:
 		var z *zstd.Decoder
-		z, err = zstd.NewReader(c, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderMaxMemory(uint64(w.lim.MaxEntrySize)))
-		if err == nil {
-			dr, closer = z, z.Close
+		if z, err = w.unzstd(c); err == nil {
+			defer w.keepZstd(z)
+			dr = z
 		}
 	}
 	if err != nil {
 		w.problem("%s: reading %s: %v", name, k, err)
 		return nil
-	}
-	if closer != nil {
-		defer closer()
 	}
 	// Peek for a tar header without reading the whole stream.
 	br := &peekReader{r: dr}
@@ -553,6 +555,56 @@ func (w *walker) stream(name string, k Kind, src io.Reader, depth int) error {
 		return nil
 	}
 	return w.entry(entry, content, depth)
+}
+
+// bunzip returns the walker's bzip2 reader (taken from it: an archive
+// nested in this stream gets its own) reading c. Its Bound stops the stream
+// (errRatio) as soon as a block's symbols show that the expansion ratio will
+// be broken by the end of that block: a bzip2 block is unsorted before any
+// of its bytes come out, and unsorting is most of what it costs. The ratio
+// is the one read and limitedStream check, of the stream's output to the
+// same compressed count, so the stream is stopped at the block where they
+// would stop it. A block that may reach the total or entry size limit first
+// is read, so that the limit reported is the one reached first.
+func (w *walker) bunzip(c *counter) *bunzip.Reader {
+	bz := w.bzip2
+	w.bzip2 = nil
+	if bz == nil {
+		bz = bunzip.NewReader(c)
+	} else {
+		bz.Reset(c)
+	}
+	bz.Bound = func(minOut int64) error {
+		ahead := minOut - bz.Out()
+		if overRatio(minOut, c.n, w.lim.MaxRatio) && minOut+readChunk <= w.lim.MaxEntrySize && w.total+ahead+readChunk <= w.lim.MaxTotal {
+			return errRatio
+		}
+		return nil
+	}
+	return bz
+}
+
+// keepBunzip gives bz back to the walker, holding nothing of this stream.
+func (w *walker) keepBunzip(bz *bunzip.Reader) {
+	bz.Reset(nil)
+	w.bzip2 = bz
+}
+
+// keepZstd gives z back to the walker, holding nothing of this stream.
+func (w *walker) keepZstd(z *zstd.Decoder) {
+	_ = z.Reset(nil) // a nil input only marks the decoder idle
+	w.zstd = z
+}
+
+// unzstd returns the walker's zstd decoder (taken from it) reading c.
+func (w *walker) unzstd(c io.Reader) (*zstd.Decoder, error) {
+	z := w.zstd
+	w.zstd = nil
+	if z == nil {
+		return zstd.NewReader(c, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderMaxMemory(uint64(w.lim.MaxEntrySize)))
+	}
+	return z, z.Reset(c)
 }
 
 // innerName names the content of a compressed file: its name without the
@@ -596,6 +648,10 @@ func (w *walker) count(archive, entry string) error {
 // errLimit marks a read stopped by a per-entry limit.
 var errLimit = errors.New("entry limit")
 
+// errRatio is a decompressor's own word that its output will break the
+// ratio limit (see bunzip): read and limitedStream report it as the limit.
+var errRatio = errors.New("compression ratio limit")
+
 // read reads one entry's content, counting every byte against the limits
 // as it comes out; in reports the compressed bytes consumed so far and
 // size what the archive says the entry holds (-1: not said). The content
@@ -637,6 +693,10 @@ func (w *walker) read(archive, entry string, r io.Reader, in func() int64, depth
 		}
 		if err == io.EOF {
 			return buf, nil
+		}
+		if err == errRatio {
+			w.hit(archive, LimitRatio, entry, w.lim.MaxRatio)
+			return nil, errLimit
 		}
 		if err != nil {
 			w.problem("%s: %v", entry, err)
@@ -716,7 +776,7 @@ func (l *limitedStream) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.out += int64(n)
-	if overRatio(l.out, l.in(), l.w.lim.MaxRatio) {
+	if err == errRatio || overRatio(l.out, l.in(), l.w.lim.MaxRatio) {
 		l.w.hit(l.name, LimitRatio, l.name, l.w.lim.MaxRatio)
 		l.err = errLimit
 		return n, l.err

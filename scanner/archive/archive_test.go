@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math/rand"
 	"os/exec"
@@ -453,5 +454,63 @@ func TestWalksReuseReaders(t *testing.T) {
 	w.keep()
 	if cap(w.bufs[0]) != 0 || cap(w.bufs[1]) != 1024 {
 		t.Errorf("kept buffers of %d and %d bytes, want 0 and 1024", cap(w.bufs[0]), cap(w.bufs[1]))
+	}
+}
+
+// A bzip2 stream over the ratio limit is stopped, from the symbols of the
+// block that breaks it, wherever it is: alone, as a zip entry (method 12)
+// and around a tar; entries beside it are still handed over, and a stream
+// of the same size under the limit is read whole.
+func TestBzip2Ratio(t *testing.T) {
+	secret := []byte("AWS_ACCESS_KEY_ID=AKIAZ3MSJV4WQPTHKR7N\n")
+	bomb := bytes.Repeat([]byte("token = value\n"), 6<<20/14) // 6 MiB in a few hundred bytes
+	packed := bzip2Of(t, bomb)
+
+	g := walk(t, "big.txt.bz2", packed, Limits{})
+	if hit := limitHits(g.problems)[LimitRatio]; hit == nil || hit.Entry != "big.txt.bz2!big.txt" {
+		t.Errorf("big.txt.bz2: want the ratio limit on its content, got %v", g.problems)
+	}
+	if len(g.entries) != 0 {
+		t.Errorf("big.txt.bz2: handed over %v", keys(g.entries))
+	}
+
+	var z bytes.Buffer
+	zw := zip.NewWriter(&z)
+	w, _ := zw.Create("a.env")
+	w.Write(secret)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "bomb.txt", Method: 12, CRC32: crc32.ChecksumIEEE(bomb),
+		CompressedSize64: uint64(len(packed)), UncompressedSize64: uint64(len(bomb))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(packed)
+	w, _ = zw.Create("z.env")
+	w.Write(secret)
+	zw.Close()
+	g = walk(t, "x.zip", z.Bytes(), Limits{})
+	if hit := limitHits(g.problems)[LimitRatio]; hit == nil || hit.Entry != "x.zip!bomb.txt" {
+		t.Errorf("x.zip: want the ratio limit on bomb.txt, got %v", g.problems)
+	}
+	if want := []string{"x.zip!a.env", "x.zip!z.env"}; !reflect.DeepEqual(keys(g.entries), want) {
+		t.Errorf("x.zip: entries %v, want %v", keys(g.entries), want)
+	}
+
+	g = walk(t, "x.tar.bz2", bzip2Of(t, tarOf(t, file{"a.env", secret}, file{"bomb.txt", bomb})), Limits{})
+	if hit := limitHits(g.problems)[LimitRatio]; hit == nil || hit.Archive != "x.tar.bz2" {
+		t.Errorf("x.tar.bz2: want the ratio limit on the stream, got %v", g.problems)
+	}
+	if want := []string{"x.tar.bz2!a.env"}; !reflect.DeepEqual(keys(g.entries), want) {
+		t.Errorf("x.tar.bz2: entries %v, want %v", keys(g.entries), want)
+	}
+
+	// Hex lines: about 2 to 1, far under the limit.
+	var text bytes.Buffer
+	r := rand.New(rand.NewSource(5))
+	for text.Len() < 9<<19 {
+		fmt.Fprintf(&text, "%016x%016x\n", r.Uint64(), r.Uint64())
+	}
+	g = walk(t, "hex.txt.bz2", bzip2Of(t, text.Bytes()), Limits{})
+	if len(g.problems) != 0 || g.entries["hex.txt.bz2!hex.txt"] != text.String() {
+		t.Errorf("hex.txt.bz2: problems %v, %d entries: want its content whole", g.problems, len(g.entries))
 	}
 }
