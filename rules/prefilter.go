@@ -149,21 +149,33 @@ const relaxCap = 4
 // far smaller: counted repeats with a large bound become unbounded (keeping
 // at most relaxCap mandatory copies) and groups do not capture.
 func prefilterRegex(re *syntax.Regexp) *syntax.Regexp {
-	out := *re
-	out.Sub = nil
-	for _, s := range re.Sub {
-		out.Sub = append(out.Sub, prefilterRegex(s))
-	}
-	switch re.Op {
-	case syntax.OpCapture:
-		return out.Sub[0]
-	case syntax.OpRepeat:
-		if re.Max == -1 || re.Max > relaxCap {
-			out.Min = min(re.Min, relaxCap)
-			out.Max = -1
+	// Nodes that nothing below changes are shared with re, not copied.
+	var subs []*syntax.Regexp
+	for i, s := range re.Sub {
+		n := prefilterRegex(s)
+		if n != s && subs == nil {
+			subs = append(make([]*syntax.Regexp, 0, len(re.Sub)), re.Sub[:i]...)
+		}
+		if subs != nil {
+			subs = append(subs, n)
 		}
 	}
-	return &out
+	if subs == nil {
+		subs = re.Sub
+	}
+	switch {
+	case re.Op == syntax.OpCapture:
+		return subs[0]
+	case re.Op == syntax.OpRepeat && (re.Max == -1 || re.Max > relaxCap):
+		out := *re
+		out.Min, out.Max, out.Sub = min(re.Min, relaxCap), -1, subs
+		return &out
+	case len(subs) > 0 && &subs[0] != &re.Sub[0]:
+		out := *re
+		out.Sub = subs
+		return &out
+	}
+	return re
 }
 
 // Lead says how every match of a rule that starts with its keyword begins:

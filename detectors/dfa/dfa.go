@@ -14,7 +14,6 @@ import (
 	"errors"
 	"regexp/syntax"
 	"strconv"
-	"strings"
 	"unicode"
 )
 
@@ -63,7 +62,7 @@ func Compile(re *syntax.Regexp) (*Prog, error) {
 	m := c.add(nstate{out: -1, out1: -1, match: true})
 	c.patch(f.holes, m)
 	p := &Prog{states: c.states, start: f.start}
-	p.computeClasses()
+	p.computeClasses(c.order)
 	return p, nil
 }
 
@@ -81,6 +80,10 @@ type hole struct {
 
 type compiler struct {
 	states []nstate
+	// sets holds each distinct byte set once: states share them, and the
+	// byte classes are computed from them.
+	sets  map[byteSet]*byteSet
+	order []*byteSet // sets, in the order first made
 }
 
 func (c *compiler) add(s nstate) int {
@@ -98,8 +101,17 @@ func (c *compiler) patch(hs []hole, to int) {
 	}
 }
 
-func (c *compiler) byteFrag(set *byteSet) frag {
-	s := c.add(nstate{set: set, out: -1, out1: -1})
+func (c *compiler) byteFrag(set byteSet) frag {
+	p := c.sets[set]
+	if p == nil {
+		if c.sets == nil {
+			c.sets = map[byteSet]*byteSet{}
+		}
+		p = &set
+		c.sets[set] = p
+		c.order = append(c.order, p)
+	}
+	s := c.add(nstate{set: p, out: -1, out1: -1})
 	return frag{s, []hole{{s, false}}}
 }
 
@@ -140,7 +152,7 @@ func (c *compiler) quest(a frag) frag {
 func (c *compiler) highRun() frag {
 	var set byteSet
 	set.add(0x80, 0xFF)
-	return c.plus(c.byteFrag(&set))
+	return c.plus(c.byteFrag(set))
 }
 
 // runeSet turns rune ranges into a fragment: one byte of the ASCII part, or a
@@ -160,14 +172,14 @@ func (c *compiler) runeSet(ranges []rune) frag {
 	}
 	switch {
 	case ascii && high:
-		return c.alt(c.byteFrag(&set), c.highRun())
+		return c.alt(c.byteFrag(set), c.highRun())
 	case high:
 		return c.highRun()
 	case ascii:
-		return c.byteFrag(&set)
+		return c.byteFrag(set)
 	}
 	// An empty class matches nothing: a byte state with an empty set.
-	return c.byteFrag(&byteSet{})
+	return c.byteFrag(byteSet{})
 }
 
 func (c *compiler) literalRune(r rune, fold bool) frag {
@@ -183,7 +195,7 @@ func (c *compiler) literalRune(r rune, fold bool) frag {
 		for i, b := range []byte(string(r)) {
 			var set byteSet
 			set.add(int(b), int(b))
-			f := c.byteFrag(&set)
+			f := c.byteFrag(set)
 			if i == 0 {
 				out = f
 			} else {
@@ -201,7 +213,7 @@ func (c *compiler) build(re *syntax.Regexp) (frag, error) {
 	}
 	switch re.Op {
 	case syntax.OpNoMatch:
-		return c.byteFrag(&byteSet{}), nil
+		return c.byteFrag(byteSet{}), nil
 	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText,
 		syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
 		return c.empty(), nil
@@ -289,36 +301,33 @@ func expandRepeat(re *syntax.Regexp) *syntax.Regexp {
 	return &cp
 }
 
-// computeClasses partitions the 256 bytes into classes no state's set
-// splits, so a DFA row has one entry per class.
-func (p *Prog) computeClasses() {
-	// Signature of a byte: which distinct sets contain it.
-	var sets []*byteSet
-	seen := map[byteSet]bool{}
-	for _, s := range p.states {
-		if s.set != nil && !seen[*s.set] {
-			seen[*s.set] = true
-			sets = append(sets, s.set)
+// computeClasses partitions the 256 bytes into classes no set splits, so
+// a DFA row has one entry per class: each set in turn splits every class
+// into its bytes in the set and those not. Classes are numbered in the
+// order of their first byte; reps holds that byte.
+func (p *Prog) computeClasses(sets []*byteSet) {
+	var cls [256]uint16
+	for _, s := range sets {
+		var ids [512]uint16 // class*2 + in the set -> new class + 1
+		next := uint16(0)
+		for b := range 256 {
+			k := cls[b] * 2
+			if s.has(byte(b)) {
+				k++
+			}
+			if ids[k] == 0 {
+				next++
+				ids[k] = next
+			}
+			cls[b] = ids[k] - 1
 		}
 	}
-	ids := map[string]uint8{}
-	var sig strings.Builder
-	for b := 0; b < 256; b++ {
-		sig.Reset()
-		for _, s := range sets {
-			if s.has(byte(b)) {
-				sig.WriteByte('1')
-			} else {
-				sig.WriteByte('0')
-			}
-		}
-		k := sig.String()
-		id, ok := ids[k]
-		if !ok {
-			id = uint8(len(ids))
-			ids[k] = id
+	p.reps = p.reps[:0]
+	for b := range 256 {
+		c := uint8(cls[b])
+		p.classes[b] = c
+		if int(c) == len(p.reps) {
 			p.reps = append(p.reps, byte(b))
 		}
-		p.classes[b] = id
 	}
 }
