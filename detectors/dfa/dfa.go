@@ -43,6 +43,10 @@ type Prog struct {
 	start   int
 	classes [256]uint8 // byte -> equivalence class
 	reps    []byte     // class -> a byte of it
+	// startSet is the closure of start: the consuming and matching NFA
+	// states reached from it without input, which every DFA step adds
+	// (the search is unanchored).
+	startSet []int32
 }
 
 // maxNFAStates bounds the NFA; a bigger regex gets no prefilter (the
@@ -63,6 +67,7 @@ func Compile(re *syntax.Regexp) (*Prog, error) {
 	c.patch(f.holes, m)
 	p := &Prog{states: c.states, start: f.start}
 	p.computeClasses(c.order)
+	p.startSet = p.closureOf(p.start)
 	return p, nil
 }
 
@@ -299,6 +304,29 @@ func expandRepeat(re *syntax.Regexp) *syntax.Regexp {
 		}
 	}
 	return &cp
+}
+
+// closureOf lists the consuming and matching states reached from s
+// without input.
+func (p *Prog) closureOf(s int) []int32 {
+	var out []int32
+	seen := make([]bool, len(p.states))
+	stack := []int{s}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if i < 0 || seen[i] {
+			continue
+		}
+		seen[i] = true
+		st := &p.states[i]
+		if st.set != nil || st.match {
+			out = append(out, int32(i))
+			continue
+		}
+		stack = append(stack, st.out1, st.out)
+	}
+	return out
 }
 
 // computeClasses partitions the 256 bytes into classes no set splits, so

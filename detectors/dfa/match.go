@@ -28,12 +28,13 @@ type Matcher struct {
 	mark  []uint32
 	gen   uint32
 	buf   []int32
+	bits  []uint64 // buf as a set of NFA states, the key of index
 	key   []byte
 }
 
 // NewMatcher returns a Matcher with an empty cache.
 func (p *Prog) NewMatcher() *Matcher {
-	m := &Matcher{p: p, nc: len(p.reps), mark: make([]uint32, len(p.states))}
+	m := &Matcher{p: p, nc: len(p.reps), mark: make([]uint32, len(p.states)), bits: make([]uint64, (len(p.states)+63)/64)}
 	m.reset()
 	return m
 }
@@ -47,6 +48,17 @@ func (m *Matcher) reset() {
 	m.nextGen()
 	m.closure(m.p.start)
 	m.start = m.intern()
+}
+
+// addStart adds the NFA start's closure to m.buf, as closure(start) would,
+// from the list computed once.
+func (m *Matcher) addStart() {
+	for _, s := range m.p.startSet {
+		if m.mark[s] != m.gen {
+			m.mark[s] = m.gen
+			m.buf = append(m.buf, s)
+		}
+	}
 }
 
 // nextGen starts a new closure batch; marks of older batches are stale.
@@ -77,12 +89,16 @@ func (m *Matcher) closure(s int) {
 	}
 }
 
-// intern returns the DFA state for the NFA states in m.buf.
+// intern returns the DFA state for the NFA states in m.buf, which are
+// keyed by the set they make (in whatever order they were added).
 func (m *Matcher) intern() int32 {
-	slices.Sort(m.buf)
-	m.key = m.key[:0]
+	clear(m.bits)
 	for _, s := range m.buf {
-		m.key = binary.AppendUvarint(m.key, uint64(s))
+		m.bits[s>>6] |= 1 << (s & 63)
+	}
+	m.key = m.key[:0]
+	for _, w := range m.bits {
+		m.key = binary.LittleEndian.AppendUint64(m.key, w)
 	}
 	if id, ok := m.index[string(m.key)]; ok {
 		return id
@@ -114,7 +130,7 @@ func (m *Matcher) step(d int32, c uint8) int32 {
 			m.closure(st.out)
 		}
 	}
-	m.closure(m.p.start)
+	m.addStart()
 	next := m.intern()
 	v := int32(-1) // into an accepting state: the search ends there
 	if !m.accept[next] {
