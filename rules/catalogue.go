@@ -102,21 +102,24 @@ func newProvider(p rawProvider) Provider {
 // (LINODE_CLI_API_TOKEN), and then up to three more words after a space
 // ("Linode API token = …", as prose, INI files and docs write it); the key
 // must end where a token character cannot follow it, so a longer token of
-// the same alphabet is not cut to size.
+// the same alphabet is not cut to size. Runs of spaces and tabs are bounded
+// too (16, or 64 for a block's indentation), so that every such rule has a
+// longest match and its windows reach forward from the word by that much,
+// not over whole lines, which in minified files are tens of kilobytes.
 const (
-	contextBlock = `[^\n]{0,40}\n(?:[^\n]{0,100}\n){0,3}?[ \t]*` + contextLead + `(?:["']?` + contextKeyName + `["']?[ \t]{0,4}(?:=>|:=|=|:|\|)|<` + contextKeyName + `>)[ \t]{0,4}["'\x60]?`
+	contextBlock = `[^\n]{0,40}\n(?:[^\n]{0,100}\n){0,3}?[ \t]{0,64}` + contextLead + `(?:["']?` + contextKeyName + `["']?[ \t]{0,4}(?:=>|:=|=|:|\|)|<` + contextKeyName + `>)[ \t]{0,4}["'\x60]?`
 	// contextLead is what may come before the key's name on its line in a
 	// block: a comment marker, a log line's time stamp and level, and up to
 	// two words ("2026-11-30T08:12:01Z [DEBUG] Using Key=…", "// API KEY = …").
-	contextLead    = `(?:(?://|#|--|;)[ \t]*)?(?:[0-9][0-9:.,TZ/+\-]{5,29}[ \t]+){0,2}(?:\[[A-Za-z]{3,8}\][ \t]*)?(?:[A-Za-z]{2,12}[ \t]+){0,2}`
+	contextLead    = `(?:(?://|#|--|;)[ \t]{0,16})?(?:[0-9][0-9:.,TZ/+\-]{5,29}[ \t]{1,16}){0,2}(?:\[[A-Za-z]{3,8}\][ \t]{0,16})?(?:[A-Za-z]{2,12}[ \t]{1,16}){0,2}`
 	contextKeyName = `[\w.\-]{0,24}(?i:key|token|secret|password|passwd|pwd|auth|credential)[\w.\-]{0,24}`
 	// contextURL is a URL that names the provider before a path (in its
 	// host, or a path segment) and carries the key in its query
 	// (https://api.linode.com/v4/profile?token=…).
 	contextURL    = `[\w.\-]{0,40}(?::[0-9]{1,5})?/[^\s"'<>?#]{0,100}\?(?:[^\s"'<>#]{0,100}&)?[\w.\-]{0,16}(?i:key|token|secret|auth|access)[\w.\-]{0,16}=`
 	contextName   = `[\w.\-]{0,32}(?: [\w.\-]{1,20}){0,3}`
-	contextAssign = `["'\x60\]]?[ \t]{0,4}(?:=>|:{1,3}=|[?.+]=|==|=|:|,|\(|>[ \t]*\r?\n?[ \t]*|-[ \t]|[ \t])[ \t]{0,4}(?:[@$]?["'\x60]|\(["'\x60]?|\[["'\x60]?)?[ \t]{0,2}`
-	contextScheme = `(?:(?i:bearer|token|basic|apikey|key)[ \t]+)?`
+	contextAssign = `["'\x60\]]?[ \t]{0,4}(?:=>|:{1,3}=|[?.+]=|==|=|:|,|\(|>[ \t]{0,16}\r?\n?[ \t]{0,16}|-[ \t]|[ \t])[ \t]{0,4}(?:[@$]?["'\x60]|\(["'\x60]?|\[["'\x60]?)?[ \t]{0,2}`
+	contextScheme = `(?:(?i:bearer|token|basic|apikey|key)[ \t]{1,16})?`
 	contextEnd    = `(?:[^A-Za-z0-9_\-+/]|$)`
 )
 

@@ -752,18 +752,84 @@ func deriveChecks(parsed *syntax.Regexp, keywords []string) Checks {
 	c := Checks{MustContain: requiredTexts(simple), MustHaveRuns: requiredRuns(parsed)}
 	// Keyword hits ignore case, so the comparison does too; the regex
 	// still decides case when it runs.
-	lit := strings.ToLower(leadingLiteral(simple))
-	c.StartsWithKeyword = lit != "" && len(keywords) > 0
-	for _, k := range keywords {
-		if !strings.HasPrefix(lit, k) {
-			c.StartsWithKeyword = false
-		}
-	}
+	c.StartsWithKeyword = startsWithKeyword(simple, keywords)
 	if lead, ok := leadOf(simple); ok && c.StartsWithKeyword {
 		c.Lead = &lead
 	}
 	c.Around = aroundOf(parsed, keywords)
 	return c
+}
+
+// startsWithKeyword reports whether every match of re begins, after at
+// most one boundary character, with a literal that starts with a keyword,
+// each keyword starting one of those literals: then every match starts at
+// one of the rule's keyword hits (or one byte before it). A leading
+// alternation may give each branch its literal: a context rule's start
+// ("(?:^|[^a-z0-9])(?i:ngc)|[a-z0-9]N(?i:gc)") is one.
+func startsWithKeyword(re *syntax.Regexp, keywords []string) bool {
+	lits := leadingLiterals(re, false)
+	if len(lits) == 0 || len(keywords) == 0 {
+		return false
+	}
+	for _, l := range lits {
+		if !slices.ContainsFunc(keywords, func(k string) bool { return strings.HasPrefix(l, k) }) {
+			return false
+		}
+	}
+	for _, k := range keywords {
+		if !slices.ContainsFunc(lits, func(l string) bool { return strings.HasPrefix(l, k) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// leadingLiterals lists, lower-cased, the literals the matches of re start
+// with (after one boundary element unless bounded: \b, ^, (?:^|[class]) or
+// one character of a class), one or more per branch of a leading
+// alternation; nil when some match may start otherwise.
+func leadingLiterals(re *syntax.Regexp, bounded bool) []string {
+	switch re.Op {
+	case syntax.OpCapture:
+		return leadingLiterals(re.Sub[0], bounded)
+	case syntax.OpLiteral:
+		return []string{strings.ToLower(string(re.Rune))}
+	case syntax.OpAlternate:
+		var out []string
+		for _, b := range re.Sub {
+			l := leadingLiterals(b, bounded)
+			if l == nil {
+				return nil
+			}
+			out = append(out, l...)
+		}
+		return out
+	case syntax.OpConcat:
+		subs := re.Sub
+		if !bounded && len(subs) > 1 && (isBoundary(subs[0]) || subs[0].Op == syntax.OpCharClass) {
+			subs, bounded = subs[1:], true
+		}
+		if len(subs) == 0 {
+			return nil
+		}
+		// Literals in a row read as one (a case-folded part after an
+		// exact one: "N" then (?i:gc)).
+		var lit strings.Builder
+		for _, s := range subs {
+			for s.Op == syntax.OpCapture {
+				s = s.Sub[0]
+			}
+			if s.Op != syntax.OpLiteral {
+				break
+			}
+			lit.WriteString(string(s.Rune))
+		}
+		if lit.Len() > 0 {
+			return []string{strings.ToLower(lit.String())}
+		}
+		return leadingLiterals(subs[0], bounded)
+	}
+	return nil
 }
 
 func compileAllowlist(l rawAllowlist) (*Allowlist, error) {

@@ -205,14 +205,23 @@ func TestStartsWithKeyword(t *testing.T) {
 		`(?i:sid)["']?[ \t]{0,4}=(AC[a-f0-9]{32})`:        false, // keyword "account_sid" is not a prefix of "sid"
 		`[\w.-]{0,20}ghp_[A-Za-z0-9]{36}`:                 false,
 		`(?:ghp|gho)_[A-Za-z0-9]{36}`:                     false,
+		// A context rule's start: a boundary and the word, or a camel-case word.
+		`(?:(?:^|[^a-z0-9])(?i:ngc)|[a-z0-9](?:N(?i:gc)))[\w.\-]{0,32}=([A-Za-z0-9]{84})`: true,
+		`(?:sk_live|xk_test)_[a-z]{10}`:        true,
+		`(?:sk_live|xk_test|[a-z]+)_[a-z]{10}`: false, // a branch without a literal
+		`(?:sk_live|xk_test)_[a-z]{12}`:        false, // keyword "pk_live" starts no branch
 	}
 	kw := map[string][]string{
-		`\b(ghp_[A-Za-z0-9]{36})\b`:                       {"ghp_"},
-		`(?:^|[^A-Za-z0-9_\-])(glpat-[A-Za-z0-9_\-]{20})`: {"glpat-"},
-		`(?i)twilio[\w.]{0,24}=([a-f0-9]{32})`:            {"twilio"},
-		`(?i:sid)["']?[ \t]{0,4}=(AC[a-f0-9]{32})`:        {"account_sid"},
-		`[\w.-]{0,20}ghp_[A-Za-z0-9]{36}`:                 {"ghp_"},
-		`(?:ghp|gho)_[A-Za-z0-9]{36}`:                     {"ghp_", "gho_"},
+		`\b(ghp_[A-Za-z0-9]{36})\b`:                                                       {"ghp_"},
+		`(?:^|[^A-Za-z0-9_\-])(glpat-[A-Za-z0-9_\-]{20})`:                                 {"glpat-"},
+		`(?i)twilio[\w.]{0,24}=([a-f0-9]{32})`:                                            {"twilio"},
+		`(?i:sid)["']?[ \t]{0,4}=(AC[a-f0-9]{32})`:                                        {"account_sid"},
+		`[\w.-]{0,20}ghp_[A-Za-z0-9]{36}`:                                                 {"ghp_"},
+		`(?:ghp|gho)_[A-Za-z0-9]{36}`:                                                     {"ghp_", "gho_"},
+		`(?:(?:^|[^a-z0-9])(?i:ngc)|[a-z0-9](?:N(?i:gc)))[\w.\-]{0,32}=([A-Za-z0-9]{84})`: {"ngc"},
+		`(?:sk_live|xk_test)_[a-z]{10}`:                                                   {"sk_live", "xk_test"},
+		`(?:sk_live|xk_test|[a-z]+)_[a-z]{10}`:                                            {"sk_live", "xk_test"},
+		`(?:sk_live|xk_test)_[a-z]{12}`:                                                   {"sk_live", "xk_test", "pk_live"},
 	}
 	for re, want := range cases {
 		toml := "[[rules]]\nid = \"r\"\nregex = '''" + re + "'''\nkeywords = ["
