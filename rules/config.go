@@ -158,8 +158,6 @@ type Rule struct {
 	planOnce sync.Once
 	plan     *Plan
 	planErr  error
-	preOnce  sync.Once
-	pre      *syntax.Regexp
 }
 
 // Checks are what the engine asks of a window before it runs a rule's
@@ -219,17 +217,17 @@ type Plan struct {
 // DFA of it), or nil for a path-only rule. It only parses the pattern: a
 // window the prefilter turns down never compiles the regex itself (in the
 // Go tree, 37 of the 169 rules whose checks some window passes get that
-// far).
+// far). It parses anew on each call and keeps nothing: the engine asks once
+// per rule and keeps only the DFA.
 func (r *Rule) Prefilter() *syntax.Regexp {
 	if r.Pattern == "" {
 		return nil
 	}
-	r.preOnce.Do(func() {
-		if parsed, err := syntax.Parse(r.Pattern, syntax.Perl); err == nil {
-			r.pre = prefilterRegex(parsed)
-		}
-	})
-	return r.pre
+	parsed, err := syntax.Parse(r.Pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return prefilterRegex(parsed)
 }
 
 // Checks returns the rule's window checks without compiling its regex; nil
