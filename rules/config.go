@@ -487,46 +487,6 @@ func isASCII(s string) bool {
 	return true
 }
 
-// leadingLiteral returns the literal every match starts with, skipping a
-// leading word boundary or a one-character boundary group such as
-// (?:^|[^A-Za-z0-9_-]).
-func leadingLiteral(re *syntax.Regexp) string {
-	for {
-		switch re.Op {
-		case syntax.OpCapture:
-			re = re.Sub[0]
-			continue
-		case syntax.OpLiteral:
-			return string(re.Rune)
-		case syntax.OpConcat:
-			subs := re.Sub
-			for len(subs) > 0 && isBoundary(subs[0]) {
-				subs = subs[1:]
-			}
-			if len(subs) == 0 {
-				return ""
-			}
-			if len(subs) == 1 {
-				re = subs[0]
-				continue
-			}
-			// The literal may sit inside a leading capture group.
-			first := subs[0]
-			for first.Op == syntax.OpCapture {
-				first = first.Sub[0]
-			}
-			if first.Op == syntax.OpConcat {
-				re = first
-				continue
-			}
-			if first.Op == syntax.OpLiteral {
-				return string(first.Rune)
-			}
-		}
-		return ""
-	}
-}
-
 // isBoundary reports whether a regex element consumes at most one
 // character before the token: \b, ^, or (?:^|[class]).
 func isBoundary(re *syntax.Regexp) bool {

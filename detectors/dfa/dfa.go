@@ -67,7 +67,7 @@ func Compile(re *syntax.Regexp) (*Prog, error) {
 	c.patch(f.holes, m)
 	p := &Prog{states: c.states, start: f.start}
 	p.computeClasses(c.order)
-	p.startSet = p.closureOf(p.start)
+	_, p.startSet = p.closure(p.start, make([]uint32, len(p.states)), 1, nil, nil)
 	return p, nil
 }
 
@@ -306,19 +306,18 @@ func expandRepeat(re *syntax.Regexp) *syntax.Regexp {
 	return &cp
 }
 
-// closureOf lists the consuming and matching states reached from s
-// without input.
-func (p *Prog) closureOf(s int) []int32 {
-	var out []int32
-	seen := make([]bool, len(p.states))
-	stack := []int{s}
+// closure appends to out the consuming and matching states reached from s
+// without input, skipping states whose mark is gen and marking those it
+// visits; stack is scratch. It returns both, grown.
+func (p *Prog) closure(s int, mark []uint32, gen uint32, stack []int, out []int32) ([]int, []int32) {
+	stack = append(stack[:0], s)
 	for len(stack) > 0 {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if i < 0 || seen[i] {
+		if i < 0 || mark[i] == gen {
 			continue
 		}
-		seen[i] = true
+		mark[i] = gen
 		st := &p.states[i]
 		if st.set != nil || st.match {
 			out = append(out, int32(i))
@@ -326,7 +325,7 @@ func (p *Prog) closureOf(s int) []int32 {
 		}
 		stack = append(stack, st.out1, st.out)
 	}
-	return out
+	return stack, out
 }
 
 // computeClasses partitions the 256 bytes into classes no set splits, so

@@ -46,7 +46,7 @@ func (m *Matcher) reset() {
 	m.index = map[string]int32{}
 	m.buf = m.buf[:0]
 	m.nextGen()
-	m.closure(m.p.start)
+	m.addStart()
 	m.start = m.intern()
 }
 
@@ -72,21 +72,7 @@ func (m *Matcher) nextGen() {
 
 // closure adds the states reachable from s without input to m.buf.
 func (m *Matcher) closure(s int) {
-	m.stack = append(m.stack[:0], s)
-	for len(m.stack) > 0 {
-		i := m.stack[len(m.stack)-1]
-		m.stack = m.stack[:len(m.stack)-1]
-		if i < 0 || m.mark[i] == m.gen {
-			continue
-		}
-		m.mark[i] = m.gen
-		st := &m.p.states[i]
-		if st.set != nil || st.match {
-			m.buf = append(m.buf, int32(i))
-			continue
-		}
-		m.stack = append(m.stack, st.out1, st.out)
-	}
+	m.stack, m.buf = m.p.closure(s, m.mark, m.gen, m.stack, m.buf)
 }
 
 // intern returns the DFA state for the NFA states in m.buf, which are
