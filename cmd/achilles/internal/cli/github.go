@@ -94,6 +94,7 @@ func apiBase(flag, raw string) (string, error) {
 }
 
 func runGitHub(ctx context.Context, o *githubOptions) error {
+	hugeHeap()
 	t, err := github.ParseTarget(o.Target)
 	if err != nil {
 		return usageError{err}

@@ -83,6 +83,7 @@ func gitlabAPI(o *gitlabOptions, t gitlab.Target) (string, error) {
 }
 
 func runGitLab(ctx context.Context, o *gitlabOptions) error {
+	hugeHeap()
 	t, err := gitlab.ParseTarget(o.Target)
 	if err != nil {
 		return usageError{err}

@@ -58,6 +58,7 @@ loopback registries (localhost, 127.0.0.1) or with --insecure-registry.`,
 }
 
 func runImage(ctx context.Context, o *imageOptions) error {
+	hugeHeap()
 	return runScan(ctx, &o.scanOptions, "", func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
 		return image.Scan(ctx, opts, o.Refs, image.Options{Insecure: o.InsecureRegistry})
 	})

@@ -676,6 +676,9 @@ func runGit(ctx context.Context, o *gitOptions) error {
 				configChangeRule, configChangeDescription)
 		}
 	}
+	if !o.Staged && !o.PrePush {
+		hugeHeap() // hooks stay instant; histories and ranges read much
+	}
 	var staged *scanner.StagedList
 	if o.Staged {
 		// Read while the rules are built.
@@ -730,6 +733,7 @@ func newDirCmd(io *IO, runF func(*dirOptions) error) *cobra.Command {
 }
 
 func runDir(ctx context.Context, o *dirOptions) error {
+	hugeHeap()
 	return runScan(ctx, &o.scanOptions, o.Paths[0], func(ctx context.Context, opts scanner.Options) (*scanner.Result, error) {
 		return scanner.ScanPaths(ctx, opts, o.Paths)
 	})

@@ -126,6 +126,7 @@ ran. Usage errors exit 2, an interrupted sweep 130.`,
 }
 
 func runSweep(ctx context.Context, o *sweepOptions) error {
+	hugeHeap()
 	if o.Parallel < 1 {
 		return usageError{fmt.Errorf("--parallel %d: want at least 1", o.Parallel)}
 	}
