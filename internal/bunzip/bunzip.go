@@ -44,10 +44,13 @@ const (
 // It is not safe for concurrent use.
 type Reader struct {
 	// Bound, when set, is called when a block's symbols have been read and
-	// before the block is unsorted, with the least number of bytes the Reader
-	// will have returned in all once the block is read. An error it returns
-	// ends the stream: Read returns it from then on.
-	Bound func(minOut int64) error
+	// before the block is unsorted, with the bytes returned so far plus the
+	// block's symbol count. The block gives about that many bytes: one fewer
+	// for each run of exactly four equal bytes (written as the four and a
+	// count of none), more for longer runs, and never fewer than LeastOut of
+	// the count. An error Bound returns ends the stream: Read returns it
+	// from then on.
+	Bound func(out int64) error
 
 	src      io.Reader
 	in       [inSize]byte
@@ -92,6 +95,12 @@ func NewReader(r io.Reader) *Reader {
 func (z *Reader) Reset(r io.Reader) {
 	*z = Reader{src: r, tt: z.tt, selectors: z.selectors}
 }
+
+// LeastOut is the fewest bytes a block of n symbols can give: a count
+// byte follows four equal bytes, or three more after a count of none, so at
+// most one symbol in four after the first is a count, and each of the
+// others is a byte of output.
+func LeastOut(n int64) int64 { return n - n/4 }
 
 // Out is how many bytes Read has returned since the last Reset.
 func (z *Reader) Out() int64 { return z.out }

@@ -9,12 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
 // streams are the bzip2 files the tests decode: those in testdata (made by
 // the bzip2 tool: empty, tiny, run-length edge cases, two blocks, random
-// bytes, every byte value, one long run), two concatenated, and the Go
+// bytes, every byte value, one long run, runs of exactly four), two concatenated, and the Go
 // tree's own when it is there.
 func streams(t testing.TB) map[string][]byte {
 	t.Helper()
@@ -155,11 +156,11 @@ func TestBound(t *testing.T) {
 	if out != int64(len(whole)) || len(bounds) != 2 {
 		t.Fatalf("read %d bytes of %d, %d bounds %v: want the two blocks'", out, len(whole), len(bounds), bounds)
 	}
-	// Each bound is heard when all earlier blocks have been read, and is no
-	// more than what the stream has given once that block is read.
+	// Each bound is heard when all earlier blocks have been read, and the
+	// least its block can give is no more than the block gave.
 	ends := []int64{outs[1], out}
 	for i, b := range bounds {
-		if b <= outs[i] || b > ends[i] {
+		if b <= outs[i] || outs[i]+LeastOut(b-outs[i]) > ends[i] {
 			t.Errorf("block %d: bound %d, read before it %d, after it %d", i, b, outs[i], ends[i])
 		}
 	}
@@ -178,6 +179,42 @@ func TestBound(t *testing.T) {
 	}
 	if _, err := z.Read(buf); err != stop {
 		t.Errorf("read after the stop: %v", err)
+	}
+}
+
+// TestLeastOut reads every test stream a block at a time: each block gives
+// at least LeastOut of its symbols, and the runs of exactly four in
+// fours.bz2 (a count of none after each) make it give fewer bytes than it
+// has symbols, so the symbol count alone is no least.
+func TestLeastOut(t *testing.T) {
+	for name, data := range streams(t) {
+		z := NewReader(bytes.NewReader(data))
+		var counts []int64
+		var starts []int64
+		z.Bound = func(out int64) error {
+			counts = append(counts, out-z.Out())
+			starts = append(starts, z.Out())
+			return nil
+		}
+		got, err := io.ReadAll(z)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i, n := range counts {
+			end := int64(len(got))
+			if i+1 < len(starts) {
+				end = starts[i+1]
+			}
+			if gave := end - starts[i]; gave < LeastOut(n) {
+				t.Errorf("%s: block %d has %d symbols and gave %d bytes, under LeastOut %d", name, i, n, gave, LeastOut(n))
+			}
+			if strings.HasSuffix(name, "fours.bz2") && end-starts[i] >= n {
+				t.Errorf("%s: block %d has %d symbols and gave %d bytes: want fewer", name, i, n, end-starts[i])
+			}
+		}
+	}
+	if LeastOut(0) != 0 || LeastOut(5) != 4 || LeastOut(9) != 7 {
+		t.Errorf("LeastOut(0, 5, 9) = %d, %d, %d: want 0, 4, 7", LeastOut(0), LeastOut(5), LeastOut(9))
 	}
 }
 

@@ -563,9 +563,10 @@ func (w *walker) stream(name string, k Kind, src io.Reader, depth int) error {
 // be broken by the end of that block: a bzip2 block is unsorted before any
 // of its bytes come out, and unsorting is most of what it costs. The ratio
 // is the one read and limitedStream check, of the stream's output to the
-// same compressed count, so the stream is stopped at the block where they
-// would stop it. A block that may reach the total or entry size limit first
-// is read, so that the limit reported is the one reached first.
+// same compressed count, and the block is taken to give only the least it
+// can, so that Bound stops only a stream they would stop in that block. A
+// block that may reach the total or entry size limit first is read, so that
+// the limit reported is the one reached first.
 func (w *walker) bunzip(c *counter) *bunzip.Reader {
 	bz := w.bzip2
 	w.bzip2 = nil
@@ -574,9 +575,10 @@ func (w *walker) bunzip(c *counter) *bunzip.Reader {
 	} else {
 		bz.Reset(c)
 	}
-	bz.Bound = func(minOut int64) error {
-		ahead := minOut - bz.Out()
-		if overRatio(minOut, c.n, w.lim.MaxRatio) && minOut+readChunk <= w.lim.MaxEntrySize && w.total+ahead+readChunk <= w.lim.MaxTotal {
+	bz.Bound = func(out int64) error {
+		ahead := bunzip.LeastOut(out - bz.Out())
+		least := bz.Out() + ahead
+		if overRatio(least, c.n, w.lim.MaxRatio) && least+readChunk <= w.lim.MaxEntrySize && w.total+ahead+readChunk <= w.lim.MaxTotal {
 			return errRatio
 		}
 		return nil
