@@ -15,8 +15,8 @@ import (
 
 // streams are the bzip2 files the tests decode: those in testdata (made by
 // the bzip2 tool: empty, tiny, run-length edge cases, two blocks, random
-// bytes, every byte value, one long run, runs of exactly four), two concatenated, and the Go
-// tree's own when it is there.
+// bytes, every byte value, one long run, runs of exactly four), two
+// concatenated, and the Go tree's own when it is there.
 func streams(t testing.TB) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
@@ -205,11 +205,12 @@ func TestLeastOut(t *testing.T) {
 			if i+1 < len(starts) {
 				end = starts[i+1]
 			}
-			if gave := end - starts[i]; gave < LeastOut(n) {
+			gave := end - starts[i]
+			if gave < LeastOut(n) {
 				t.Errorf("%s: block %d has %d symbols and gave %d bytes, under LeastOut %d", name, i, n, gave, LeastOut(n))
 			}
-			if strings.HasSuffix(name, "fours.bz2") && end-starts[i] >= n {
-				t.Errorf("%s: block %d has %d symbols and gave %d bytes: want fewer", name, i, n, end-starts[i])
+			if strings.HasSuffix(name, "fours.bz2") && gave >= n {
+				t.Errorf("%s: block %d has %d symbols and gave %d bytes: want fewer", name, i, n, gave)
 			}
 		}
 	}
