@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"sort"
 
@@ -23,8 +24,9 @@ import (
 // Each is O((matches + candidates) log candidates) per requirement.
 
 // maxDistance caps a configured distance so that line±distance cannot
-// overflow; no buffer has that many lines or columns.
-const maxDistance = 1 << 50
+// overflow (a quarter of the int range, on 32-bit builds too); no buffer
+// has that many lines or columns.
+const maxDistance = math.MaxInt / 4
 
 // companionSet is the matches of one rule, in line order, with what the
 // searches need built on first use.

@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"slices"
 	"strings"
@@ -74,7 +75,7 @@ func randomMatches(rng *rand.Rand, rs []*rules.Rule, n, lines, cols int) []Match
 
 func TestCompositesMatchBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewSource(9))
-	distances := []int{-1, 0, 1, 2, 5, 1 << 62}
+	distances := []int{-1, 0, 1, 2, 5, math.MaxInt}
 	for iter := 0; iter < 3000; iter++ {
 		ids := []string{"a", "b", "c", "d"}
 		rs := make([]*rules.Rule, len(ids))

@@ -13,7 +13,8 @@ import (
 // poller (three fcntl calls and a failing epoll_ctl), os.NewFile asks the
 // kernel for the descriptor's flags, and each sets a finalizer. A rawFile
 // is the descriptor alone, read with plain blocking calls: open, fstat,
-// read and close are all a file costs. The walker never yields a
+// read and close are all a file costs. fstat and close return at once, and
+// on Linux they are raw calls (quickFstat, quickClose). The walker never yields a
 // symlink; O_NOFOLLOW keeps one swapped in after the walk saw a regular
 // file from being followed out of the tree.
 func openFile(path string) (*rawFile, error) {
@@ -93,7 +94,7 @@ func (f *rawFile) Size() (int64, error) {
 	}
 	var st syscall.Stat_t
 	for {
-		err := syscall.Fstat(f.fd, &st)
+		err := quickFstat(f.fd, &st)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -111,7 +112,7 @@ func (f *rawFile) Close() error {
 	fd := f.fd
 	f.fd = -1
 	// Not retried on EINTR: on Linux the descriptor is gone either way.
-	if err := syscall.Close(fd); err != nil {
+	if err := quickClose(fd); err != nil {
 		return &os.PathError{Op: "close", Path: f.path, Err: err}
 	}
 	return nil
