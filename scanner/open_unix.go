@@ -13,10 +13,10 @@ import (
 // poller (three fcntl calls and a failing epoll_ctl), os.NewFile asks the
 // kernel for the descriptor's flags, and each sets a finalizer. A rawFile
 // is the descriptor alone, read with plain blocking calls: open, fstat,
-// read and close are all a file costs. fstat and close return at once, and
-// on Linux they are raw calls (quickFstat, quickClose). The walker never yields a
-// symlink; O_NOFOLLOW keeps one swapped in after the walk saw a regular
-// file from being followed out of the tree.
+// read and close are all a file costs (fstat and close through quickFstat
+// and quickClose). The walker never yields a symlink; O_NOFOLLOW keeps one
+// swapped in after the walk saw a regular file from being followed out of
+// the tree.
 func openFile(path string) (*rawFile, error) {
 	for {
 		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOCTTY|syscall.O_NOFOLLOW, 0)
