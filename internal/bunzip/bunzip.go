@@ -12,7 +12,9 @@
 //     the stream there. Unsorting a block (following 900,000 links through the
 //     table, one cache miss each) is most of what decoding costs, so a caller
 //     that checks an expansion ratio stops a stream that is over it for the
-//     price of reading its codes.
+//     price of reading its codes. Blocks reads only the symbols of every
+//     block, so that a caller may judge a whole stream before unsorting any
+//     of it.
 //
 // The output stage mirrors compress/bzip2's exactly, including how it reads
 // a run-length byte that no encoder writes, so that both agree on any input.
@@ -52,6 +54,7 @@ type Reader struct {
 	// from then on.
 	Bound func(out int64) error
 
+	skim     func(symbols int64) error // set by Blocks
 	src      io.Reader
 	in       [inSize]byte
 	pos, end int
@@ -104,6 +107,27 @@ func LeastOut(n int64) int64 { return n - n/4 }
 
 // Out is how many bytes Read has returned since the last Reset.
 func (z *Reader) Out() int64 { return z.out }
+
+// Blocks reads the file's blocks without unsorting any: it calls fn with
+// each block's symbol count, in order (what Bound hears of a block, less
+// the bytes before it), and returns fn's error, a structural fault of the
+// stream, or nil at its end. Nothing comes out, so no checksum of the
+// output is checked; z takes a Reset before it reads again.
+func (z *Reader) Blocks(fn func(symbols int64) error) error {
+	z.skim = fn
+	if err := z.header(true); err != nil {
+		return err
+	}
+	for {
+		switch err := z.next(); err {
+		case nil:
+		case io.EOF:
+			return nil
+		default:
+			return err
+		}
+	}
+}
 
 // Read reads decompressed bytes into p.
 func (z *Reader) Read(p []byte) (int, error) {
@@ -297,6 +321,9 @@ func (z *Reader) readBlock() error {
 	}
 	if origPtr >= n {
 		return Error("origPtr out of bounds")
+	}
+	if z.skim != nil {
+		return z.skim(int64(n))
 	}
 	if z.Bound != nil {
 		if err := z.Bound(z.out + int64(n)); err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -121,6 +122,9 @@ func TestDamagedStreams(t *testing.T) {
 		want, serr := std(data)
 		if err == nil && (serr != nil || !bytes.Equal(got, want)) {
 			t.Errorf("byte %d changed: accepted, but compress/bzip2 says %v", i, serr)
+		}
+		if err != nil && serr != nil && !bytes.Equal(got, want) {
+			t.Errorf("byte %d changed: %d bytes before %v, compress/bzip2 gave %d before %v", i, len(got), err, len(want), serr)
 		}
 	}
 }
@@ -291,5 +295,49 @@ func BenchmarkDecode(b *testing.B) {
 				b.SetBytes(n)
 			}
 		})
+	}
+}
+
+// Blocks hears the symbol count of every block, as Bound does, without
+// unsorting any; a stream cut short or damaged in its codes fails it as it
+// fails Read.
+func TestBlocks(t *testing.T) {
+	z := NewReader(nil)
+	for name, data := range streams(t) {
+		var bound []int64
+		z.Reset(bytes.NewReader(data))
+		z.Bound = func(out int64) error {
+			bound = append(bound, out-z.Out())
+			return nil
+		}
+		if _, err := io.ReadAll(z); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var blocks []int64
+		z.Reset(bytes.NewReader(data))
+		if err := z.Blocks(func(n int64) error { blocks = append(blocks, n); return nil }); err != nil {
+			t.Errorf("%s: Blocks: %v", name, err)
+		}
+		if !slices.Equal(blocks, bound) {
+			t.Errorf("%s: Blocks heard %v, Bound %v", name, blocks, bound)
+		}
+	}
+	data, err := os.ReadFile("testdata/blocks.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("stop")
+	calls := 0
+	z.Reset(bytes.NewReader(data))
+	if err := z.Blocks(func(int64) error { calls++; return stop }); err != stop || calls != 1 {
+		t.Errorf("a stopping fn: %v after %d calls, want stop after 1", err, calls)
+	}
+	z.Reset(bytes.NewReader(data[:len(data)/2]))
+	if err := z.Blocks(func(int64) error { return nil }); err != io.ErrUnexpectedEOF {
+		t.Errorf("cut short: %v, want %v", err, io.ErrUnexpectedEOF)
+	}
+	z.Reset(bytes.NewReader([]byte("BZh0")))
+	if err := z.Blocks(func(int64) error { return nil }); err == nil || err.Error() != "bzip2 data invalid: invalid compression level" {
+		t.Errorf("bad level: %v", err)
 	}
 }

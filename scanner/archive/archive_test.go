@@ -503,6 +503,26 @@ func TestBzip2Ratio(t *testing.T) {
 		t.Errorf("x.tar.bz2: entries %v, want %v", keys(g.entries), want)
 	}
 
+	// The stream is judged whole from its symbols before any block is
+	// unsorted: a first block whose stored checksum is wrong, which
+	// unsorting it would find, is skipped as breaking the ratio.
+	damaged := bytes.Clone(packed)
+	damaged[10] ^= 1 // the first block's stored CRC, after "BZh9" and the block magic
+	g = walk(t, "damaged.txt.bz2", damaged, Limits{})
+	if hit := limitHits(g.problems)[LimitRatio]; hit == nil || hit.Entry != "damaged.txt.bz2!damaged.txt" || len(g.problems) != 1 {
+		t.Errorf("damaged.txt.bz2: want only the ratio limit on its content, got %v", g.problems)
+	}
+	if len(g.entries) != 0 {
+		t.Errorf("damaged.txt.bz2: handed over %v", keys(g.entries))
+	}
+	// Under the limit, the same damage is found and reported.
+	small := bzip2Of(t, bomb[:1<<20])
+	small[10] ^= 1
+	g = walk(t, "small.txt.bz2", small, Limits{})
+	if len(g.problems) != 1 || !strings.Contains(g.problems[0].Error(), "checksum mismatch") || len(g.entries) != 0 {
+		t.Errorf("small.txt.bz2: problems %v, entries %v: want the checksum mismatch alone", g.problems, keys(g.entries))
+	}
+
 	// Hex lines: about 2 to 1, far under the limit.
 	var text bytes.Buffer
 	r := rand.New(rand.NewSource(5))
