@@ -354,8 +354,9 @@ func (z *Reader) readBlock() error {
 
 // symbols decodes a block's symbols into z.tt (one byte each, in the
 // block's sorted order) and counts each byte value in z.counts; it returns
-// how many there are.
+// how many there are. For Blocks it only counts them.
 func (z *Reader) symbols(sel []uint8, ngroups, alpha int, symbols *[256]byte) (int, error) {
+	onlyCount := z.skim != nil // Blocks needs no bytes
 	clear(z.counts[:])
 	mtf := *symbols
 	tt := z.tt[:z.blockSize]
@@ -410,28 +411,32 @@ func (z *Reader) symbols(sel []uint8, ngroups, alpha int, symbols *[256]byte) (i
 			if repeat > z.blockSize-n {
 				return 0, z.fault("repeats past end of block")
 			}
-			b := mtf[0]
-			for i := n; i < n+repeat; i++ {
-				tt[i] = uint32(b)
+			if !onlyCount {
+				b := mtf[0]
+				for i := n; i < n+repeat; i++ {
+					tt[i] = uint32(b)
+				}
+				z.counts[b] += uint32(repeat)
 			}
-			z.counts[b] += uint32(repeat)
 			n += repeat
 			repeat = 0
 		}
 		if v == eob {
 			return n, nil
 		}
-		// Move to front: symbol v names position v-1 (position 0 is only
-		// ever named by a run).
-		i := int(v - 1)
-		b := mtf[i]
-		copy(mtf[1:i+1], mtf[:i])
-		mtf[0] = b
 		if n >= z.blockSize {
 			return 0, z.fault("data exceeds block size")
 		}
-		tt[n] = uint32(b)
-		z.counts[b]++
+		if !onlyCount {
+			// Move to front: symbol v names position v-1 (position 0 is
+			// only ever named by a run).
+			i := int(v - 1)
+			b := mtf[i]
+			copy(mtf[1:i+1], mtf[:i])
+			mtf[0] = b
+			tt[n] = uint32(b)
+			z.counts[b]++
+		}
 		n++
 	}
 }
