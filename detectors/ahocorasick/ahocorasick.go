@@ -30,7 +30,7 @@ type Matcher struct {
 	maxLen   int // the longest keyword
 	sparse   sparse
 
-	denseOnce sync.Once
+	building  atomic.Bool // a scan has started building the dense DFA
 	dense     atomic.Bool // the fields below are built
 	scanned   atomic.Int64
 	nstride   uint32    // row length of delta
@@ -155,6 +155,19 @@ func New(keywords []string) *Matcher {
 	}
 	m.buildSparse()
 	return m
+}
+
+// tryDense builds the dense DFA unless another scan is building it, and
+// reports whether it is built. A scan that finds it being built goes on
+// with the sparse automaton rather than wait: with the built-in keywords
+// the build takes tens of milliseconds, in which a second worker would
+// otherwise stand idle.
+func (m *Matcher) tryDense() bool {
+	if m.building.CompareAndSwap(false, true) {
+		m.buildDense()
+		return true
+	}
+	return m.dense.Load()
 }
 
 // buildDense builds the dense DFA.
@@ -290,11 +303,10 @@ func (m *Matcher) Scan(data []byte, fn func(pattern int, start int)) {
 		defer m.scanSide(data, fn)
 	}
 	if !m.dense.Load() {
-		if len(data) < denseScan && m.scanned.Add(int64(len(data))) < denseTotal {
+		if len(data) < denseScan && m.scanned.Add(int64(len(data))) < denseTotal || !m.tryDense() {
 			m.sparse.scan(m, data, fn)
 			return
 		}
-		m.denseOnce.Do(m.buildDense)
 	}
 	if len(data) < 1<<10 {
 		m.scanPart(data, 0, 0, len(data), len(data), fn)

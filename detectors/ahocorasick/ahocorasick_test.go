@@ -56,7 +56,7 @@ func sameAsNaive(t *testing.T, m *Matcher, keywords []string, data []byte, label
 // denseNow is a matcher that has built its dense DFA.
 func denseNow(keywords []string) *Matcher {
 	m := New(keywords)
-	m.denseOnce.Do(m.buildDense)
+	m.tryDense()
 	return m
 }
 
@@ -97,6 +97,14 @@ func TestSwitchesToDense(t *testing.T) {
 	sameAsNaive(t, big, keywords, data, "large")
 	if !big.dense.Load() {
 		t.Fatal("a large scan did not build the DFA")
+	}
+	// A scan that finds another building the DFA does not wait for it: it
+	// runs the sparse automaton, with the same answers.
+	waiting := New(keywords)
+	waiting.building.Store(true)
+	sameAsNaive(t, waiting, keywords, data, "large, while another scan builds the DFA")
+	if waiting.dense.Load() {
+		t.Fatal("a scan built the DFA while another was building it")
 	}
 }
 
@@ -236,7 +244,7 @@ func TestNeighboursDropHitsThatDoNotFit(t *testing.T) {
 		sideSparse, sideDense, inDFA := New(keywords), New(keywords), denseNow(keywords)
 		sideSparse.SetNeighbours(n)
 		sideDense.SetNeighbours(n)
-		sideDense.denseOnce.Do(sideDense.buildDense)
+		sideDense.tryDense()
 		inDFA.SetNeighbours(n)
 		if len(sideDense.side) != 1 || len(inDFA.side) != 0 {
 			t.Fatalf("side keywords: %v with neighbours set first, %v after", sideDense.side, inDFA.side)

@@ -51,7 +51,7 @@ func TestHitsFromEqualsHits(t *testing.T) {
 		m := New(keywords)
 		m.SetNeighbours(n)
 		if dense {
-			m.denseOnce.Do(m.buildDense)
+			m.tryDense()
 		}
 		moved, total := 0, 0
 		for round := 0; round < 300; round++ {
@@ -92,7 +92,7 @@ func TestScanRangesEqualsScan(t *testing.T) {
 		m := New(keywords)
 		m.SetNeighbours([]*Neighbours{{Before: &hex, After: &hex}, nil, nil, nil, nil, nil, nil})
 		if dense {
-			m.denseOnce.Do(m.buildDense)
+			m.tryDense()
 		}
 		scanRangesEqualsScan(t, m, keywords)
 	}

@@ -37,8 +37,8 @@ func TestFromTablesIsNew(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: FromTables(New(k).Tables()) differs from New(k)", keywords)
 		}
-		want.denseOnce.Do(want.buildDense)
-		got.denseOnce.Do(got.buildDense)
+		want.tryDense()
+		got.tryDense()
 		if !reflect.DeepEqual(got.delta, want.delta) || !reflect.DeepEqual(got.outputs, want.outputs) || got.nstride != want.nstride {
 			t.Fatalf("%q: the dense DFA of FromTables differs from New's", keywords)
 		}
@@ -60,7 +60,7 @@ func TestFromTablesMatchesBruteForce(t *testing.T) {
 		}
 		sameAsNaive(t, m, keywords, data, fmt.Sprintf("round %d", round))
 	}
-	m.denseOnce.Do(m.buildDense)
+	m.tryDense()
 	// Four quarters of 1,000 bytes, each boundary inside "longkeyword".
 	data := []byte(strings.Repeat(" ", 4000))
 	for _, at := range []int{995, 1995, 2995} {
