@@ -563,10 +563,9 @@ func (w *walker) stream(name string, k Kind, src *io.SectionReader, depth int) e
 	return w.entry(entry, content, depth)
 }
 
-// bunzip returns the walker's bzip2 reader (taken from it: an archive
-// nested in this stream gets its own) reading c. Its Bound stops the stream
-// (errRatio) as soon as a block's symbols show that the expansion ratio will
-// be broken by the end of that block: a bzip2 block is unsorted before any
+// bunzip returns the walker's bzip2 reader (takeBunzip) reading c. Its
+// Bound stops the stream (errRatio) as soon as a block's symbols show that
+// the expansion ratio will be broken by the end of that block: a bzip2 block is unsorted before any
 // of its bytes come out, and unsorting is most of what it costs. The ratio
 // is the one read and limitedStream check, of the stream's output to the
 // same compressed count, and the block is taken to give only the least it
@@ -574,13 +573,7 @@ func (w *walker) stream(name string, k Kind, src *io.SectionReader, depth int) e
 // block that may reach the total or entry size limit first is read, so that
 // the limit reported is the one reached first.
 func (w *walker) bunzip(c *counter) *bunzip.Reader {
-	bz := w.bzip2
-	w.bzip2 = nil
-	if bz == nil {
-		bz = bunzip.NewReader(c)
-	} else {
-		bz.Reset(c)
-	}
+	bz := w.takeBunzip(c)
 	bz.Bound = func(out int64) error {
 		ahead := bunzip.LeastOut(out - bz.Out())
 		least := bz.Out() + ahead
@@ -604,26 +597,29 @@ func (w *walker) bunzip(c *counter) *bunzip.Reader {
 // breaks is skipped as breaking the ratio: it is skipped either way.
 func (w *walker) bzip2Breaks(src *io.SectionReader) bool {
 	c := &counter{r: io.NewSectionReader(src, 0, src.Size())}
-	bz := w.bzip2
-	if bz == nil {
-		bz = bunzip.NewReader(c)
-	} else {
-		bz.Reset(c)
-	}
-	defer func() {
-		bz.Reset(nil)
-		w.bzip2 = bz
-	}()
+	bz := w.takeBunzip(c)
+	defer w.keepBunzip(bz)
 	var least int64
 	err := bz.Blocks(func(n int64) error {
-		ahead := bunzip.LeastOut(n)
-		least += ahead
+		least += bunzip.LeastOut(n)
 		if overRatio(least, c.n, w.lim.MaxRatio) && least+readChunk <= w.lim.MaxEntrySize && w.total+least+readChunk <= w.lim.MaxTotal {
 			return errRatio
 		}
 		return nil
 	})
 	return err == errRatio
+}
+
+// takeBunzip takes the walker's bzip2 reader (an archive nested in the
+// stream it reads gets its own) and points it at r.
+func (w *walker) takeBunzip(r io.Reader) *bunzip.Reader {
+	bz := w.bzip2
+	w.bzip2 = nil
+	if bz == nil {
+		return bunzip.NewReader(r)
+	}
+	bz.Reset(r)
+	return bz
 }
 
 // keepBunzip gives bz back to the walker, holding nothing of this stream.
