@@ -30,12 +30,12 @@ type Matcher struct {
 	maxLen   int // the longest keyword
 	sparse   sparse
 
-	building  atomic.Bool // a scan has started building the dense DFA
-	dense     atomic.Bool // the fields below are built
-	scanned   atomic.Int64
-	nstride   uint32    // row length of delta
-	delta     []uint32  // premultiplied next state, with outFlag set on output states
-	outputs   [][]int32 // state number (premultiplied state / nclass) -> keywords ending there
+	building atomic.Bool // a scan has started building the dense DFA
+	dense    atomic.Bool // the fields below are built
+	scanned  atomic.Int64
+	nstride  uint32    // row length of delta
+	delta    []uint32  // premultiplied next state, with outFlag set on output states
+	outputs  [][]int32 // state number (premultiplied state / nclass) -> keywords ending there
 
 	// neighbours, when set, holds for each keyword the bytes allowed next
 	// to it (nil: any); a hit whose neighbours do not fit is not reported.
