@@ -577,7 +577,7 @@ func (w *walker) bunzip(c *counter) *bunzip.Reader {
 	bz.Bound = func(out int64) error {
 		ahead := bunzip.LeastOut(out - bz.Out())
 		least := bz.Out() + ahead
-		if overRatio(least, c.n, w.lim.MaxRatio) && least+readChunk <= w.lim.MaxEntrySize && w.total+ahead+readChunk <= w.lim.MaxTotal {
+		if w.ratioFirst(least, ahead, c.n) {
 			return errRatio
 		}
 		return nil
@@ -602,12 +602,21 @@ func (w *walker) bzip2Breaks(src *io.SectionReader) bool {
 	var least int64
 	err := bz.Blocks(func(n int64) error {
 		least += bunzip.LeastOut(n)
-		if overRatio(least, c.n, w.lim.MaxRatio) && least+readChunk <= w.lim.MaxEntrySize && w.total+least+readChunk <= w.lim.MaxTotal {
+		if w.ratioFirst(least, least, c.n) {
 			return errRatio
 		}
 		return nil
 	})
 	return err == errRatio
+}
+
+// ratioFirst reports whether a bzip2 stream that will have given at least
+// least bytes from in compressed ones by the end of a block breaks the
+// ratio there, before it can reach the entry size or the total limit
+// (ahead of those bytes are not counted in the total yet): then the limit
+// to report is the ratio, and the block need not be unsorted.
+func (w *walker) ratioFirst(least, ahead, in int64) bool {
+	return overRatio(least, in, w.lim.MaxRatio) && least+readChunk <= w.lim.MaxEntrySize && w.total+ahead+readChunk <= w.lim.MaxTotal
 }
 
 // takeBunzip takes the walker's bzip2 reader (an archive nested in the
