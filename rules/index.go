@@ -18,8 +18,9 @@ type Index struct {
 	// Keywords is the keyword automaton (ahocorasick.FromTables).
 	Keywords *ahocorasick.Tables
 	// KeywordNeighbours holds, for each keyword, the bytes every rule
-	// owning it allows next to it (the union of their Around sets; nil
-	// when some owner allows anything), for the automaton to drop a hit
+	// owning it allows next to it (the union of what their Around sets and
+	// Lead boundaries allow; nil when some owner allows anything), for the
+	// automaton to drop a hit
 	// no rule could use before reporting it (Matcher.SetNeighbours).
 	KeywordNeighbours []*ahocorasick.Neighbours
 }
@@ -97,25 +98,38 @@ func NewIndex(rules []*Rule) *Index {
 	return ix
 }
 
-// neighboursOf is the union of the Around sets of the rules owning
-// keyword k, or nil when it constrains neither side.
+// neighboursOf is the union, over the rules owning keyword k, of the bytes
+// each lets next to a hit of k, or nil when that constrains neither side.
+// A rule lets through before the hit what both its Around entry for k and
+// the boundary of its Lead allow (the engine checks both at every hit, so
+// a byte either refuses opens no window of that rule), after it what its
+// Around allows.
 func neighboursOf(k string, owners []int32, rules []*Rule) *ahocorasick.Neighbours {
 	var before, after [256]bool
 	anyBefore, anyAfter := false, false
 	for _, ri := range owners {
-		var a *Around
-		if c := rules[ri].Checks(); c != nil {
-			a = c.around(k)
-		}
-		if a == nil {
+		c := rules[ri].Checks()
+		if c == nil {
 			return nil
 		}
-		if a.Before == nil {
-			anyBefore = true
-		} else {
-			union(&before, a.Before)
+		a := c.around(k)
+		var lead *[256]bool
+		if c.Lead != nil {
+			lead = c.Lead.Before
 		}
-		if a.After == nil {
+		switch {
+		case (a == nil || a.Before == nil) && lead == nil:
+			anyBefore = true
+		case a == nil || a.Before == nil:
+			union(&before, lead)
+		case lead == nil:
+			union(&before, a.Before)
+		default:
+			for i := range before {
+				before[i] = before[i] || a.Before[i] && lead[i]
+			}
+		}
+		if a == nil || a.After == nil {
 			anyAfter = true
 		} else {
 			union(&after, a.After)

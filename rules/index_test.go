@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 
@@ -58,5 +59,50 @@ func TestIndexOfOtherRules(t *testing.T) {
 		!reflect.DeepEqual(ix.KeywordRules, [][]int32{{0}, {0, 2}}) ||
 		!reflect.DeepEqual(ix.Keywords.Patterns, []string{"k1", "k2"}) {
 		t.Fatalf("index of a user's rules: %+v", ix)
+	}
+}
+
+// A keyword's neighbours take in the boundary of each owner's Lead as well
+// as its Around: a hit inside a run of the keyword's own letters can start
+// no match of a rule whose matches start at a boundary, so the automaton
+// drops it; a second owner that allows anything before the hit opens the
+// set again.
+func TestKeywordNeighboursTakeTheLead(t *testing.T) {
+	lead := &Rule{ID: "lead", Pattern: `(?:^|[^A-Za-z0-9_\-])(AAAAAA[A-Za-z0-9%]{20,40})(?:[^A-Za-z0-9_\-]|$)`, Keywords: []string{"aaaaaa"}}
+	c := lead.Checks()
+	if c == nil || c.Lead == nil || c.Lead.Before == nil || c.around("aaaaaa") != nil {
+		t.Fatalf("want a Lead with a boundary and no Around, got %+v", c)
+	}
+	ix := NewIndex([]*Rule{lead})
+	n := ix.KeywordNeighbours[0]
+	if n == nil || n.Before == nil || n.After != nil {
+		t.Fatalf("want the Lead's boundary before the keyword and nothing after, got %+v", n)
+	}
+	for _, b := range []byte("aA0_-") {
+		if n.Before[b] {
+			t.Errorf("%q before the keyword is allowed; no match can start after it", b)
+		}
+	}
+	for _, b := range []byte(" \"'=:\n") {
+		if !n.Before[b] {
+			t.Errorf("%q before the keyword is refused; a match can start after it", b)
+		}
+	}
+	m := ahocorasick.FromTables(ix.Keywords)
+	m.SetNeighbours(ix.KeywordNeighbours)
+	token := "AAAAAA" + "bRa9QpzX4LmKt2VwYc8dE"
+	data := []byte("_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa x=" + token + " -aaaaaaaa")
+	var starts []int
+	m.Scan(data, func(_, start int) { starts = append(starts, start) })
+	if want := []int{bytes.Index(data, []byte(token))}; !reflect.DeepEqual(starts, want) {
+		t.Errorf("hits at %v, want only the token's start %v", starts, want)
+	}
+	if lead.Plan().Regex.FindIndex(data) == nil {
+		t.Error("the token does not match the rule")
+	}
+
+	open := &Rule{ID: "open", Pattern: `(?i)aaaaaa[0-9]{4}`, Keywords: []string{"aaaaaa"}}
+	if n := NewIndex([]*Rule{lead, open}).KeywordNeighbours[0]; n != nil {
+		t.Errorf("an owner with no boundary: want no neighbours, got %+v", n)
 	}
 }
