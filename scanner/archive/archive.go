@@ -420,7 +420,7 @@ func (w *walker) zipEntry(name, entry string, f *zip.File, depth int) ([]byte, e
 		defer func() { w.flate = fr }()
 		r = fr
 	case 12: // bzip2
-		bz := w.bunzip(c)
+		bz := w.bunzip(c, nil)
 		defer w.keepBunzip(bz)
 		r = bz
 	case 93: // zstd
@@ -502,7 +502,8 @@ func (w *walker) stream(name string, k Kind, src *io.SectionReader, depth int) e
 	c := &counter{r: src}
 	var dr io.Reader
 	var err error
-	breaks := false // the stream is a bzip2 one certain to break the ratio
+	var bz *bunzip.Reader // a bzip2 stream's reader
+	var first bzip2First
 	switch k {
 	case Gzip:
 		g := w.gzip
@@ -517,8 +518,7 @@ func (w *walker) stream(name string, k Kind, src *io.SectionReader, depth int) e
 		}
 		dr = g
 	case Bzip2:
-		breaks = w.bzip2Breaks(src)
-		bz := w.bunzip(c)
+		bz = w.bunzip(c, &first)
 		defer w.keepBunzip(bz)
 		dr = bz
 	case XZ:
@@ -549,7 +549,7 @@ func (w *walker) stream(name string, k Kind, src *io.SectionReader, depth int) e
 	if err := w.count(name, entry); err != nil {
 		return err
 	}
-	if breaks {
+	if bz != nil && w.bzip2Suspect(first) && w.bzip2Breaks(src) {
 		w.hit(name, LimitRatio, entry, w.lim.MaxRatio)
 		return nil
 	}
@@ -571,12 +571,16 @@ func (w *walker) stream(name string, k Kind, src *io.SectionReader, depth int) e
 // same compressed count, and the block is taken to give only the least it
 // can, so that Bound stops only a stream they would stop in that block. A
 // block that may reach the total or entry size limit first is read, so that
-// the limit reported is the one reached first.
-func (w *walker) bunzip(c *counter) *bunzip.Reader {
+// the limit reported is the one reached first. With first set, Bound also
+// records there what the first block showed.
+func (w *walker) bunzip(c *counter, first *bzip2First) *bunzip.Reader {
 	bz := w.takeBunzip(c)
 	bz.Bound = func(out int64) error {
 		ahead := bunzip.LeastOut(out - bz.Out())
 		least := bz.Out() + ahead
+		if first != nil && !first.read {
+			*first = bzip2First{read: true, least: least, in: c.n}
+		}
 		if w.ratioFirst(least, ahead, c.n) {
 			return errRatio
 		}
@@ -585,16 +589,37 @@ func (w *walker) bunzip(c *counter) *bunzip.Reader {
 	return bz
 }
 
+// bzip2First is what a bzip2 stream's first block showed when its symbols
+// were read: the least output by its end and the compressed bytes read.
+type bzip2First struct {
+	read      bool
+	least, in int64
+}
+
+// bzip2Suspect reports whether a bzip2 stream's first block expands more
+// than a quarter of the ratio limit (however little it gives: the floor
+// under which output is never a bomb counts for the whole stream, not for
+// one block), which text (2 to 5 to 1) never comes
+// near and a bomb passes at once (the Go tree's re2 test log: 55 to 1).
+// Only such a stream is judged whole by bzip2Breaks: the judgement decodes
+// every block's symbols, a third of what reading the stream costs, which
+// another stream would pay for nothing. Any stream still has each block
+// stopped by Bound before unsorting when the ratio breaks inside it.
+func (w *walker) bzip2Suspect(f bzip2First) bool {
+	return f.read && 4*f.least > w.lim.MaxRatio*f.in
+}
+
 // bzip2Breaks reports whether the bzip2 stream in src is certain to break
 // the ratio limit, judged by the symbols of its blocks alone (Blocks), with
 // each block taken to give the least it can, as Bound takes it. Such a
 // stream, unless it holds a tar, is an entry that read would drop when it
 // broke the ratio, after unsorting up to 4 MiB (several blocks, each a
 // chain of 900,000 cache misses) for nothing; stream drops it before
-// unsorting any. A block that may reach the total or entry size limit
-// first gives no verdict, as in Bound. A stream that would fail its
-// checksum, or reach a size limit, before the block where the ratio
-// breaks is skipped as breaking the ratio: it is skipped either way.
+// unsorting more than the first block's head. A block that may reach the
+// total or entry size limit first gives no verdict, as in Bound. A stream
+// that would fail its checksum, or reach a size limit, before the block
+// where the ratio breaks is skipped as breaking the ratio: it is skipped
+// either way.
 func (w *walker) bzip2Breaks(src *io.SectionReader) bool {
 	c := &counter{r: io.NewSectionReader(src, 0, src.Size())}
 	bz := w.takeBunzip(c)

@@ -523,13 +523,31 @@ func TestBzip2Ratio(t *testing.T) {
 		t.Errorf("small.txt.bz2: problems %v, entries %v: want the checksum mismatch alone", g.problems, keys(g.entries))
 	}
 
+	// Only a stream whose first block expands past a quarter of the limit
+	// is judged whole before reading: the bomb, not text.
+	suspect := func(packed []byte) (bzip2First, bool) {
+		w := &walker{ctx: context.Background(), lim: Limits{}.withDefaults(), hits: map[[2]string]*LimitError{}}
+		c := &counter{r: bytes.NewReader(packed)}
+		var f bzip2First
+		if _, err := io.ReadFull(w.bunzip(c, &f), make([]byte, HeadSize)); err != nil {
+			t.Fatal(err)
+		}
+		return f, w.bzip2Suspect(f)
+	}
+	if f, ok := suspect(packed); !f.read || f.least < 600<<10 || !ok {
+		t.Errorf("bomb: first block %+v, want it suspect", f)
+	}
 	// Hex lines: about 2 to 1, far under the limit.
 	var text bytes.Buffer
 	r := rand.New(rand.NewSource(5))
 	for text.Len() < 9<<19 {
 		fmt.Fprintf(&text, "%016x%016x\n", r.Uint64(), r.Uint64())
 	}
-	g = walk(t, "hex.txt.bz2", bzip2Of(t, text.Bytes()), Limits{})
+	hexPacked := bzip2Of(t, text.Bytes())
+	if f, ok := suspect(hexPacked); !f.read || f.least < 600<<10 || ok {
+		t.Errorf("hex lines: first block %+v, want it not suspect", f)
+	}
+	g = walk(t, "hex.txt.bz2", hexPacked, Limits{})
 	if len(g.problems) != 0 || g.entries["hex.txt.bz2!hex.txt"] != text.String() {
 		t.Errorf("hex.txt.bz2: problems %v, %d entries: want its content whole", g.problems, len(g.entries))
 	}
