@@ -12,7 +12,9 @@ package dfa
 
 import (
 	"errors"
+	"math/bits"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"unicode"
 )
@@ -20,18 +22,23 @@ import (
 // byteSet is a set of bytes.
 type byteSet [4]uint64
 
+// add adds the bytes lo to hi (at most 255), a word at a time.
 func (s *byteSet) add(lo, hi int) {
-	for b := lo; b <= hi && b < 256; b++ {
-		s[b>>6] |= 1 << (b & 63)
+	hi = min(hi, 255)
+	for lo <= hi {
+		w, top := lo>>6, min(hi, lo|63)
+		s[w] |= (^uint64(0) >> (63 - (top & 63))) &^ (1<<(lo&63) - 1)
+		lo = top + 1
 	}
 }
 
 func (s *byteSet) has(b byte) bool { return s[b>>6]&(1<<(b&63)) != 0 }
 
-// nstate is a Thompson NFA state: it consumes one byte of set and moves to
-// out, or (set nil) moves without input to out and out1 (-1: none).
+// nstate is a Thompson NFA state: it consumes one byte of its set and moves
+// to out, or (no set) moves without input to out and out1 (-1: none). It
+// holds no pointer, so that the garbage collector never scans the states.
 type nstate struct {
-	set       *byteSet
+	set       int32 // 1 + the index of its set in Prog.sets; 0: none
 	out, out1 int
 	match     bool
 }
@@ -40,6 +47,7 @@ type nstate struct {
 // its own Matcher.
 type Prog struct {
 	states  []nstate
+	sets    []byteSet // the distinct byte sets of the states
 	start   int
 	classes [256]uint8 // byte -> equivalence class
 	reps    []byte     // class -> a byte of it
@@ -65,30 +73,39 @@ func Compile(re *syntax.Regexp) (*Prog, error) {
 	}
 	m := c.add(nstate{out: -1, out1: -1, match: true})
 	c.patch(f.holes, m)
-	p := &Prog{states: c.states, start: f.start}
+	p := &Prog{states: c.states, sets: c.order, start: f.start}
 	p.computeClasses(c.order)
 	_, p.startSet = p.closure(p.start, make([]uint32, len(p.states)), 1, nil, nil)
 	return p, nil
 }
 
 // frag is a piece of NFA under construction: its entry state and the
-// dangling exits to patch.
+// dangling exits to patch, as a list threaded through the exits themselves
+// (each unpatched exit holds the next one), so that building allocates
+// nothing per state but the states.
 type frag struct {
 	start int
-	holes []hole
+	holes holes
 }
 
-type hole struct {
-	state int
-	alt   bool // out1 rather than out
+// holes is a list of dangling exits: an exit is a state's index times two,
+// plus one for out1 rather than out; -1 ends the list.
+type holes struct{ head, tail int }
+
+func hole(state int, alt bool) holes {
+	h := state << 1
+	if alt {
+		h |= 1
+	}
+	return holes{h, h}
 }
 
 type compiler struct {
 	states []nstate
 	// sets holds each distinct byte set once: states share them, and the
 	// byte classes are computed from them.
-	sets  map[byteSet]*byteSet
-	order []*byteSet // sets, in the order first made
+	sets  map[byteSet]int32 // set -> 1 + its index in order
+	order []byteSet         // sets, in the order first made
 }
 
 func (c *compiler) add(s nstate) int {
@@ -96,33 +113,55 @@ func (c *compiler) add(s nstate) int {
 	return len(c.states) - 1
 }
 
-func (c *compiler) patch(hs []hole, to int) {
-	for _, h := range hs {
-		if h.alt {
-			c.states[h.state].out1 = to
-		} else {
-			c.states[h.state].out = to
+// exit returns the field of exit h.
+func (c *compiler) exit(h int) *int {
+	if h&1 != 0 {
+		return &c.states[h>>1].out1
+	}
+	return &c.states[h>>1].out
+}
+
+// join returns the list of a's exits then b's.
+func (c *compiler) join(a, b holes) holes {
+	if a.head < 0 {
+		return b
+	}
+	if b.head < 0 {
+		return a
+	}
+	*c.exit(a.tail) = b.head
+	return holes{a.head, b.tail}
+}
+
+func (c *compiler) patch(hs holes, to int) {
+	for h := hs.head; h >= 0; {
+		e := c.exit(h)
+		next := *e
+		if h == hs.tail {
+			next = -1
 		}
+		*e = to
+		h = next
 	}
 }
 
 func (c *compiler) byteFrag(set byteSet) frag {
-	p := c.sets[set]
-	if p == nil {
+	id := c.sets[set]
+	if id == 0 {
 		if c.sets == nil {
-			c.sets = map[byteSet]*byteSet{}
+			c.sets = map[byteSet]int32{}
 		}
-		p = &set
-		c.sets[set] = p
-		c.order = append(c.order, p)
+		c.order = append(c.order, set)
+		id = int32(len(c.order))
+		c.sets[set] = id
 	}
-	s := c.add(nstate{set: p, out: -1, out1: -1})
-	return frag{s, []hole{{s, false}}}
+	s := c.add(nstate{set: id, out: -1, out1: -1})
+	return frag{s, hole(s, false)}
 }
 
 func (c *compiler) empty() frag {
 	s := c.add(nstate{out: -1, out1: -1})
-	return frag{s, []hole{{s, false}}}
+	return frag{s, hole(s, false)}
 }
 
 func (c *compiler) concat(a, b frag) frag {
@@ -132,24 +171,24 @@ func (c *compiler) concat(a, b frag) frag {
 
 func (c *compiler) alt(a, b frag) frag {
 	s := c.add(nstate{out: a.start, out1: b.start})
-	return frag{s, append(append([]hole(nil), a.holes...), b.holes...)}
+	return frag{s, c.join(a.holes, b.holes)}
 }
 
 func (c *compiler) star(a frag) frag {
 	s := c.add(nstate{out: a.start, out1: -1})
 	c.patch(a.holes, s)
-	return frag{s, []hole{{s, true}}}
+	return frag{s, hole(s, true)}
 }
 
 func (c *compiler) plus(a frag) frag {
 	s := c.add(nstate{out: a.start, out1: -1})
 	c.patch(a.holes, s)
-	return frag{a.start, []hole{{s, true}}}
+	return frag{a.start, hole(s, true)}
 }
 
 func (c *compiler) quest(a frag) frag {
 	s := c.add(nstate{out: a.start, out1: -1})
-	return frag{s, append([]hole{{s, true}}, a.holes...)}
+	return frag{s, c.join(hole(s, true), a.holes)}
 }
 
 // highRun is one or more bytes of 0x80-0xFF: a stand-in for any non-ASCII
@@ -175,6 +214,12 @@ func (c *compiler) runeSet(ranges []rune) frag {
 			high = true
 		}
 	}
+	return c.setFrag(set, ascii, high)
+}
+
+// setFrag is one byte of set (its ASCII part, when ascii), or a run of high
+// bytes (when high), or either.
+func (c *compiler) setFrag(set byteSet, ascii, high bool) frag {
 	switch {
 	case ascii && high:
 		return c.alt(c.byteFrag(set), c.highRun())
@@ -188,12 +233,6 @@ func (c *compiler) runeSet(ranges []rune) frag {
 }
 
 func (c *compiler) literalRune(r rune, fold bool) frag {
-	ranges := []rune{r, r}
-	if fold {
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			ranges = append(ranges, f, f)
-		}
-	}
 	if r >= 0x80 && !fold {
 		// Exact UTF-8 bytes of a non-ASCII literal.
 		var out frag
@@ -209,7 +248,35 @@ func (c *compiler) literalRune(r rune, fold bool) frag {
 		}
 		return out
 	}
-	return c.runeSet(ranges)
+	// The rune and, folding, its case orbit ("k" has the Kelvin sign in
+	// it, so a folded ASCII letter may need the high run too).
+	var set byteSet
+	if r < 0x80 {
+		set.add(int(r), int(r))
+		high := false
+		if l := r | 0x20; fold && l >= 'a' && l <= 'z' {
+			set.add(int(r^0x20), int(r^0x20))
+			high = l == 'k' || l == 's' // the Kelvin sign, the long s
+		}
+		return c.setFrag(set, true, high)
+	}
+	ascii, high := false, false
+	f := r
+	for {
+		if f < 0x80 {
+			set.add(int(f), int(f))
+			ascii = true
+		} else {
+			high = true
+		}
+		if !fold {
+			break
+		}
+		if f = unicode.SimpleFold(f); f == r {
+			break
+		}
+	}
+	return c.setFrag(set, ascii, high)
 }
 
 func (c *compiler) build(re *syntax.Regexp) (frag, error) {
@@ -264,15 +331,15 @@ func (c *compiler) build(re *syntax.Regexp) (frag, error) {
 		if len(re.Sub) == 0 {
 			return c.empty(), nil
 		}
-		return c.join(re.Sub, c.concat)
+		return c.joinAll(re.Sub, c.concat)
 	case syntax.OpAlternate:
-		return c.join(re.Sub, c.alt)
+		return c.joinAll(re.Sub, c.alt)
 	}
 	return frag{}, errors.New("dfa: unsupported regex operator " + strconv.Itoa(int(re.Op)))
 }
 
-// join builds each of subs and combines the fragments left to right.
-func (c *compiler) join(subs []*syntax.Regexp, combine func(a, b frag) frag) (frag, error) {
+// joinAll builds each of subs and combines the fragments left to right.
+func (c *compiler) joinAll(subs []*syntax.Regexp, combine func(a, b frag) frag) (frag, error) {
 	var out frag
 	for i, s := range subs {
 		f, err := c.build(s)
@@ -319,7 +386,7 @@ func (p *Prog) closure(s int, mark []uint32, gen uint32, stack []int, out []int3
 		}
 		mark[i] = gen
 		st := &p.states[i]
-		if st.set != nil || st.match {
+		if st.set != 0 || st.match {
 			out = append(out, int32(i))
 			continue
 		}
@@ -330,31 +397,44 @@ func (p *Prog) closure(s int, mark []uint32, gen uint32, stack []int, out []int3
 
 // computeClasses partitions the 256 bytes into classes no set splits, so
 // a DFA row has one entry per class: each set in turn splits every class
-// into its bytes in the set and those not. Classes are numbered in the
-// order of their first byte; reps holds that byte.
-func (p *Prog) computeClasses(sets []*byteSet) {
-	var cls [256]uint16
+// into its bytes in the set and those not, a word at a time. Classes are
+// numbered in the order of their first byte; reps holds that byte.
+func (p *Prog) computeClasses(sets []byteSet) {
+	all := byteSet{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+	parts := []byteSet{all}
 	for _, s := range sets {
-		var ids [512]uint16 // class*2 + in the set -> new class + 1
-		next := uint16(0)
-		for b := range 256 {
-			k := cls[b] * 2
-			if s.has(byte(b)) {
-				k++
+		for i, n := 0, len(parts); i < n; i++ {
+			c := parts[i]
+			in := byteSet{c[0] & s[0], c[1] & s[1], c[2] & s[2], c[3] & s[3]}
+			out := byteSet{c[0] &^ s[0], c[1] &^ s[1], c[2] &^ s[2], c[3] &^ s[3]}
+			if in.empty() || out.empty() {
+				continue
 			}
-			if ids[k] == 0 {
-				next++
-				ids[k] = next
-			}
-			cls[b] = ids[k] - 1
+			parts[i] = in
+			parts = append(parts, out)
 		}
 	}
+	slices.SortFunc(parts, func(a, b byteSet) int { return a.first() - b.first() })
 	p.reps = p.reps[:0]
-	for b := range 256 {
-		c := uint8(cls[b])
-		p.classes[b] = c
-		if int(c) == len(p.reps) {
-			p.reps = append(p.reps, byte(b))
+	for k, c := range parts {
+		p.reps = append(p.reps, byte(c.first()))
+		for w, word := range c {
+			for word != 0 {
+				p.classes[w<<6|bits.TrailingZeros64(word)] = uint8(k)
+				word &= word - 1
+			}
 		}
 	}
+}
+
+func (s *byteSet) empty() bool { return s[0]|s[1]|s[2]|s[3] == 0 }
+
+// first is the set's smallest byte; the set is not empty.
+func (s *byteSet) first() int {
+	for w, word := range s {
+		if word != 0 {
+			return w<<6 | bits.TrailingZeros64(word)
+		}
+	}
+	return 256
 }

@@ -112,7 +112,7 @@ func (m *Matcher) step(d int32, c uint8) int32 {
 	m.buf = m.buf[:0]
 	for _, s := range m.sets[d] {
 		st := &m.p.states[s]
-		if st.set != nil && st.set.has(b) {
+		if st.set != 0 && m.p.sets[st.set-1].has(b) {
 			m.closure(st.out)
 		}
 	}
