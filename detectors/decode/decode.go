@@ -121,10 +121,16 @@ func findRunsIn(data []byte, from, to int, out []Segment, runs *[][2]int, skip f
 	// without a branch, then narrowed (with the next block's mask) to the
 	// offsets where MinBase64 alphabet bytes start. Only a block with such
 	// an offset costs a branch and a walk.
+	// The masks are made a chunk of blocks at a time, and each block's
+	// comes with the next one's.
 	after := from // runs already walked end before this offset
-	cur := alphabetMask(data, from)
+	var masks [maskChunk + 1]uint64
 	for base := from; base < n; base += 64 {
-		next := alphabetMask(data, base+64)
+		i := (base - from) / 64 % maskChunk
+		if i == 0 {
+			blockMasks(data, base, masks[:])
+		}
+		cur, next := masks[i], masks[i+1]
 		r := runStarts(cur, next)
 		for r != 0 {
 			if skip := after - base; skip >= 64 {
@@ -157,27 +163,46 @@ func findRunsIn(data []byte, from, to int, out []Segment, runs *[][2]int, skip f
 				}
 			}
 		}
-		cur = next
 	}
 	return out
+}
+
+// maskChunk is the number of blocks whose masks are made at once.
+const maskChunk = 64
+
+// blockMasks sets out[i] to alphabetMask(data, at+64*i).
+func blockMasks(data []byte, at int, out []uint64) {
+	full := min(len(out), (len(data)-at)/64)
+	if full > 0 {
+		maskBlocks(data[at:at+64*full], out[:full])
+	}
+	for i := full; i < len(out); i++ {
+		out[i] = alphabetMask(data, at+64*i)
+	}
 }
 
 // alphabetMask has bit k set when data[at+k] is a base64 alphabet byte.
 func alphabetMask(data []byte, at int) uint64 {
 	if at+64 <= len(data) {
-		w := data[at : at+64 : at+64]
-		var m uint64
-		for k := 0; k < 64; k += 8 {
-			m |= (uint64(inB64[w[k]]) | uint64(inB64[w[k+1]])<<1 | uint64(inB64[w[k+2]])<<2 | uint64(inB64[w[k+3]])<<3 |
-				uint64(inB64[w[k+4]])<<4 | uint64(inB64[w[k+5]])<<5 | uint64(inB64[w[k+6]])<<6 | uint64(inB64[w[k+7]])<<7) << k
-		}
-		return m
+		return maskTable((*[64]byte)(data[at : at+64]))
 	}
 	var m uint64
 	if at < len(data) {
 		for k, c := range data[at:] {
 			m |= uint64(inB64[c]) << (k & 63)
 		}
+	}
+	return m
+}
+
+// maskTable is alphabetMask of a whole block, a table lookup a byte: what
+// maskBlocks does on platforms without it in assembly, and the reference
+// the assembly is tested against.
+func maskTable(w *[64]byte) uint64 {
+	var m uint64
+	for k := 0; k < 64; k += 8 {
+		m |= (uint64(inB64[w[k]]) | uint64(inB64[w[k+1]])<<1 | uint64(inB64[w[k+2]])<<2 | uint64(inB64[w[k+3]])<<3 |
+			uint64(inB64[w[k+4]])<<4 | uint64(inB64[w[k+5]])<<5 | uint64(inB64[w[k+6]])<<6 | uint64(inB64[w[k+7]])<<7) << k
 	}
 	return m
 }
