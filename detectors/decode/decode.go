@@ -99,8 +99,8 @@ func Find(data []byte) []Segment {
 
 // findRuns finds base64 and hex runs. A run of at least MinBase64 (16)
 // alphabet bytes holds a whole 8-byte word at an offset divisible by 8, so
-// only such words are tested, eight table bytes at a time with no branch
-// per byte; a run is walked only from a word wholly inside it.
+// only such words are tested, from alphabet masks made without a branch
+// per byte (maskBlocks); a run is walked only from a word wholly inside it.
 //
 // With runs set, it appends there the run each segment came from.
 func findRuns(data []byte, out []Segment, runs *[][2]int) []Segment {

@@ -1,6 +1,6 @@
 #include "textflag.h"
 
-// The base64 alphabet test of mask64, sixteen bytes at a time: a byte is
+// The base64 alphabet test of maskTable (inB64), sixteen bytes at a time: a byte is
 // in it when (b|0x20) is a lower-case letter, or b is a digit, or one of
 // + / - _. The ranges are tested with a signed compare after moving the
 // range's first byte to -128.
@@ -25,7 +25,8 @@ DATA b64const<>+0x88(SB)/8, $0x5f5f5f5f5f5f5f5f
 GLOBL b64const<>(SB), RODATA|NOPTR, $0x90
 
 // CLASSIFY sets the low 16 bits of R to the alphabet mask of the sixteen
-// bytes at off(SI). X8-X6 hold the constants; X0-X4 are scratch.
+// bytes at off(SI). X5, X6 and X8-X14 hold the constants; X0-X4 are
+// scratch.
 #define CLASSIFY(off, R) \
 	MOVOU off(SI), X0 \
 	MOVO  X0, X1 \
