@@ -1,9 +1,9 @@
 #include "textflag.h"
 
-// The base64 alphabet test of maskTable (inB64), sixteen bytes at a time: a byte is
-// in it when (b|0x20) is a lower-case letter, or b is a digit, or one of
-// + / - _. The ranges are tested with a signed compare after moving the
-// range's first byte to -128.
+// The base64 alphabet test of maskTable (inB64), sixteen bytes at a
+// time: a byte is in it when (b|0x20) is a lower-case letter, or b is a
+// digit, or one of + / - _. The ranges are tested with a signed compare
+// after moving the range's first byte to -128.
 DATA b64const<>+0x00(SB)/8, $0x2020202020202020 // case bit
 DATA b64const<>+0x08(SB)/8, $0x2020202020202020
 DATA b64const<>+0x10(SB)/8, $0x1f1f1f1f1f1f1f1f // 128 - 'a'
